@@ -1,0 +1,44 @@
+# The README's two commands:  make demo  and  make check.
+# Both first install whatever Debian packages are missing (apt), then build with CMake.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= 2
+CMAKE_ARGS ?=
+
+DEBIAN_PACKAGES = g++ clang-14 libclang-rt-14-dev cmake make pkg-config \
+  libboost1.74-dev libbotan-2-dev librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libpcap-dev \
+  strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins \
+  libstrongswan-standard-plugins tshark graphviz iproute2 util-linux
+
+.PHONY: deps build demo check check-asan clean
+
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/ikeref demo --out $(BUILD)/demo
+
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+check-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DIKEREF_SANITIZE=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -LE interop
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

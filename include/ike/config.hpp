@@ -1,0 +1,105 @@
+// Endpoint configuration in strongSwan's swanctl vocabulary (connections, children, secrets),
+// already parsed: the daemon reads TOML into this; tests build it directly.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ike/message.hpp"
+#include "ike/types.hpp"
+
+namespace ike {
+
+/// An IP address (4 or 16 octets) and UDP port.
+struct Address {
+    Bytes ip;
+    std::uint16_t port = 0;
+    bool operator==(const Address& o) const { return ip == o.ip && port == o.port; }
+    bool operator!=(const Address& o) const { return !(*this == o); }
+    /// "192.0.2.1:500" / "[2001:db8::1]:500".
+    std::string to_string() const;
+    /// Parses a literal IPv4 or IPv6 address (no port); nullopt on anything else.
+    static std::optional<Address> parse_ip(std::string_view text, std::uint16_t port);
+};
+
+/// An identity (RFC 7296 §3.5) as configured: "a.example.test" is ID_FQDN, "user@example.test"
+/// ID_RFC822_ADDR, an IP literal ID_IPV4_ADDR / ID_IPV6_ADDR.
+struct Identity {
+    Id_type type = Id_type::ID_FQDN;
+    Bytes data;
+    bool operator==(const Identity& o) const { return type == o.type && data == o.data; }
+    static Identity parse(std::string_view text);
+    std::string to_string() const;
+};
+
+/// Which side authenticates how (this slice: "psk").
+struct Auth_config {
+    std::string auth = "psk";
+    Identity id;
+};
+
+enum class Ipsec_mode { tunnel, transport };
+
+/// swanctl `children.NAME`.
+struct Child_config {
+    std::string name;
+    std::vector<Traffic_selector> local_ts;
+    std::vector<Traffic_selector> remote_ts;
+    std::vector<Proposal> esp_proposals;  ///< Protocol_id::ESP, no SPI (filled per SA)
+    Ipsec_mode mode = Ipsec_mode::tunnel;
+};
+
+/// swanctl `connections.NAME`.
+struct Connection_config {
+    std::string name;
+    std::vector<std::string> local_addrs;   ///< literal IPs; empty means any
+    std::vector<std::string> remote_addrs;  ///< literal IPs; the first is used to initiate
+    std::uint16_t remote_port = 500;
+    std::vector<Proposal> proposals;        ///< Protocol_id::IKE
+    Auth_config local;
+    Auth_config remote;
+    std::vector<Child_config> children;
+};
+
+/// swanctl `secrets.ike-NAME`: a PSK shared by the listed identities.
+struct Psk_config {
+    std::vector<Identity> ids;
+    std::string secret;
+};
+
+/// The stateless responder gate (RFC 7296 §2.6).
+enum class Cookie_policy { on_load, always, never };
+
+struct Gate_config {
+    Cookie_policy cookies = Cookie_policy::on_load;
+    std::size_t half_open_threshold = 50;  ///< half-open IKE SAs before COOKIE is demanded
+};
+
+/// Retransmission schedule (strongSwan's charon.retransmit_* semantics, RFC 7296 §2.1):
+/// attempt n (0-based) waits timeout * base^n; after `tries` retransmissions the SA fails.
+struct Retransmit_config {
+    std::chrono::milliseconds timeout{4000};
+    double base = 1.8;
+    unsigned tries = 5;
+};
+
+struct Config {
+    std::vector<Connection_config> connections;
+    std::vector<Psk_config> secrets;
+    Gate_config gate;
+    Retransmit_config retransmit;
+    std::uint16_t ike_port = 500;    ///< local port for IKE
+    std::uint16_t nat_t_port = 4500; ///< local port with the non-ESP marker (RFC 3948 §2.2)
+    bool log_keys = false;           ///< emit Keys_derived outputs (Wireshark tables, tests)
+    /// Pretend a NAT was detected (strongSwan's charon.fake_nat idea), to move to nat_t_port.
+    bool force_nat_t = false;
+
+    const Connection_config* find_connection(std::string_view name) const;
+    /// The PSK shared by the two identities, or nullptr.
+    const Psk_config* find_psk(const Identity& a, const Identity& b) const;
+};
+
+}  // namespace ike

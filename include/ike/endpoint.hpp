@@ -1,0 +1,171 @@
+// The sans-I/O IKEv2 engine (ARCHITECTURE.md): Outputs handle(Input). No sockets, clocks,
+// threads or randomness inside; time is an input value and randomness comes from the injected
+// Crypto_provider. RFC 7296 §1–§2.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ike/config.hpp"
+#include "ike/crypto_provider.hpp"
+#include "ike/message.hpp"
+
+namespace ike {
+
+/// Milliseconds since an arbitrary epoch chosen by the caller (monotonic).
+using Time = std::chrono::milliseconds;
+using Timer_id = std::uint64_t;
+
+// ---- inputs -------------------------------------------------------------------------------
+
+/// A UDP payload received on `local` from `remote`. On `Config::nat_t_port` it still carries
+/// the 4-octet non-ESP marker (RFC 3948 §2.2); the Endpoint strips it.
+struct Datagram_received {
+    Address local;
+    Address remote;
+    Bytes bytes;
+    Time now{};
+};
+struct Timer_expired {
+    Timer_id id = 0;
+    Time now{};
+};
+/// Start an IKE SA for `connection` and CHILD SA `child` inside IKE_AUTH (RFC 7296 §1.2).
+struct Initiate {
+    std::string connection;
+    std::string child;  ///< empty: the connection's first child
+    Time now{};
+};
+/// Delete the IKE SAs of `connection` (and with them their CHILD SAs), RFC 7296 §1.4.1.
+struct Terminate {
+    std::string connection;
+    Time now{};
+};
+using Input = std::variant<Datagram_received, Timer_expired, Initiate, Terminate>;
+
+// ---- outputs ------------------------------------------------------------------------------
+
+/// Send `bytes` as a UDP payload from `local` to `remote` (already with the non-ESP marker
+/// when sent from the NAT-T port).
+struct Send_datagram {
+    Address local;
+    Address remote;
+    Bytes bytes;
+};
+struct Arm_timer {
+    Timer_id id = 0;
+    Time at{};
+};
+struct Cancel_timer {
+    Timer_id id = 0;
+};
+
+/// A negotiated CHILD SA (RFC 7296 §2.17) for the SA backend. Keys: `*_in` protect traffic the
+/// peer sends to us; the encryption key includes the salt for AEAD (RFC 4106 §8.1).
+struct Child_sa {
+    std::string connection;
+    std::string child;
+    Spi SPIi = 0, SPIr = 0;          ///< the IKE SA it belongs to
+    std::uint32_t spi_in = 0;        ///< SPI we chose (peer sends with it)
+    std::uint32_t spi_out = 0;       ///< SPI the peer chose
+    Proposal proposal;               ///< the selected ESP proposal
+    Secret encr_key_in, integ_key_in, encr_key_out, integ_key_out;
+    std::vector<Traffic_selector> local_ts, remote_ts;
+    Ipsec_mode mode = Ipsec_mode::tunnel;
+    bool udp_encapsulation = false;  ///< RFC 3948, when a NAT was detected
+    Address local, remote;
+};
+struct Install_child_sa {
+    Child_sa sa;
+};
+struct Remove_child_sa {
+    std::string connection;
+    std::uint32_t spi_in = 0, spi_out = 0;
+};
+
+enum class Sa_event_kind {
+    IKE_SA_established,
+    CHILD_SA_installed,
+    IKE_SA_deleted,
+    IKE_SA_failed,
+};
+struct Sa_event {
+    Sa_event_kind kind = Sa_event_kind::IKE_SA_established;
+    std::string connection;
+    Spi SPIi = 0, SPIr = 0;
+    std::string detail;
+};
+
+/// Keys of an established IKE SA, emitted only when `Config::log_keys` is set (Wireshark's
+/// ikev2_decryption_table and tests that compare with charon).
+struct Keys_derived {
+    Spi SPIi = 0, SPIr = 0;
+    Proposal proposal;
+    Secret SK_d, SK_ei, SK_er, SK_ai, SK_ar, SK_pi, SK_pr;
+};
+
+/// One IKE message sent or received, in STYLE.md notation (after decryption when possible).
+struct Message_trace {
+    bool sent = false;
+    Address local, remote;
+    std::string notation;
+};
+
+enum class Severity { debug, info, warning, error };
+/// Why something was refused or happened: `rule` is a requirement id or a rule name
+/// (`7296-2.21-no-unprotected-answer`, `codec:payload-length`), `text` the explanation.
+struct Diagnostic {
+    Severity severity = Severity::info;
+    std::string rule;
+    std::string text;
+};
+
+using Output = std::variant<Send_datagram, Arm_timer, Cancel_timer, Install_child_sa,
+                            Remove_child_sa, Sa_event, Keys_derived, Message_trace, Diagnostic>;
+using Outputs = std::vector<Output>;
+
+/// What `ikeref list` shows of one IKE SA.
+struct Ike_sa_info {
+    std::string connection;
+    std::string state;  ///< the MSM state name, e.g. "Established"
+    bool original_initiator = false;
+    Spi SPIi = 0, SPIr = 0;
+    Address local, remote;
+    std::string proposal;  ///< strongSwan keyword of the selected IKE proposal
+    struct Child {
+        std::string name;
+        std::uint32_t spi_in = 0, spi_out = 0;
+        std::string proposal;
+        std::vector<Traffic_selector> local_ts, remote_ts;
+    };
+    std::vector<Child> children;
+};
+
+class Endpoint {
+public:
+    /// Throws std::invalid_argument for a config that cannot work (unknown proposal ids).
+    Endpoint(Config config, std::unique_ptr<Crypto_provider> crypto);
+    ~Endpoint();
+    Endpoint(const Endpoint&) = delete;
+    Endpoint& operator=(const Endpoint&) = delete;
+
+    /// Runs to completion; never throws on peer input (bad input becomes Diagnostic outputs
+    /// and the RFC 7296 §2.21 answer).
+    Outputs handle(Input input);
+
+    std::vector<Ike_sa_info> list() const;
+    /// Number of IKE SAs in any state (the gate's half-open count is part of it).
+    std::size_t ike_sa_count() const;
+    std::size_t half_open_count() const;
+    const Config& config() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ike
