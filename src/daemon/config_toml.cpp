@@ -1,0 +1,628 @@
+// TOML (toml++) -> ike::Config in swanctl's vocabulary. Each check names the file, the line
+// (toml++ source regions) and the dotted key at fault.
+#include "src/daemon/config_toml.hpp"
+
+#include <arpa/inet.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "src/codec/proposal_keywords.hpp"
+
+namespace ike::daemon {
+
+Config_error::Config_error(std::string file, unsigned line, std::string key,
+                           const std::string& reason)
+    : std::runtime_error(file + ":" + std::to_string(line) + ": " +
+                         (key.empty() ? std::string() : key + ": ") + reason),
+      file_(std::move(file)),
+      line_(line),
+      key_(std::move(key)) {}
+
+namespace {
+
+const char* const default_ike_proposals[] = {"aes128-sha256-x25519"};
+const char* const default_esp_proposals[] = {"aes128gcm16", "aes128-sha256"};
+
+std::string type_name(const toml::node& n) {
+    switch (n.type()) {
+        case toml::node_type::table: return "table";
+        case toml::node_type::array: return "array";
+        case toml::node_type::string: return "string";
+        case toml::node_type::integer: return "integer";
+        case toml::node_type::floating_point: return "float";
+        case toml::node_type::boolean: return "boolean";
+        case toml::node_type::date: return "date";
+        case toml::node_type::time: return "time";
+        case toml::node_type::date_time: return "date-time";
+        default: return "nothing";
+    }
+}
+
+/// The file being read and the checks, each throwing Config_error with file, line and key.
+class Reader {
+public:
+    explicit Reader(std::string file) : file_(std::move(file)) {}
+
+    [[noreturn]] void fail(const toml::source_region& where, const std::string& key,
+                           const std::string& reason) const {
+        throw Config_error(file_, static_cast<unsigned>(where.begin.line), key, reason);
+    }
+    [[noreturn]] void fail(const toml::node& n, const std::string& key,
+                           const std::string& reason) const {
+        fail(n.source(), key, reason);
+    }
+
+    /// Refuses any key of `t` not in `allowed` (or accepted by `also`).
+    template <typename Pred>
+    void only_keys(const toml::table& t, const std::string& path,
+                   std::initializer_list<std::string_view> allowed, Pred also) const {
+        for (auto&& [k, v] : t) {
+            bool ok = also(k.str());
+            for (auto a : allowed) ok = ok || k.str() == a;
+            if (!ok) {
+                const auto& where = k.source().begin.line != 0 ? k.source() : v.source();
+                fail(where, join(path, k.str()), "unknown key");
+            }
+        }
+    }
+    void only_keys(const toml::table& t, const std::string& path,
+                   std::initializer_list<std::string_view> allowed) const {
+        only_keys(t, path, allowed, [](std::string_view) { return false; });
+    }
+
+    static std::string join(const std::string& path, std::string_view key) {
+        return path.empty() ? std::string(key) : path + "." + std::string(key);
+    }
+
+    const toml::table* table(const toml::table& t, const std::string& path,
+                             std::string_view key) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) return nullptr;
+        if (!n->is_table()) fail(*n, join(path, key), "expected a table, got " + type_name(*n));
+        return n->as_table();
+    }
+
+    std::optional<std::string> string(const toml::table& t, const std::string& path,
+                                      std::string_view key) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) return std::nullopt;
+        if (!n->is_string()) fail(*n, join(path, key), "expected a string, got " + type_name(*n));
+        return n->as_string()->get();
+    }
+
+    std::optional<bool> boolean(const toml::table& t, const std::string& path,
+                                std::string_view key) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) return std::nullopt;
+        if (!n->is_boolean())
+            fail(*n, join(path, key), "expected a boolean, got " + type_name(*n));
+        return n->as_boolean()->get();
+    }
+
+    std::optional<std::int64_t> integer(const toml::table& t, const std::string& path,
+                                        std::string_view key, std::int64_t lo,
+                                        std::int64_t hi) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) return std::nullopt;
+        if (!n->is_integer())
+            fail(*n, join(path, key), "expected an integer, got " + type_name(*n));
+        const std::int64_t v = n->as_integer()->get();
+        if (v < lo || v > hi)
+            fail(*n, join(path, key),
+                 "value " + std::to_string(v) + " out of range " + std::to_string(lo) + ".." +
+                     std::to_string(hi));
+        return v;
+    }
+
+    /// A float; an integer is accepted too ("timeout = 4").
+    std::optional<double> number(const toml::table& t, const std::string& path,
+                                 std::string_view key, double lo, double hi) const {
+        const toml::node* n = t.get(key);
+        if (n == nullptr) return std::nullopt;
+        double v = 0;
+        if (n->is_floating_point())
+            v = n->as_floating_point()->get();
+        else if (n->is_integer())
+            v = static_cast<double>(n->as_integer()->get());
+        else
+            fail(*n, join(path, key), "expected a number, got " + type_name(*n));
+        if (!(v >= lo && v <= hi))
+            fail(*n, join(path, key), "value out of range " + fmt_num(lo) + ".." + fmt_num(hi));
+        return v;
+    }
+
+    /// A list of strings; a single string is taken as a list of one. Each element with the
+    /// node it came from (for its line).
+    std::vector<std::pair<std::string, const toml::node*>> strings(const toml::table& t,
+                                                                   const std::string& path,
+                                                                   std::string_view key) const {
+        std::vector<std::pair<std::string, const toml::node*>> out;
+        const toml::node* n = t.get(key);
+        if (n == nullptr) return out;
+        if (n->is_string()) {
+            out.emplace_back(n->as_string()->get(), n);
+            return out;
+        }
+        if (!n->is_array())
+            fail(*n, join(path, key), "expected an array of strings, got " + type_name(*n));
+        const toml::array& a = *n->as_array();
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            const toml::node& e = a[i];
+            if (!e.is_string())
+                fail(e, join(path, key) + "[" + std::to_string(i) + "]",
+                     "expected a string, got " + type_name(e));
+            out.emplace_back(e.as_string()->get(), &e);
+        }
+        return out;
+    }
+
+    const std::string& file() const { return file_; }
+
+private:
+    static std::string fmt_num(double d) {
+        std::ostringstream s;
+        s << d;
+        return s.str();
+    }
+    std::string file_;
+};
+
+// ---- traffic selectors (RFC 7296 §3.13.1, swanctl syntax) -----------------------------------
+
+bool parse_ip(std::string_view text, Bytes& out) {
+    auto a = Address::parse_ip(text, 0);
+    if (!a) return false;
+    out = std::move(a->ip);
+    return true;
+}
+
+bool parse_uint(std::string_view s, unsigned long max, unsigned long& out) {
+    if (s.empty() || s.size() > 10) return false;
+    unsigned long v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + static_cast<unsigned long>(c - '0');
+    }
+    if (v > max) return false;
+    out = v;
+    return true;
+}
+
+bool parse_protocol(std::string_view s, std::uint8_t& out) {
+    struct Name {
+        std::string_view name;
+        std::uint8_t number;
+    };
+    static const Name names[] = {{"icmp", 1},       {"tcp", 6},   {"udp", 17},
+                                 {"ipv6-icmp", 58}, {"icmp6", 58}, {"sctp", 132},
+                                 {"gre", 47},       {"%any", 0}};
+    if (s.empty()) {
+        out = 0;
+        return true;
+    }
+    for (const auto& n : names)
+        if (n.name == s) {
+            out = n.number;
+            return true;
+        }
+    unsigned long v = 0;
+    if (!parse_uint(s, 255, v)) return false;
+    out = static_cast<std::uint8_t>(v);
+    return true;
+}
+
+bool parse_ports(std::string_view s, std::uint16_t& lo, std::uint16_t& hi) {
+    if (s.empty() || s == "%any") {
+        lo = 0;
+        hi = 65535;
+        return true;
+    }
+    const auto dash = s.find('-');
+    unsigned long a = 0, b = 0;
+    if (dash == std::string_view::npos) {
+        if (!parse_uint(s, 65535, a)) return false;
+        b = a;
+    } else if (!parse_uint(s.substr(0, dash), 65535, a) ||
+               !parse_uint(s.substr(dash + 1), 65535, b) || a > b) {
+        return false;
+    }
+    lo = static_cast<std::uint16_t>(a);
+    hi = static_cast<std::uint16_t>(b);
+    return true;
+}
+
+/// start = address with host bits cleared, end = with host bits set.
+void apply_prefix(Bytes& start, Bytes& end, unsigned prefix) {
+    end = start;
+    for (std::size_t i = 0; i < start.size(); ++i) {
+        const unsigned bit0 = static_cast<unsigned>(i) * 8;
+        std::uint8_t mask = 0xff;
+        if (prefix <= bit0)
+            mask = 0;
+        else if (prefix < bit0 + 8)
+            mask = static_cast<std::uint8_t>(0xff << (8 - (prefix - bit0)));
+        start[i] = static_cast<std::uint8_t>(start[i] & mask);
+        end[i] = static_cast<std::uint8_t>(end[i] | static_cast<std::uint8_t>(~mask));
+    }
+}
+
+/// Prefix length when [start, end] is exactly one prefix, else -1.
+int prefix_of(const Bytes& start, const Bytes& end) {
+    if (start.size() != end.size() || start.empty()) return -1;
+    const int bits = static_cast<int>(start.size() * 8);
+    for (int p = 0; p <= bits; ++p) {
+        Bytes s = start, e;
+        apply_prefix(s, e, static_cast<unsigned>(p));
+        if (s == start && e == end) return p;
+    }
+    return -1;
+}
+
+std::string ip_string(const Bytes& ip) {
+    Address a;
+    a.ip = ip;
+    std::string s = a.to_string();  // "host:0" or "[host]:0"
+    s.erase(s.rfind(':'));
+    if (!s.empty() && s.front() == '[') s = s.substr(1, s.size() - 2);
+    return s;
+}
+
+}  // namespace
+
+bool parse_traffic_selector(std::string_view text, Traffic_selector& out, std::string& error) {
+    Traffic_selector ts;
+    std::string_view addr = text;
+    const auto bracket = text.find('[');
+    if (bracket != std::string_view::npos) {
+        if (text.back() != ']') {
+            error = "missing ']' in '" + std::string(text) + "'";
+            return false;
+        }
+        addr = text.substr(0, bracket);
+        std::string_view inner = text.substr(bracket + 1, text.size() - bracket - 2);
+        const auto slash = inner.find('/');
+        const std::string_view proto = inner.substr(0, slash);
+        const std::string_view port =
+            slash == std::string_view::npos ? std::string_view() : inner.substr(slash + 1);
+        if (!parse_protocol(proto, ts.ip_protocol)) {
+            error = "unknown protocol '" + std::string(proto) + "'";
+            return false;
+        }
+        if (!parse_ports(port, ts.start_port, ts.end_port)) {
+            error = "bad port '" + std::string(port) + "'";
+            return false;
+        }
+    }
+    if (addr.empty()) {
+        error = "missing address in '" + std::string(text) + "'";
+        return false;
+    }
+    const auto slash = addr.find('/');
+    const auto dash = addr.find('-');
+    if (slash != std::string_view::npos) {
+        if (!parse_ip(addr.substr(0, slash), ts.start_address)) {
+            error = "bad address in '" + std::string(addr) + "'";
+            return false;
+        }
+        unsigned long prefix = 0;
+        const unsigned long max = ts.start_address.size() * 8;
+        if (!parse_uint(addr.substr(slash + 1), max, prefix)) {
+            error = "bad prefix length in '" + std::string(addr) + "' (0.." +
+                    std::to_string(max) + ")";
+            return false;
+        }
+        apply_prefix(ts.start_address, ts.end_address, static_cast<unsigned>(prefix));
+    } else if (dash != std::string_view::npos) {
+        if (!parse_ip(addr.substr(0, dash), ts.start_address) ||
+            !parse_ip(addr.substr(dash + 1), ts.end_address) ||
+            ts.start_address.size() != ts.end_address.size() ||
+            ts.end_address < ts.start_address) {
+            error = "bad address range '" + std::string(addr) + "'";
+            return false;
+        }
+    } else {
+        if (!parse_ip(addr, ts.start_address)) {
+            error = "bad address '" + std::string(addr) + "'";
+            return false;
+        }
+        ts.end_address = ts.start_address;
+    }
+    ts.ts_type = ts.start_address.size() == 4 ? Ts_type::TS_IPV4_ADDR_RANGE
+                                              : Ts_type::TS_IPV6_ADDR_RANGE;
+    out = std::move(ts);
+    return true;
+}
+
+std::string traffic_selector_to_string(const Traffic_selector& ts) {
+    std::string s;
+    const int p = prefix_of(ts.start_address, ts.end_address);
+    if (p >= 0)
+        s = ip_string(ts.start_address) + "/" + std::to_string(p);
+    else
+        s = ip_string(ts.start_address) + "-" + ip_string(ts.end_address);
+    const bool any_port = ts.start_port == 0 && ts.end_port == 65535;
+    if (ts.ip_protocol != 0 || !any_port) {
+        s += "[";
+        if (ts.ip_protocol != 0) s += std::to_string(ts.ip_protocol);
+        if (!any_port) {
+            s += "/" + std::to_string(ts.start_port);
+            if (ts.end_port != ts.start_port) s += "-" + std::to_string(ts.end_port);
+        }
+        s += "]";
+    }
+    return s;
+}
+
+namespace {
+
+std::vector<Proposal> proposals(const Reader& r, const toml::table& t, const std::string& path,
+                                std::string_view key, Protocol_id protocol) {
+    auto items = r.strings(t, path, key);
+    std::vector<std::pair<std::string, const toml::node*>> expanded;
+    for (auto& [text, node] : items) {
+        if (text == "default") {
+            if (protocol == Protocol_id::IKE)
+                for (const char* d : default_ike_proposals) expanded.emplace_back(d, node);
+            else
+                for (const char* d : default_esp_proposals) expanded.emplace_back(d, node);
+        } else {
+            expanded.emplace_back(text, node);
+        }
+    }
+    if (t.get(key) == nullptr) {
+        if (protocol == Protocol_id::IKE)
+            for (const char* d : default_ike_proposals) expanded.emplace_back(d, &t);
+        else
+            for (const char* d : default_esp_proposals) expanded.emplace_back(d, &t);
+    } else if (expanded.empty()) {
+        r.fail(*t.get(key), Reader::join(path, key), "empty proposal list");
+    }
+    std::vector<Proposal> out;
+    for (std::size_t i = 0; i < expanded.size(); ++i) {
+        std::string error;
+        auto p = codec::parse_proposal(expanded[i].first, protocol, &error);
+        const std::string where = Reader::join(path, key) + "[" + std::to_string(i) + "]";
+        if (!p) r.fail(*expanded[i].second, where, error.empty() ? "bad proposal" : error);
+        if (out.size() >= 255) r.fail(*expanded[i].second, where, "more than 255 proposals");
+        p->number = static_cast<std::uint8_t>(out.size() + 1);  // RFC 7296 §3.3.1
+        out.push_back(std::move(*p));
+    }
+    return out;
+}
+
+std::vector<Traffic_selector> selectors(const Reader& r, const toml::table& t,
+                                        const std::string& path, std::string_view key) {
+    std::vector<Traffic_selector> out;
+    const auto items = r.strings(t, path, key);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        Traffic_selector ts;
+        std::string error;
+        if (!parse_traffic_selector(items[i].first, ts, error))
+            r.fail(*items[i].second, Reader::join(path, key) + "[" + std::to_string(i) + "]",
+                   error);
+        out.push_back(std::move(ts));
+    }
+    return out;
+}
+
+std::vector<std::string> addresses(const Reader& r, const toml::table& t, const std::string& path,
+                                   std::string_view key) {
+    std::vector<std::string> out;
+    const auto items = r.strings(t, path, key);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (items[i].first == "%any") continue;
+        if (!Address::parse_ip(items[i].first, 0))
+            r.fail(*items[i].second, Reader::join(path, key) + "[" + std::to_string(i) + "]",
+                   "not an IP address literal: '" + items[i].first + "'");
+        out.push_back(items[i].first);
+    }
+    return out;
+}
+
+Identity identity(const Reader& r, const toml::node& n, const std::string& key,
+                  const std::string& text) {
+    try {
+        return Identity::parse(text);
+    } catch (const std::exception& e) {
+        r.fail(n, key, std::string("bad identity '") + text + "': " + e.what());
+    }
+}
+
+Auth_config auth(const Reader& r, const toml::table& t, const std::string& path,
+                 const std::vector<std::string>& own_addrs) {
+    r.only_keys(t, path, {"auth", "id"});
+    Auth_config a;
+    if (auto v = r.string(t, path, "auth")) {
+        if (*v != "psk") r.fail(*t.get("auth"), path + ".auth", "unsupported auth '" + *v + "' (supported: psk)");
+        a.auth = *v;
+    }
+    if (auto v = r.string(t, path, "id")) {
+        a.id = identity(r, *t.get("id"), path + ".id", *v);
+    } else if (!own_addrs.empty()) {
+        a.id = Identity::parse(own_addrs.front());  // swanctl: the IP address by default
+    } else {
+        r.fail(t, path + ".id", "missing id (and no address to default to)");
+    }
+    return a;
+}
+
+Child_config child(const Reader& r, const toml::table& t, const std::string& path,
+                   std::string name) {
+    r.only_keys(t, path, {"local_ts", "remote_ts", "esp_proposals", "mode"});
+    Child_config c;
+    c.name = std::move(name);
+    c.local_ts = selectors(r, t, path, "local_ts");
+    c.remote_ts = selectors(r, t, path, "remote_ts");
+    c.esp_proposals = proposals(r, t, path, "esp_proposals", Protocol_id::ESP);
+    if (auto m = r.string(t, path, "mode")) {
+        if (*m == "tunnel")
+            c.mode = Ipsec_mode::tunnel;
+        else if (*m == "transport")
+            c.mode = Ipsec_mode::transport;
+        else
+            r.fail(*t.get("mode"), path + ".mode", "expected \"tunnel\" or \"transport\", got '" + *m + "'");
+    }
+    return c;
+}
+
+Connection_config connection(const Reader& r, const toml::table& t, const std::string& path,
+                             std::string name) {
+    r.only_keys(t, path,
+                {"version", "local_addrs", "remote_addrs", "remote_port", "proposals", "local",
+                 "remote", "children"});
+    Connection_config c;
+    c.name = std::move(name);
+    if (auto v = r.integer(t, path, "version", 0, 2); v && *v == 1)
+        r.fail(*t.get("version"), path + ".version", "IKEv1 is not supported");
+    c.local_addrs = addresses(r, t, path, "local_addrs");
+    c.remote_addrs = addresses(r, t, path, "remote_addrs");
+    if (auto v = r.integer(t, path, "remote_port", 1, 65535))
+        c.remote_port = static_cast<std::uint16_t>(*v);
+    c.proposals = proposals(r, t, path, "proposals", Protocol_id::IKE);
+    const toml::table* local = r.table(t, path, "local");
+    const toml::table* remote = r.table(t, path, "remote");
+    if (local == nullptr) r.fail(t, path + ".local", "missing table");
+    if (remote == nullptr) r.fail(t, path + ".remote", "missing table");
+    c.local = auth(r, *local, path + ".local", c.local_addrs);
+    c.remote = auth(r, *remote, path + ".remote", c.remote_addrs);
+    if (const toml::table* children = r.table(t, path, "children")) {
+        for (auto&& [k, v] : *children) {
+            const std::string cpath = path + ".children." + std::string(k.str());
+            if (!v.is_table()) r.fail(v, cpath, "expected a table, got " + type_name(v));
+            c.children.push_back(child(r, *v.as_table(), cpath, std::string(k.str())));
+        }
+    }
+    return c;
+}
+
+/// swanctl secrets: "0x" hex or plain text.
+std::string secret_value(const Reader& r, const toml::node& n, const std::string& key,
+                         const std::string& text) {
+    if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        try {
+            const Bytes b = from_hex(std::string_view(text).substr(2));
+            return std::string(b.begin(), b.end());
+        } catch (const std::exception& e) {
+            r.fail(n, key, std::string("bad hex secret: ") + e.what());
+        }
+    }
+    if (text.empty()) r.fail(n, key, "empty secret");
+    return text;
+}
+
+Psk_config secret(const Reader& r, const toml::table& t, const std::string& path) {
+    r.only_keys(t, path, {"secret"}, [](std::string_view k) {
+        return k == "id" || k.substr(0, 3) == "id-";
+    });
+    Psk_config p;
+    for (auto&& [k, v] : t) {
+        if (k.str() == "secret") continue;
+        const std::string key = path + "." + std::string(k.str());
+        for (auto& [text, node] : r.strings(t, path, k.str()))
+            p.ids.push_back(identity(r, *node, key, text));
+    }
+    auto s = r.string(t, path, "secret");
+    if (!s) r.fail(t, path + ".secret", "missing secret");
+    p.secret = secret_value(r, *t.get("secret"), path + ".secret", *s);
+    return p;
+}
+
+void daemon_table(const Reader& r, const toml::table& t, Daemon_settings& out) {
+    const std::string path = "daemon";
+    r.only_keys(t, path,
+                {"ike_port", "nat_t_port", "log_keys", "key_dir", "force_nat_t", "retransmit",
+                 "gate"});
+    Config& c = out.config;
+    if (auto v = r.integer(t, path, "ike_port", 1, 65535)) c.ike_port = static_cast<std::uint16_t>(*v);
+    if (auto v = r.integer(t, path, "nat_t_port", 1, 65535))
+        c.nat_t_port = static_cast<std::uint16_t>(*v);
+    if (c.ike_port == c.nat_t_port)
+        r.fail(t.get("nat_t_port") ? t.get("nat_t_port")->source() : t.source(),
+               "daemon.nat_t_port", "must differ from ike_port");
+    if (auto v = r.boolean(t, path, "log_keys")) c.log_keys = *v;
+    if (auto v = r.boolean(t, path, "force_nat_t")) c.force_nat_t = *v;
+    if (auto v = r.string(t, path, "key_dir")) out.key_dir = *v;
+    if (const toml::table* rt = r.table(t, path, "retransmit")) {
+        const std::string p = "daemon.retransmit";
+        r.only_keys(*rt, p, {"timeout", "base", "tries"});
+        if (auto v = r.number(*rt, p, "timeout", 0.001, 86400.0))
+            c.retransmit.timeout = std::chrono::milliseconds(std::llround(*v * 1000.0));
+        if (auto v = r.number(*rt, p, "base", 1.0, 100.0)) c.retransmit.base = *v;
+        if (auto v = r.integer(*rt, p, "tries", 0, 100)) c.retransmit.tries = static_cast<unsigned>(*v);
+    }
+    if (const toml::table* g = r.table(t, path, "gate")) {
+        const std::string p = "daemon.gate";
+        r.only_keys(*g, p, {"cookies", "half_open_threshold"});
+        if (auto v = r.string(*g, p, "cookies")) {
+            if (*v == "on_load")
+                c.gate.cookies = Cookie_policy::on_load;
+            else if (*v == "always")
+                c.gate.cookies = Cookie_policy::always;
+            else if (*v == "never")
+                c.gate.cookies = Cookie_policy::never;
+            else
+                r.fail(*g->get("cookies"), p + ".cookies",
+                       "expected \"on_load\", \"always\" or \"never\", got '" + *v + "'");
+        }
+        if (auto v = r.integer(*g, p, "half_open_threshold", 0, 1000000000))
+            c.gate.half_open_threshold = static_cast<std::size_t>(*v);
+    }
+}
+
+}  // namespace
+
+Daemon_settings parse_settings(std::string_view toml_text, std::string_view file_name) {
+    const Reader r{std::string(file_name)};
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, file_name);
+    } catch (const toml::parse_error& e) {
+        throw Config_error(std::string(file_name), static_cast<unsigned>(e.source().begin.line),
+                           "", std::string(e.description()));
+    }
+    r.only_keys(root, "", {"daemon", "connections", "secrets"});
+    Daemon_settings out;
+    if (const toml::table* d = r.table(root, "", "daemon")) daemon_table(r, *d, out);
+    if (const toml::table* cs = r.table(root, "", "connections")) {
+        for (auto&& [k, v] : *cs) {
+            const std::string path = "connections." + std::string(k.str());
+            if (!v.is_table()) r.fail(v, path, "expected a table, got " + type_name(v));
+            out.config.connections.push_back(
+                connection(r, *v.as_table(), path, std::string(k.str())));
+        }
+    }
+    if (const toml::table* ss = r.table(root, "", "secrets")) {
+        for (auto&& [k, v] : *ss) {
+            const std::string path = "secrets." + std::string(k.str());
+            const std::string_view name = k.str();
+            if (name != "ike" && name.substr(0, 4) != "ike-")
+                r.fail(k.source().begin.line != 0 ? k.source() : v.source(), path,
+                       "unsupported secret kind (supported: ike, ike-NAME)");
+            if (!v.is_table()) r.fail(v, path, "expected a table, got " + type_name(v));
+            out.config.secrets.push_back(secret(r, *v.as_table(), path));
+        }
+    }
+    return out;
+}
+
+Daemon_settings load_settings(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Config_error(path, 0, "", "cannot open file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw Config_error(path, 0, "", "cannot read file");
+    return parse_settings(text.str(), path);
+}
+
+Config parse_config(std::string_view toml_text, std::string_view file_name) {
+    return parse_settings(toml_text, file_name).config;
+}
+
+Config load_config(const std::string& path) { return load_settings(path).config; }
+
+}  // namespace ike::daemon

@@ -1,0 +1,299 @@
+// src/daemon/config_toml: swanctl-vocabulary TOML -> ike::Config, and refusals that name the
+// file, the line and the key. Expected values are written from the example by hand (IANA ids).
+#include "src/daemon/config_toml.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace {
+
+using ike::daemon::Config_error;
+using ike::daemon::parse_config;
+using ike::daemon::parse_settings;
+
+// Line numbers matter: line 1 is `[connections.home]`.
+const char* const example =
+    "[connections.home]\n"                                  // 1
+    "local_addrs  = [\"192.0.2.2\"]\n"                      // 2
+    "remote_addrs = [\"192.0.2.1\"]\n"                      // 3
+    "proposals    = [\"aes256gcm16-prfsha256-x25519\"]\n"   // 4
+    "[connections.home.local]\n"                            // 5
+    "auth = \"psk\"\n"                                      // 6
+    "id   = \"a.example.test\"\n"                           // 7
+    "[connections.home.remote]\n"                           // 8
+    "auth = \"psk\"\n"                                      // 9
+    "id   = \"b.example.test\"\n"                           // 10
+    "[connections.home.children.net]\n"                     // 11
+    "local_ts      = [\"10.1.0.0/24\"]\n"                   // 12
+    "remote_ts     = [\"10.2.0.0/24\"]\n"                   // 13
+    "esp_proposals = [\"aes256gcm16\"]\n"                   // 14
+    "[secrets.ike-home]\n"                                  // 15
+    "id     = [\"a.example.test\", \"b.example.test\"]\n"   // 16
+    "secret = \"example-psk-0123456789abcdef\"\n";          // 17
+
+ike::Bytes text_bytes(const char* s) { return ike::Bytes(s, s + std::char_traits<char>::length(s)); }
+
+const ike::Transform* find(const ike::Proposal& p, ike::Transform_type t) {
+    for (const auto& x : p.transforms)
+        if (x.type == t) return &x;
+    return nullptr;
+}
+
+/// Replace the first occurrence of `from` in the example by `to`.
+std::string edited(const std::string& from, const std::string& to) {
+    std::string s = example;
+    const auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+}
+
+/// The message of the Config_error thrown for `text`, or "" when none is thrown.
+std::string refusal(const std::string& text) {
+    try {
+        parse_config(text, "home.toml");
+    } catch (const Config_error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(config_toml, example_gives_expected_connection) {
+    const ike::Config c = parse_config(example, "home.toml");
+    ASSERT_EQ(c.connections.size(), 1u);
+    const auto& home = c.connections[0];
+    EXPECT_EQ(home.name, "home");
+    EXPECT_EQ(home.local_addrs, std::vector<std::string>{"192.0.2.2"});
+    EXPECT_EQ(home.remote_addrs, std::vector<std::string>{"192.0.2.1"});
+    EXPECT_EQ(home.remote_port, 500);
+    EXPECT_EQ(home.local.auth, "psk");
+    EXPECT_EQ(home.local.id.type, ike::Id_type::ID_FQDN);
+    EXPECT_EQ(home.local.id.data, text_bytes("a.example.test"));
+    EXPECT_EQ(home.remote.id.data, text_bytes("b.example.test"));
+    EXPECT_EQ(c.find_connection("home"), &home);
+    EXPECT_EQ(c.find_connection("away"), nullptr);
+}
+
+TEST(config_toml, example_gives_IKE_proposal_by_IANA_ids) {
+    const ike::Config c = parse_config(example, "home.toml");
+    ASSERT_EQ(c.connections.at(0).proposals.size(), 1u);
+    const ike::Proposal& p = c.connections[0].proposals[0];
+    EXPECT_EQ(p.protocol, ike::Protocol_id::IKE);
+    EXPECT_EQ(p.number, 1);
+    const auto* encr = find(p, ike::Transform_type::ENCR);
+    ASSERT_NE(encr, nullptr);
+    EXPECT_EQ(encr->id, 20);  // ENCR_AES_GCM_16
+    EXPECT_EQ(encr->key_length, std::optional<std::uint16_t>(256));
+    const auto* prf = find(p, ike::Transform_type::PRF);
+    ASSERT_NE(prf, nullptr);
+    EXPECT_EQ(prf->id, 5);  // PRF_HMAC_SHA2_256
+    const auto* ke = find(p, ike::Transform_type::KE);
+    ASSERT_NE(ke, nullptr);
+    EXPECT_EQ(ke->id, 31);  // Curve25519
+    const auto* integ = find(p, ike::Transform_type::INTEG);
+    EXPECT_TRUE(integ == nullptr || integ->id == 0);  // AEAD: no integrity (RFC 5282 §8)
+}
+
+TEST(config_toml, example_gives_child_with_selectors_and_ESP_proposal) {
+    const ike::Config c = parse_config(example, "home.toml");
+    ASSERT_EQ(c.connections.at(0).children.size(), 1u);
+    const auto& net = c.connections[0].children[0];
+    EXPECT_EQ(net.name, "net");
+    EXPECT_EQ(net.mode, ike::Ipsec_mode::tunnel);
+    ASSERT_EQ(net.local_ts.size(), 1u);
+    EXPECT_EQ(net.local_ts[0].ts_type, ike::Ts_type::TS_IPV4_ADDR_RANGE);
+    EXPECT_EQ(net.local_ts[0].start_address, (ike::Bytes{10, 1, 0, 0}));
+    EXPECT_EQ(net.local_ts[0].end_address, (ike::Bytes{10, 1, 0, 255}));
+    EXPECT_EQ(net.local_ts[0].ip_protocol, 0);
+    EXPECT_EQ(net.local_ts[0].start_port, 0);
+    EXPECT_EQ(net.local_ts[0].end_port, 65535);
+    ASSERT_EQ(net.remote_ts.size(), 1u);
+    EXPECT_EQ(net.remote_ts[0].start_address, (ike::Bytes{10, 2, 0, 0}));
+    EXPECT_EQ(net.remote_ts[0].end_address, (ike::Bytes{10, 2, 0, 255}));
+    ASSERT_EQ(net.esp_proposals.size(), 1u);
+    EXPECT_EQ(net.esp_proposals[0].protocol, ike::Protocol_id::ESP);
+    const auto* encr = find(net.esp_proposals[0], ike::Transform_type::ENCR);
+    ASSERT_NE(encr, nullptr);
+    EXPECT_EQ(encr->id, 20);
+    EXPECT_EQ(encr->key_length, std::optional<std::uint16_t>(256));
+    const auto* esn = find(net.esp_proposals[0], ike::Transform_type::ESN);
+    EXPECT_TRUE(esn == nullptr || esn->id == 0);  // no ESN unless asked for
+}
+
+TEST(config_toml, example_gives_secret_and_defaults) {
+    const ike::Config c = parse_config(example, "home.toml");
+    ASSERT_EQ(c.secrets.size(), 1u);
+    EXPECT_EQ(c.secrets[0].secret, "example-psk-0123456789abcdef");
+    ASSERT_EQ(c.secrets[0].ids.size(), 2u);
+    EXPECT_EQ(c.secrets[0].ids[0].data, text_bytes("a.example.test"));
+    EXPECT_EQ(c.secrets[0].ids[1].data, text_bytes("b.example.test"));
+    const auto a = ike::Identity::parse("a.example.test");
+    const auto b = ike::Identity::parse("b.example.test");
+    EXPECT_EQ(c.find_psk(a, b), &c.secrets[0]);
+    EXPECT_EQ(c.find_psk(b, a), &c.secrets[0]);
+    EXPECT_EQ(c.find_psk(a, ike::Identity::parse("c.example.test")), nullptr);
+    // [daemon] absent: the documented defaults.
+    EXPECT_EQ(c.ike_port, 500);
+    EXPECT_EQ(c.nat_t_port, 4500);
+    EXPECT_FALSE(c.log_keys);
+    EXPECT_FALSE(c.force_nat_t);
+    EXPECT_EQ(c.retransmit.timeout.count(), 4000);
+    EXPECT_DOUBLE_EQ(c.retransmit.base, 1.8);
+    EXPECT_EQ(c.retransmit.tries, 5u);
+    EXPECT_EQ(c.gate.cookies, ike::Cookie_policy::on_load);
+    EXPECT_EQ(c.gate.half_open_threshold, 50u);
+}
+
+TEST(config_toml, daemon_table_sets_ports_retransmit_and_gate) {
+    const std::string text = std::string(
+                                 "[daemon]\n"
+                                 "ike_port = 15500\n"
+                                 "nat_t_port = 15600\n"
+                                 "log_keys = true\n"
+                                 "force_nat_t = true\n"
+                                 "key_dir = \"/tmp/keys\"\n"
+                                 "[daemon.retransmit]\n"
+                                 "timeout = 0.5\n"
+                                 "base = 2.0\n"
+                                 "tries = 3\n"
+                                 "[daemon.gate]\n"
+                                 "cookies = \"always\"\n"
+                                 "half_open_threshold = 7\n") +
+                             edited("remote_addrs = [\"192.0.2.1\"]",
+                                    "remote_addrs = [\"192.0.2.1\"]\nremote_port = 15501");
+    const auto s = parse_settings(text, "d.toml");
+    EXPECT_EQ(s.config.ike_port, 15500);
+    EXPECT_EQ(s.config.nat_t_port, 15600);
+    EXPECT_TRUE(s.config.log_keys);
+    EXPECT_TRUE(s.config.force_nat_t);
+    EXPECT_EQ(s.key_dir, "/tmp/keys");
+    EXPECT_EQ(s.config.retransmit.timeout.count(), 500);
+    EXPECT_DOUBLE_EQ(s.config.retransmit.base, 2.0);
+    EXPECT_EQ(s.config.retransmit.tries, 3u);
+    EXPECT_EQ(s.config.gate.cookies, ike::Cookie_policy::always);
+    EXPECT_EQ(s.config.gate.half_open_threshold, 7u);
+    EXPECT_EQ(s.config.connections.at(0).remote_port, 15501);
+}
+
+TEST(config_toml, refuses_unknown_proposal_keyword_naming_file_line_key) {
+    const std::string m =
+        refusal(edited("aes256gcm16-prfsha256-x25519", "aes257gcm16-prfsha256-x25519"));
+    EXPECT_EQ(m.rfind("home.toml:4: connections.home.proposals[0]: ", 0), 0u) << m;
+    EXPECT_NE(m.find("aes257"), std::string::npos) << m;
+}
+
+TEST(config_toml, refuses_unknown_ESP_proposal_keyword) {
+    const std::string m = refusal(edited("[\"aes256gcm16\"]", "[\"aes256gcm16\", \"rot13\"]"));
+    EXPECT_EQ(m.rfind("home.toml:14: connections.home.children.net.esp_proposals[1]: ", 0), 0u)
+        << m;
+}
+
+TEST(config_toml, refuses_bad_CIDR_naming_file_line_key) {
+    const std::string m = refusal(edited("10.2.0.0/24", "10.2.0.0/33"));
+    EXPECT_EQ(m.rfind("home.toml:13: connections.home.children.net.remote_ts[0]: ", 0), 0u) << m;
+    EXPECT_NE(m.find("prefix"), std::string::npos) << m;
+    const std::string m2 = refusal(edited("10.1.0.0/24", "10.1.0/24"));
+    EXPECT_EQ(m2.rfind("home.toml:12: connections.home.children.net.local_ts[0]: ", 0), 0u) << m2;
+}
+
+TEST(config_toml, refuses_secret_without_secret) {
+    const std::string m = refusal(edited("secret = \"example-psk-0123456789abcdef\"\n", ""));
+    EXPECT_EQ(m, "home.toml:15: secrets.ike-home.secret: missing secret");
+}
+
+TEST(config_toml, refuses_unknown_key_at_its_line) {
+    const std::string m = refusal(edited("remote_addrs", "remote_adrs"));
+    EXPECT_EQ(m, "home.toml:3: connections.home.remote_adrs: unknown key");
+    const std::string m2 = refusal(edited("auth = \"psk\"\nid   = \"b", "auth = \"psk\"\nidd  = \"b"));
+    EXPECT_EQ(m2, "home.toml:10: connections.home.remote.idd: unknown key");
+    const std::string m3 = refusal(std::string(example) + "[charon]\nthreads = 4\n");
+    EXPECT_EQ(m3, "home.toml:18: charon: unknown key");
+}
+
+TEST(config_toml, refuses_wrong_type_naming_key) {
+    const std::string m = refusal(edited("remote_addrs = [\"192.0.2.1\"]",
+                                         "remote_addrs = [\"192.0.2.1\"]\nremote_port = \"500\""));
+    EXPECT_EQ(m, "home.toml:4: connections.home.remote_port: expected an integer, got string");
+    const std::string m2 = refusal(edited("[\"10.2.0.0/24\"]", "[10]"));
+    EXPECT_EQ(m2, "home.toml:13: connections.home.children.net.remote_ts[0]: expected a string, "
+                  "got integer");
+    const std::string m3 = refusal("[daemon]\nlog_keys = \"yes\"\n");
+    EXPECT_EQ(m3, "home.toml:2: daemon.log_keys: expected a boolean, got string");
+}
+
+TEST(config_toml, refuses_out_of_range_and_bad_enum_values) {
+    EXPECT_EQ(refusal("[daemon]\nike_port = 70000\n"),
+              "home.toml:2: daemon.ike_port: value 70000 out of range 1..65535");
+    EXPECT_EQ(refusal("[daemon.gate]\ncookies = \"sometimes\"\n"),
+              "home.toml:2: daemon.gate.cookies: expected \"on_load\", \"always\" or \"never\", "
+              "got 'sometimes'");
+    const std::string m = refusal(edited("auth = \"psk\"", "auth = \"pubkey\""));
+    EXPECT_EQ(m.rfind("home.toml:6: connections.home.local.auth: ", 0), 0u) << m;
+}
+
+TEST(config_toml, refuses_TOML_syntax_error_with_line) {
+    const std::string m = refusal("[daemon]\nike_port = = 5\n");
+    EXPECT_EQ(m.rfind("home.toml:2: ", 0), 0u) << m;
+}
+
+TEST(config_toml, load_config_names_the_path) {
+    const std::string path = ::testing::TempDir() + "ikeref_config_test.toml";
+    {
+        std::ofstream out(path);
+        out << edited("10.2.0.0/24", "10.2.0.0/99");
+    }
+    try {
+        ike::daemon::load_config(path);
+        ADD_FAILURE() << "no refusal";
+    } catch (const Config_error& e) {
+        EXPECT_EQ(e.file(), path);
+        EXPECT_EQ(e.line(), 13u);
+        EXPECT_EQ(e.key(), "connections.home.children.net.remote_ts[0]");
+    }
+    std::remove(path.c_str());
+    EXPECT_THROW(ike::daemon::load_config(path), Config_error);
+}
+
+TEST(traffic_selector, single_address_and_port_in_brackets) {
+    ike::Traffic_selector ts;
+    std::string error;
+    ASSERT_TRUE(ike::daemon::parse_traffic_selector("10.1.0.5[tcp/443]", ts, error)) << error;
+    EXPECT_EQ(ts.start_address, (ike::Bytes{10, 1, 0, 5}));
+    EXPECT_EQ(ts.end_address, (ike::Bytes{10, 1, 0, 5}));
+    EXPECT_EQ(ts.ip_protocol, 6);
+    EXPECT_EQ(ts.start_port, 443);
+    EXPECT_EQ(ts.end_port, 443);
+    ASSERT_TRUE(ike::daemon::parse_traffic_selector("10.1.0.0/24[udp/1000-2000]", ts, error));
+    EXPECT_EQ(ts.ip_protocol, 17);
+    EXPECT_EQ(ts.start_port, 1000);
+    EXPECT_EQ(ts.end_port, 2000);
+    EXPECT_EQ(ike::daemon::traffic_selector_to_string(ts), "10.1.0.0/24[17/1000-2000]");
+}
+
+TEST(traffic_selector, IPv6_prefix_and_range) {
+    ike::Traffic_selector ts;
+    std::string error;
+    ASSERT_TRUE(ike::daemon::parse_traffic_selector("2001:db8::/32", ts, error)) << error;
+    EXPECT_EQ(ts.ts_type, ike::Ts_type::TS_IPV6_ADDR_RANGE);
+    ike::Bytes start(16, 0), end(16, 0xff);
+    start[0] = end[0] = 0x20;
+    start[1] = end[1] = 0x01;
+    start[2] = end[2] = 0x0d;
+    start[3] = end[3] = 0xb8;
+    EXPECT_EQ(ts.start_address, start);
+    EXPECT_EQ(ts.end_address, end);
+    ASSERT_TRUE(ike::daemon::parse_traffic_selector("10.0.0.1-10.0.0.9", ts, error));
+    EXPECT_EQ(ts.start_address, (ike::Bytes{10, 0, 0, 1}));
+    EXPECT_EQ(ts.end_address, (ike::Bytes{10, 0, 0, 9}));
+    EXPECT_EQ(ike::daemon::traffic_selector_to_string(ts), "10.0.0.1-10.0.0.9");
+    ASSERT_TRUE(ike::daemon::parse_traffic_selector("0.0.0.0/0", ts, error));
+    EXPECT_EQ(ts.end_address, (ike::Bytes{255, 255, 255, 255}));
+    EXPECT_FALSE(ike::daemon::parse_traffic_selector("10.0.0.9-10.0.0.1", ts, error));
+    EXPECT_FALSE(ike::daemon::parse_traffic_selector("10.0.0.0/24[tcp/99999]", ts, error));
+    EXPECT_FALSE(ike::daemon::parse_traffic_selector("10.0.0.0/24[foo]", ts, error));
+    EXPECT_FALSE(ike::daemon::parse_traffic_selector("::/129", ts, error));
+}
+
+}  // namespace
