@@ -1,0 +1,79 @@
+// ikeref codec, internal API: bytes <-> typed messages (RFC 7296 §3.1 header, §3.2 generic
+// payload header and chain, §3.3–§3.14 payload bodies). Used by core, crypto and tests.
+// Decoding never throws and never reads outside its input; every refusal is a Decode_error.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ike/message.hpp"
+#include "ike/types.hpp"
+
+namespace ike::codec {
+
+/// Why a datagram or chain was refused.
+/// - offset: octet offset of the offending field from the start of the datagram (for an inner
+///   chain: base_offset + offset inside the chain).
+/// - payload: the payload being decoded (Payload_type::NONE for the IKE header).
+/// - rule: short machine-readable id, e.g. "7296-3.1-length", "7296-3.2-payload-length",
+///   "7296-3.13.1-selector-length"; the error policy (RFC 7296 §2.21) maps it to a notify.
+/// - text: a human-readable sentence.
+struct Decode_error {
+    std::size_t offset = 0;
+    Payload_type payload = Payload_type::NONE;
+    std::string rule;
+    std::string text;
+};
+
+/// Result of a decode: holds T on success, Decode_error otherwise. Use
+/// `std::get_if<T>(&r)` / `std::get_if<Decode_error>(&r)`, or the helpers `ok`, `value`, `error`.
+template <class T>
+using Decoded = std::variant<T, Decode_error>;
+
+template <class T>
+bool ok(const Decoded<T>& r) { return r.index() == 0; }
+template <class T>
+const T& value(const Decoded<T>& r) { return std::get<0>(r); }  ///< precondition: ok(r)
+template <class T>
+T& value(Decoded<T>& r) { return std::get<0>(r); }  ///< precondition: ok(r)
+template <class T>
+const Decode_error& error(const Decoded<T>& r) { return std::get<1>(r); }  ///< precondition: !ok(r)
+
+/// RFC 7296 §3.1: the IKE header is 28 octets.
+inline constexpr std::size_t header_size = 28;
+
+/// The header fields of a datagram of at least 28 octets (nullopt if shorter). No other check:
+/// any major version and Length are returned as received, so the caller can answer
+/// INVALID_MAJOR_VERSION (§1.5, §2.5) or drop.
+std::optional<Header> peek_header(Octets datagram);
+
+/// Decode a whole IKE message (§3.1, §3.2): the header must be 28 octets, Length must equal the
+/// datagram length, the major version must be 2, then the outer payload chain is decoded.
+/// An SK payload (§3.14) is kept as Payload_SK (body = IV | ciphertext | ICV) and must be last.
+/// Unknown payload types become Payload_unknown with their critical bit; so do CERT, CERTREQ,
+/// CP, EAP and SKF, whose bodies are not interpreted here. Never throws.
+Decoded<Message> decode_message(Octets datagram);
+
+/// Decode a payload chain starting with type `first` that fills `bytes` exactly (an inner
+/// chain from a decrypted SK payload, padding already removed, or the outer chain).
+/// `base_offset` is added to every Decode_error offset. Never throws.
+Decoded<std::vector<Payload>> decode_payload_chain(Payload_type first, Octets bytes,
+                                                   std::size_t base_offset);
+
+/// Encode a message: computes every Next Payload field (an SK payload's Next Payload is its
+/// `first_inner`) and every length. Throws std::length_error if a payload body exceeds
+/// 65531 octets (not representable, §3.2). `was_protected` is ignored: encryption is core's.
+Bytes encode_message(const Message&);
+
+/// Encode a chain without header: the plaintext of an SK payload (§3.14); the SK payload's
+/// Next Payload must then be payloads[0].type (NONE if empty). Throws std::length_error as above.
+Bytes encode_payload_chain(const std::vector<Payload>&);
+
+/// The 28-octet header with `first` as Next Payload and `total_length` as Length (§3.1).
+Bytes encode_header(const Header&, Payload_type first, std::uint32_t total_length);
+
+}  // namespace ike::codec
