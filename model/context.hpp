@@ -1,0 +1,58 @@
+// What actions and guards may ask of the IKE SA they run for. Core implements it (src/core);
+// the model only decides *which* of these happens and when (RFC 7296 §1.2, §2.1, §2.6, §2.15).
+#pragma once
+
+#include <string>
+
+#include "ike/message.hpp"
+
+namespace ike::model {
+
+/// Operations of one IKE SA. `m` is the message of the event that triggered the row.
+/// Guards are pure predicates (RFC rules); actions build and send messages, derive keys, and
+/// report completions back to core.
+class Ike_sa_ops {
+public:
+    virtual ~Ike_sa_ops() = default;
+
+    // ---- guards -------------------------------------------------------------------------
+    virtual bool is_original_initiator() const = 0;
+    virtual bool retransmissions_left() const = 0;                          // §2.1
+    virtual bool cookie_retries_left() const = 0;                           // §2.6
+    virtual bool requested_group_acceptable(const Message& m) const = 0;    // §1.2, §2.7
+    virtual bool IKE_SA_INIT_response_acceptable(const Message& m) const = 0;  // §2.7, §3.4
+    virtual bool IKE_SA_INIT_proposal_acceptable(const Message& m) const = 0;  // §2.7
+    virtual bool peer_AUTH_valid(const Message& m) const = 0;               // §2.15, §2.16
+    virtual bool CHILD_SA_acceptable(const Message& m) const = 0;           // §2.7, §2.9 (responder)
+    virtual bool CHILD_SA_response_acceptable(const Message& m) const = 0;  // §2.7, §2.9 (initiator)
+    virtual bool deletes_IKE_SA(const Message& m) const = 0;                // §1.4.1
+
+    // ---- actions ------------------------------------------------------------------------
+    virtual void send_IKE_SA_INIT_request() = 0;
+    virtual void resend_IKE_SA_INIT_with_cookie(const Message& m) = 0;
+    virtual void resend_IKE_SA_INIT_with_group(const Message& m) = 0;
+    virtual void send_IKE_SA_INIT_response(const Message& m) = 0;
+    virtual void send_NO_PROPOSAL_CHOSEN(const Message& m) = 0;
+    virtual void derive_IKE_SA_keys(const Message* m) = 0;
+    virtual void retransmit_request() = 0;
+    virtual void send_IKE_AUTH_request() = 0;
+    virtual void send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) = 0;
+    virtual void send_AUTHENTICATION_FAILED(const Message& m) = 0;
+    virtual void install_CHILD_SA(const Message& m) = 0;
+    virtual void send_Delete_IKE_SA_request() = 0;
+    virtual void send_INFORMATIONAL_response(const Message& m) = 0;
+
+    // ---- lifecycle ----------------------------------------------------------------------
+    virtual void start_IKE_SA_INIT_exchange(const Message* m) = 0;
+    virtual void start_IKE_AUTH_exchange() = 0;
+    virtual void dispatch_to_exchange(const Message& m) = 0;
+    virtual void start_Delete_exchange() = 0;
+    virtual void report_established() = 0;
+    virtual void report_failure(const std::string& reason) = 0;
+    virtual void remove_IKE_SA(const std::string& reason) = 0;
+
+    /// A row was not found for an event (MSM no_transition), or an action threw.
+    virtual void no_transition(const char* machine, const char* state, const char* event) = 0;
+};
+
+}  // namespace ike::model

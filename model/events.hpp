@@ -1,0 +1,59 @@
+// ev:: what happened. Core decodes, decrypts and classifies every datagram, then raises one of
+// these; API requests and timers become events too. The MSM never sees bytes (ARCHITECTURE.md).
+#pragma once
+
+#include "ike/message.hpp"
+
+namespace ike::model::ev {
+
+/// Events that carry the decoded (and, inside SK, decrypted) message that caused them.
+struct With_message {
+    const Message* msg = nullptr;
+};
+
+#define IKEREF_EVENT(Name)                                 \
+    struct Name {                                          \
+        static constexpr const char* name = #Name;         \
+    }
+#define IKEREF_MESSAGE_EVENT(Name)                         \
+    struct Name : With_message {                           \
+        static constexpr const char* name = #Name;         \
+    }
+
+// API requests and timers.
+IKEREF_EVENT(Initiate_requested);          ///< start an IKE SA as original initiator (§1.2)
+IKEREF_EVENT(Delete_requested);            ///< delete the IKE SA (§1.4.1)
+IKEREF_EVENT(Retransmit_timer_expired);    ///< the requester's timer (§2.1)
+
+// Requests from the peer, classified by exchange (§1.2, §1.4).
+IKEREF_MESSAGE_EVENT(IKE_SA_INIT_request_received);
+IKEREF_MESSAGE_EVENT(IKE_AUTH_request_received);
+IKEREF_MESSAGE_EVENT(INFORMATIONAL_request_received);
+
+// Responses from the peer, classified by what they carry.
+IKEREF_MESSAGE_EVENT(IKE_SA_INIT_response_received);
+IKEREF_MESSAGE_EVENT(COOKIE_received);               ///< IKE_SA_INIT response { N(COOKIE) }, §2.6
+IKEREF_MESSAGE_EVENT(INVALID_KE_PAYLOAD_received);   ///< IKE_SA_INIT response { N(INVALID_KE_PAYLOAD) }, §1.2
+IKEREF_MESSAGE_EVENT(Error_notify_received);         ///< a response holding only error notifies, §2.21
+IKEREF_MESSAGE_EVENT(IKE_AUTH_response_received);
+IKEREF_MESSAGE_EVENT(INFORMATIONAL_response_received);
+
+// Completions raised by core when an exchange machine reaches a final state; they drive the
+// IKE SA lifecycle machine.
+IKEREF_EVENT(IKE_SA_INIT_completed);
+IKEREF_EVENT(IKE_AUTH_completed);
+IKEREF_EVENT(Exchange_failed);
+IKEREF_EVENT(Delete_completed);
+IKEREF_EVENT(IKE_SA_delete_received);
+
+#undef IKEREF_EVENT
+#undef IKEREF_MESSAGE_EVENT
+
+/// The message of an event, or nullptr for events without one.
+inline const Message* message_of(const With_message& e) { return e.msg; }
+template <class E>
+const Message* message_of(const E&) {
+    return nullptr;
+}
+
+}  // namespace ike::model::ev

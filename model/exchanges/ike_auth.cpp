@@ -1,0 +1,6 @@
+// The one translation unit that instantiates machine IKE_AUTH (one machine per TU: ARCHITECTURE.md).
+#include "model/msm_prelude.hpp"
+#include "model/exchanges/ike_auth.hpp"
+#include "model/machine_facade_impl.hpp"
+
+IKEREF_INSTANTIATE_MACHINE(ike::model::IKE_AUTH_def)

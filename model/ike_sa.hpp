@@ -1,0 +1,55 @@
+// The IKE SA lifecycle (RFC 7296 §1.2, §1.4.1): which exchange may run in which phase. Every
+// message reaches its exchange machine only through a row here, so an IKE_AUTH request before
+// IKE_SA_INIT completed, or a response in the wrong role, has no row and is dropped with a
+// diagnostic (§2.21: nothing is advanced without a row).
+#pragma once
+
+#include "model/actions.hpp"
+#include "model/events.hpp"
+#include "model/guards.hpp"
+#include "model/states.hpp"
+
+namespace ike::model {
+
+struct IKE_SA_def : Machine_base<IKE_SA_def> {
+    static constexpr const char* name = "IKE_SA";
+    using initial_state = st::Idle;
+    template <class E, class F> void on_entry(const E&, F&) {}
+
+    using Initiator = grd::Is_original_initiator;
+    using Responder = grd::Not<grd::Is_original_initiator>;
+
+    // clang-format off
+    using transition_table = boost::mpl::vector<
+    //     Source              Event                               Target              Action                                               Guard
+    Row<st::Idle,           ev::Initiate_requested,             st::Half_open,      act::Start_IKE_SA_INIT_exchange,                     Initiator>,                // §1.2
+    Row<st::Idle,           ev::IKE_SA_INIT_request_received,   st::Half_open,      act::Start_IKE_SA_INIT_exchange,                     Responder>,                // §1.2
+    // --- IKE_SA_INIT in progress -------------------------------------------------------------------------------------------------------------------------------
+    Row<st::Half_open,      ev::IKE_SA_INIT_response_received,  st::Half_open,      act::Dispatch_to_exchange,                           Initiator>,                // §1.2
+    Row<st::Half_open,      ev::COOKIE_received,                st::Half_open,      act::Dispatch_to_exchange,                           Initiator>,                // §2.6
+    Row<st::Half_open,      ev::INVALID_KE_PAYLOAD_received,    st::Half_open,      act::Dispatch_to_exchange,                           Initiator>,                // §1.2
+    Row<st::Half_open,      ev::Error_notify_received,          st::Half_open,      act::Dispatch_to_exchange,                           Initiator>,                // §2.21.1
+    Row<st::Half_open,      ev::IKE_SA_INIT_completed,          st::Authenticating, act::Start_IKE_AUTH_exchange,                        Initiator>,                // §1.2
+    Row<st::Half_open,      ev::IKE_SA_INIT_completed,          st::Authenticating, none,                                                Responder>,                // §1.2
+    Row<st::Half_open,      ev::Exchange_failed,                st::Deleted,        act::Remove_IKE_SA,                                  none>,                     // §2.21.1
+    // --- IKE_AUTH in progress ----------------------------------------------------------------------------------------------------------------------------------
+    Row<st::Authenticating, ev::IKE_AUTH_request_received,      st::Authenticating, act::Dispatch_to_exchange,                           Responder>,                // §1.2
+    Row<st::Authenticating, ev::IKE_AUTH_response_received,     st::Authenticating, act::Dispatch_to_exchange,                           Initiator>,                // §1.2
+    Row<st::Authenticating, ev::Error_notify_received,          st::Authenticating, act::Dispatch_to_exchange,                           Initiator>,                // §2.21.2
+    Row<st::Authenticating, ev::IKE_AUTH_completed,             st::Established,    act::Report_established,                             none>,                     // §1.2
+    Row<st::Authenticating, ev::Exchange_failed,                st::Deleted,        act::Remove_IKE_SA,                                  none>,                     // §2.21.2
+    // --- established -------------------------------------------------------------------------------------------------------------------------------------------
+    Row<st::Established,    ev::INFORMATIONAL_request_received, st::Established,    act::Dispatch_to_exchange,                           grd::Not<grd::Deletes_IKE_SA>>, // §1.4
+    Row<st::Established,    ev::INFORMATIONAL_request_received, st::Deleted,        act::Seq<act::Dispatch_to_exchange, act::Remove_IKE_SA>, grd::Deletes_IKE_SA>,  // §1.4.1
+    Row<st::Established,    ev::Delete_requested,               st::Deleting,       act::Start_Delete_exchange,                          none>,                     // §1.4.1
+    Row<st::Established,    ev::Exchange_failed,                st::Deleted,        act::Remove_IKE_SA,                                  none>,                     // §2.4
+    // --- deleting ----------------------------------------------------------------------------------------------------------------------------------------------
+    Row<st::Deleting,       ev::INFORMATIONAL_response_received, st::Deleting,      act::Dispatch_to_exchange,                           none>,                     // §1.4.1
+    Row<st::Deleting,       ev::INFORMATIONAL_request_received, st::Deleting,       act::Dispatch_to_exchange,                           none>,                     // §1.4.1, §2.25
+    Row<st::Deleting,       ev::Delete_completed,               st::Deleted,        act::Remove_IKE_SA,                                  none>,                     // §1.4.1
+    Row<st::Deleting,       ev::Exchange_failed,                st::Deleted,        act::Remove_IKE_SA,                                  none>                      // §2.4
+    >;
+    // clang-format on
+};
+
+}  // namespace ike::model
