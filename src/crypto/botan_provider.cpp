@@ -89,11 +89,13 @@ secure_vector<std::uint8_t> aes_cmac(const std::uint8_t* key, const std::uint8_t
 using Aes_mac_fn = secure_vector<std::uint8_t> (*)(const std::uint8_t*, const std::uint8_t*,
                                                    std::size_t);
 
-// RFC 4434 §2 / RFC 4615 §3: a 16-octet key is used as is, a shorter one is padded with
-// zeros, a longer one is replaced by MAC(0^128, key).
+// RFC 4434 §2 (AES-XCBC-PRF-128): a 16-octet key is used as is, a shorter one is padded with
+// zeros, a longer one is replaced by AES-XCBC-MAC(0^128, key).
+// RFC 4615 §3 (AES-CMAC-PRF-128): any key that is not 16 octets, shorter or longer, is
+// replaced by AES-CMAC(0^128, key).
 secure_vector<std::uint8_t> aes_prf_key(Aes_mac_fn mac, Octets key) {
     if (key.size == aes_block) return secure_vector<std::uint8_t>(key.begin(), key.end());
-    if (key.size < aes_block) {
+    if (key.size < aes_block && mac == &aes_xcbc_mac) {
         secure_vector<std::uint8_t> k(aes_block, 0);
         for (std::size_t i = 0; i < key.size; ++i) k[i] = key[i];
         return k;
