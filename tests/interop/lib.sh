@@ -351,8 +351,11 @@ iop_dump_chunks() {
 #   CHILD_encr_i CHILD_encr_r CHILD_integ_i CHILD_integ_r        (i = initiator->responder)
 #   CHILD_spi_in CHILD_spi_out                                   (8 hex digits, inbound = ours)
 # Missing names are simply not printed (e.g. no SK_ai with an AEAD).
-iop_charon_keys() {
-    local log="$IOP_DIR/$1/charon.log"
+iop_charon_keys() { iop_charon_keys_file "$IOP_DIR/$1/charon.log"; }
+
+# iop_charon_keys_file LOG: as iop_charon_keys, for any charon filelog written with ike=4 chd=4.
+iop_charon_keys_file() {
+    local log=$1
     [ -f "$log" ] || return 1
     {
         iop_dump_chunks "$log"
@@ -396,6 +399,12 @@ iop_key() { awk -v k="$2" '$1 == k { $1=""; sub(/^ /, ""); print; exit }' "$1"; 
 iop_charon_sas() {
     local s=$1
     iop_swanctl "$s" --list-sas --raw >"$IOP_DIR/$s/list-sas.raw" 2>&1 || return 1
+    iop_flatten_list_sas "$IOP_DIR/$s/list-sas.raw" | tee "$IOP_DIR/$s/sas.txt"
+}
+
+# iop_flatten_list_sas FILE: the flattening of iop_charon_sas for a saved
+# `swanctl --list-sas --raw` output.
+iop_flatten_list_sas() {
     awk '
         /^list-sa event / {
             line=$0; sub(/^list-sa event /, "", line)
@@ -433,7 +442,7 @@ iop_charon_sas() {
             else if (depth == 4 && nchild == 1 && name[3] == "child-sas") print "child." k, val
         }
         END { print "ike_count", nike+0; print "child_count", nchild+0 }
-    ' "$IOP_DIR/$s/list-sas.raw" | tee "$IOP_DIR/$s/sas.txt"
+    ' "$1"
 }
 
 # iop_wait_charon_sa SIDE TIMEOUT_MS: poll until that side lists an IKE SA ESTABLISHED with a
@@ -547,4 +556,153 @@ iop_check_absent() {
     else
         printf '  FAIL %-24s expected absent, got %s\n' "$1" "$2"; IOP_FAILED=$((IOP_FAILED + 1)); return 1
     fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# ikeref (side b). Interface (see README.md):
+#   ikeref daemon --config FILE --control SOCK --log LOGFILE      (foreground)
+#   ikeref initiate CONN --child CHILD --control SOCK --timeout 10 (exit 0 when established)
+#   ikeref list --json --keys --control SOCK
+
+IOP_IKEREF=${IOP_IKEREF:-}
+
+# iop_ikeref_conf SIDE CONN CHILD PROPOSAL ESP LOCAL_ID REMOTE_ID LOCAL_TS REMOTE_TS
+# writes $IOP_DIR/SIDE/ikeref.toml (strongSwan vocabulary, PSK, short retransmissions).
+iop_ikeref_conf() {
+    local s=$1 conn=$2 child=$3 prop=$4 esp=$5 lid=$6 rid=$7 lts=$8 rts=$9
+    local other=a
+    [ "$s" = a ] && other=b
+    cat >"$IOP_DIR/$s/ikeref.toml" <<EOF2
+[daemon]
+ike_port = 500
+nat_t_port = 4500
+log_keys = true
+[daemon.retransmit]
+timeout = ${IOP_RETRANSMIT_TIMEOUT:-1.0}
+base = ${IOP_RETRANSMIT_BASE:-1.4}
+tries = ${IOP_RETRANSMIT_TRIES:-3}
+[connections.$conn]
+local_addrs  = ["$(iop_addr "$s")"]
+remote_addrs = ["$(iop_addr "$other")"]
+proposals    = ["$prop"]
+[connections.$conn.local]
+auth = "psk"
+id   = "$lid"
+[connections.$conn.remote]
+auth = "psk"
+id   = "$rid"
+[connections.$conn.children.$child]
+local_ts      = ["$lts"]
+remote_ts     = ["$rts"]
+esp_proposals = ["$esp"]
+[secrets.ike-$conn]
+id     = ["$rid", "$lid"]
+secret = "$IOP_PSK"
+EOF2
+}
+
+# iop_ikeref_start SIDE: run `ikeref daemon` in that side's namespace in the background
+# (config $IOP_DIR/SIDE/ikeref.toml, control socket $IOP_DIR/SIDE/ikeref.sock, log
+# $IOP_DIR/SIDE/ikeref.log, stdout/stderr $IOP_DIR/SIDE/ikeref.stdout); wait up to 5 s for the
+# control socket. Returns 1 (with the reason on stderr) when the daemon exits or never listens.
+# Sets IOP_IKEREF_READY_MS.
+iop_ikeref_start() {
+    local s=$1 dir="$IOP_DIR/$1" t0 t1 pid i
+    rm -f "$dir/ikeref.sock"
+    t0=$(iop_now_ms)
+    ip netns exec "$(iop_ns "$s")" "$IOP_IKEREF" daemon --config "$dir/ikeref.toml" \
+        --control "$dir/ikeref.sock" --log "$dir/ikeref.log" >"$dir/ikeref.stdout" 2>&1 &
+    pid=$!
+    IOP_PIDS+=("$pid")
+    for i in $(seq 1 500); do
+        [ -S "$dir/ikeref.sock" ] && break
+        if ! kill -0 "$pid" 2>/dev/null; then
+            wait "$pid"; local rc=$?
+            echo "ikeref daemon exited at start (rc $rc):" >&2
+            tail -n 30 "$dir/ikeref.stdout" "$dir/ikeref.log" 2>/dev/null >&2
+            return 1
+        fi
+        sleep 0.01
+    done
+    [ -S "$dir/ikeref.sock" ] || { echo "ikeref daemon: no control socket $dir/ikeref.sock after 5 s" >&2; return 1; }
+    t1=$(iop_now_ms)
+    IOP_IKEREF_READY_MS=$((t1 - t0))
+    iop_log "ikeref daemon ($s) pid $pid, control socket ready after $IOP_IKEREF_READY_MS ms"
+}
+
+# iop_ikeref SIDE SUBCOMMAND ARGS...: run an ikeref client command against that side's daemon
+# (killed after IOP_CMD_TIMEOUT seconds, default 30; exit status 124 then).
+iop_ikeref() {
+    local s=$1 sub=$2; shift 2
+    timeout -k 2 "${IOP_CMD_TIMEOUT:-30}" ip netns exec "$(iop_ns "$s")" "$IOP_IKEREF" "$sub" "$@" \
+        --control "$IOP_DIR/$s/ikeref.sock"
+}
+
+# iop_json_flatten FILE CONN: flatten `ikeref list --json` output into "path value" lines:
+#   ike_count N                  IKE SAs of connection CONN
+#   ike.<field> value            the first IKE SA of CONN (ike.state, ike.SPIi, ike.keys.SK_d,
+#                                ike.children.0.spi_in, ike.children.0.local_ts.0, ...)
+#   ike.children_count N
+# Booleans print as true/false, null as null. Uses jq, else python3.
+iop_json_flatten() {
+    local f=$1 conn=$2
+    if command -v jq >/dev/null && [ "${IOP_NO_JQ:-0}" != 1 ]; then
+        jq -r --arg c "$conn" '
+            [.ike_sas[]? | select(.connection == $c)] as $sas
+            | "ike_count \($sas | length)",
+              ( $sas[0] // empty
+                | ("ike.children_count \((.children // []) | length)"),
+                  (paths(type != "object" and type != "array") as $p | "ike.\($p | map(tostring) | join(".")) \(getpath($p))") )' "$f"
+    else
+        python3 - "$f" "$conn" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+sas = [s for s in doc.get("ike_sas", []) if s.get("connection") == sys.argv[2]]
+print("ike_count", len(sas))
+def walk(prefix, v):
+    if isinstance(v, dict):
+        for k, x in v.items(): walk(prefix + "." + k, x)
+    elif isinstance(v, list):
+        for i, x in enumerate(v): walk(prefix + "." + str(i), x)
+    else:
+        print(prefix, "null" if v is None else ("true" if v is True else ("false" if v is False else v)))
+if sas:
+    print("ike.children_count", len(sas[0].get("children") or []))
+    walk("ike", sas[0])
+PY
+    fi
+}
+
+# iop_ikeref_list SIDE CONN: `ikeref list --json --keys` into $IOP_DIR/SIDE/list.json and its
+# flattened form $IOP_DIR/SIDE/list.txt (see iop_json_flatten). Returns 1 when the command
+# fails or prints no valid JSON.
+iop_ikeref_list() {
+    local s=$1 conn=$2
+    iop_ikeref "$s" list --json --keys >"$IOP_DIR/$s/list.json" 2>"$IOP_DIR/$s/list.err" || return 1
+    iop_json_flatten "$IOP_DIR/$s/list.json" "$conn" >"$IOP_DIR/$s/list.txt" 2>>"$IOP_DIR/$s/list.err"
+}
+
+# iop_wait_ikeref_sa SIDE CONN TIMEOUT_MS: poll `ikeref list` until CONN's first IKE SA is
+# "Established" with at least one child; 0 when reached, 1 on timeout.
+iop_wait_ikeref_sa() {
+    local s=$1 limit=$(( $(iop_now_ms) + $3 ))
+    while :; do
+        if iop_ikeref_list "$s" "$2" &&
+           [ "$(iop_key "$IOP_DIR/$s/list.txt" ike.state)" = Established ] &&
+           [ "$(iop_key "$IOP_DIR/$s/list.txt" ike.children_count)" -ge 1 ] 2>/dev/null; then
+            return 0
+        fi
+        [ "$(iop_now_ms)" -lt "$limit" ] || return 1
+        sleep 0.05
+    done
+}
+
+# iop_show_ikeref SIDE [LINES]: ikeref's log, stdout and last list output, for failures.
+iop_show_ikeref() {
+    local s=$1 n=${2:-60} f
+    for f in ikeref.stdout ikeref.log list.json list.err; do
+        [ -s "$IOP_DIR/$s/$f" ] || continue
+        echo "----- ikeref ($s) $f: $IOP_DIR/$s/$f (last $n lines) -----" >&2
+        tail -n "$n" "$IOP_DIR/$s/$f" >&2
+    done
 }
