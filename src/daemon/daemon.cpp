@@ -1,0 +1,119 @@
+// run_daemon: config -> Endpoint (Botan provider) -> Udp_runtime + Control_server; key files.
+#include "src/daemon/daemon.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <memory>
+
+#include "ike/crypto_provider.hpp"
+#include "ike/endpoint.hpp"
+#include "src/daemon/config_toml.hpp"
+#include "src/daemon/control.hpp"
+#include "src/io/sa_backend.hpp"
+#include "src/io/udp_runtime.hpp"
+
+namespace ike::daemon {
+
+void setup_logging(const std::string& log_file, bool verbose) {
+    std::vector<spdlog::sink_ptr> sinks;
+    sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    if (!log_file.empty()) {
+        try {
+            sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file, false));
+        } catch (const spdlog::spdlog_ex& e) {
+            throw std::runtime_error("cannot open log file " + log_file + ": " + e.what());
+        }
+    }
+    auto logger = std::make_shared<spdlog::logger>("ikeref", sinks.begin(), sinks.end());
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+    logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+    logger->flush_on(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+}
+
+namespace {
+
+/// Records CHILD SAs and, with log_keys and a key_dir, rewrites the Wireshark key tables in
+/// key_dir after every change.
+class Key_file_backend : public io::Sa_backend {
+public:
+    Key_file_backend(io::Recording_backend& inner, std::string dir)
+        : inner_(inner), dir_(std::move(dir)) {}
+    void install(const Child_sa& sa) override {
+        inner_.install(sa);
+        write();
+    }
+    void remove(const std::string& c, std::uint32_t in, std::uint32_t out) override {
+        inner_.remove(c, in, out);
+    }
+    void ike_keys(const Keys_derived& k) override {
+        inner_.ike_keys(k);
+        write();
+    }
+
+private:
+    void write() {
+        if (dir_.empty()) return;
+        try {
+            inner_.write_ikev2_decryption_table(dir_ + "/ikev2_decryption_table");
+            inner_.write_esp_sa(dir_ + "/esp_sa");
+        } catch (const std::exception& e) {
+            spdlog::warn("key export: {}", e.what());
+        }
+    }
+    io::Recording_backend& inner_;
+    std::string dir_;
+};
+
+}  // namespace
+
+int run_daemon(const Daemon_options& options) {
+    Daemon_settings settings;
+    try {
+        settings = load_settings(options.config_path);
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 2;
+    }
+    const bool log_keys = settings.config.log_keys;
+    std::unique_ptr<Endpoint> endpoint;
+    try {
+        endpoint = std::make_unique<Endpoint>(std::move(settings.config), make_botan_provider());
+    } catch (const std::exception& e) {
+        spdlog::error("{}: {}", options.config_path, e.what());
+        return 2;
+    }
+    io::Recording_backend recording;
+    Key_file_backend backend(recording, log_keys ? settings.key_dir : std::string());
+    boost::asio::io_context io;
+    io::Udp_runtime runtime(io, *endpoint, backend, "ikeref");
+    Control_server control(io, runtime, recording, options.control_path);
+    try {
+        runtime.start();
+        control.start();
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    }
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("signal {}: stopping", sig);
+        control.stop();
+        runtime.stop();
+        io.stop();
+    });
+    spdlog::info("ikeref daemon running ({} connection(s), IKE port {}, NAT-T port {}{})",
+                 endpoint->config().connections.size(), endpoint->config().ike_port,
+                 endpoint->config().nat_t_port, log_keys ? ", log_keys" : "");
+    io.run();
+    return 0;
+}
+
+}  // namespace ike::daemon

@@ -1,0 +1,110 @@
+// list_json / list_text.
+#include "src/daemon/sa_listing.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+#include "src/daemon/config_toml.hpp"
+
+namespace ike::daemon {
+
+std::string spi_hex(Spi spi) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(spi));
+    return buf;
+}
+
+std::string spi_hex(std::uint32_t spi) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x", spi);
+    return buf;
+}
+
+namespace {
+
+nlohmann::json selectors(const std::vector<Traffic_selector>& ts) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& t : ts) a.push_back(traffic_selector_to_string(t));
+    return a;
+}
+
+}  // namespace
+
+nlohmann::json list_json(const io::Udp_runtime& runtime, const io::Recording_backend& backend) {
+    const bool log_keys = runtime.endpoint().config().log_keys;
+    nlohmann::json sas = nlohmann::json::array();
+    for (const auto& sa : runtime.endpoint().list()) {
+        nlohmann::json j;
+        j["connection"] = sa.connection;
+        j["state"] = sa.state;
+        j["original_initiator"] = sa.original_initiator;
+        j["SPIi"] = spi_hex(sa.SPIi);
+        j["SPIr"] = spi_hex(sa.SPIr);
+        j["local"] = sa.local.to_string();
+        j["remote"] = sa.remote.to_string();
+        j["proposal"] = sa.proposal;
+        if (log_keys) {
+            if (const Keys_derived* k = runtime.ike_keys(sa.SPIi, sa.SPIr)) {
+                j["keys"] = {{"SK_d", k->SK_d.hex()},   {"SK_ei", k->SK_ei.hex()},
+                             {"SK_er", k->SK_er.hex()}, {"SK_ai", k->SK_ai.hex()},
+                             {"SK_ar", k->SK_ar.hex()}, {"SK_pi", k->SK_pi.hex()},
+                             {"SK_pr", k->SK_pr.hex()}};
+            }
+        }
+        nlohmann::json children = nlohmann::json::array();
+        for (const auto& c : sa.children) {
+            nlohmann::json cj;
+            cj["name"] = c.name;
+            cj["spi_in"] = spi_hex(c.spi_in);
+            cj["spi_out"] = spi_hex(c.spi_out);
+            cj["proposal"] = c.proposal;
+            const Child_sa* rec = backend.find_child(c.spi_in);
+            if (log_keys && rec != nullptr) {
+                cj["encr_key_in"] = rec->encr_key_in.hex();
+                cj["integ_key_in"] = rec->integ_key_in.hex();
+                cj["encr_key_out"] = rec->encr_key_out.hex();
+                cj["integ_key_out"] = rec->integ_key_out.hex();
+            }
+            cj["local_ts"] = selectors(c.local_ts);
+            cj["remote_ts"] = selectors(c.remote_ts);
+            cj["udp_encapsulation"] = rec != nullptr && rec->udp_encapsulation;
+            children.push_back(std::move(cj));
+        }
+        j["children"] = std::move(children);
+        sas.push_back(std::move(j));
+    }
+    return nlohmann::json{{"ike_sas", std::move(sas)}};
+}
+
+std::string list_text(const nlohmann::json& listing, bool keys) {
+    std::ostringstream out;
+    const auto& sas = listing.value("ike_sas", nlohmann::json::array());
+    if (sas.empty()) out << "no IKE SAs\n";
+    for (const auto& sa : sas) {
+        out << sa.value("connection", "?") << ": IKE SA " << sa.value("state", "?") << ", "
+            << sa.value("local", "?") << " <-> " << sa.value("remote", "?") << ", "
+            << (sa.value("original_initiator", false) ? "initiator" : "responder") << "\n"
+            << "  SPIi " << sa.value("SPIi", "") << "  SPIr " << sa.value("SPIr", "") << "  "
+            << sa.value("proposal", "") << "\n";
+        if (keys && sa.contains("keys"))
+            for (const auto& [k, v] : sa["keys"].items())
+                out << "  " << k << " " << v.get<std::string>() << "\n";
+        for (const auto& c : sa.value("children", nlohmann::json::array())) {
+            out << "  CHILD SA " << c.value("name", "?") << ": spi_in " << c.value("spi_in", "")
+                << " spi_out " << c.value("spi_out", "") << "  " << c.value("proposal", "")
+                << (c.value("udp_encapsulation", false) ? "  UDP-encapsulated" : "") << "\n    ";
+            for (const auto& t : c.value("local_ts", nlohmann::json::array()))
+                out << t.get<std::string>() << " ";
+            out << "=== ";
+            for (const auto& t : c.value("remote_ts", nlohmann::json::array()))
+                out << t.get<std::string>() << " ";
+            out << "\n";
+            if (keys)
+                for (const char* k : {"encr_key_in", "integ_key_in", "encr_key_out", "integ_key_out"})
+                    if (c.contains(k)) out << "    " << k << " " << c[k].get<std::string>() << "\n";
+        }
+    }
+    return out.str();
+}
+
+}  // namespace ike::daemon
