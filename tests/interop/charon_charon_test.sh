@@ -52,8 +52,7 @@ run_case() {
             >"$IOP_DIR/tshark.out" 2>&1 &
         capture_pid=$!
         IOP_PIDS+=("$capture_pid")
-        local i
-        for i in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             grep -q 'Capturing on' "$IOP_DIR/tshark.out" 2>/dev/null && break
             sleep 0.05
         done
@@ -123,8 +122,8 @@ run_case() {
 
     echo " data plane (kernel-libipsec, ESP in UDP 4500):"
     ip netns exec "$IOP_NS_b" bash -c "echo interop-probe >/dev/udp/$IOP_INNER_a/9" 2>/dev/null
-    local pk i
-    for i in $(seq 1 40); do
+    local pk
+    for _ in $(seq 1 40); do
         iop_charon_sas a >/dev/null
         pk=$(iop_key "$A" child.packets-in)
         [ "${pk:-0}" -ge 1 ] && break

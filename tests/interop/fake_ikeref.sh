@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lib.sh"
 
 sub=${1:-}; shift || true
-CONFIG= CONTROL= LOG= CONN= CHILD= TIMEOUT=10 JSON=0 KEYS=0
+CONFIG='' CONTROL='' LOG='' CONN='' CHILD='' TIMEOUT=10 JSON=0 KEYS=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --config) CONFIG=$2; shift 2 ;;

@@ -80,12 +80,12 @@ iop_init() {
 # iop_case_end: stop every process we started (by pid: TERM, then KILL after 3 s) and delete
 # the current namespaces.
 iop_case_end() {
-    local pid i
+    local pid
     for pid in "${IOP_PIDS[@]}"; do
         kill -TERM "$pid" 2>/dev/null
     done
     for pid in "${IOP_PIDS[@]}"; do
-        for i in $(seq 1 30); do
+        for _ in $(seq 1 30); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
@@ -141,7 +141,7 @@ iop_case() {
     # "unable to install IPsec policies (SPD) in kernel" and TS_UNACCEPTABLE
     ip -n "$IOP_NS_a" addr add "$IOP_INNER_a/32" dev lo
     ip -n "$IOP_NS_b" addr add "$IOP_INNER_b/32" dev lo
-    local s i
+    local s
     for s in a b; do
         # no IPv6 on the link: keeps captures free of router solicitations
         ip netns exec "$(iop_ns $s)" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
@@ -150,7 +150,7 @@ iop_case() {
         ip -n "$(iop_ns $s)" link set "veth_$s" up
     done
     # wait for carrier on both ends (IPv4 has no DAD; no ping on minimal systems)
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         if [ "$(ip netns exec "$IOP_NS_a" cat /sys/class/net/veth_a/operstate)" = up ] &&
            [ "$(ip netns exec "$IOP_NS_b" cat /sys/class/net/veth_b/operstate)" = up ]; then
             return 0
@@ -225,8 +225,7 @@ iop_charon_start() {
     local pid=$!
     IOP_PIDS+=("$pid")
     printf -v "IOP_CHARON_PID_$s" '%s' "$pid"
-    local i
-    for i in $(seq 1 500); do
+    for _ in $(seq 1 500); do
         [ -S "$dir/charon.vici" ] && break
         kill -0 "$pid" 2>/dev/null || { cat "$dir/charon.stdout" >&2; iop_die "charon ($s) exited at start"; }
         sleep 0.01
@@ -607,14 +606,14 @@ EOF2
 # control socket. Returns 1 (with the reason on stderr) when the daemon exits or never listens.
 # Sets IOP_IKEREF_READY_MS.
 iop_ikeref_start() {
-    local s=$1 dir="$IOP_DIR/$1" t0 t1 pid i
+    local s=$1 dir="$IOP_DIR/$1" t0 t1 pid
     rm -f "$dir/ikeref.sock"
     t0=$(iop_now_ms)
     ip netns exec "$(iop_ns "$s")" "$IOP_IKEREF" daemon --config "$dir/ikeref.toml" \
         --control "$dir/ikeref.sock" --log "$dir/ikeref.log" >"$dir/ikeref.stdout" 2>&1 &
     pid=$!
     IOP_PIDS+=("$pid")
-    for i in $(seq 1 500); do
+    for _ in $(seq 1 500); do
         [ -S "$dir/ikeref.sock" ] && break
         if ! kill -0 "$pid" 2>/dev/null; then
             wait "$pid"; local rc=$?
