@@ -2,6 +2,8 @@
 // these; API requests and timers become events too. The MSM never sees bytes (ARCHITECTURE.md).
 #pragma once
 
+#include <type_traits>
+
 #include "ike/message.hpp"
 
 namespace ike::model::ev {
@@ -49,11 +51,15 @@ IKEREF_EVENT(IKE_SA_delete_received);
 #undef IKEREF_EVENT
 #undef IKEREF_MESSAGE_EVENT
 
-/// The message of an event, or nullptr for events without one.
-inline const Message* message_of(const With_message& e) { return e.msg; }
+/// The message of an event, or nullptr for events without one. (A template overload would
+/// beat a base-class overload in resolution, so this is one template with a compile-time test.)
 template <class E>
-const Message* message_of(const E&) {
-    return nullptr;
+const Message* message_of(const E& e) {
+    if constexpr (std::is_base_of_v<With_message, E>) {
+        return e.msg;
+    } else {
+        return nullptr;
+    }
 }
 
 }  // namespace ike::model::ev

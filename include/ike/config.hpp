@@ -58,6 +58,9 @@ struct Connection_config {
     std::vector<std::string> local_addrs;   ///< literal IPs; empty means any
     std::vector<std::string> remote_addrs;  ///< literal IPs; the first is used to initiate
     std::uint16_t remote_port = 500;
+    /// Port the peer listens on with the non-ESP marker; the initiator floats there when a NAT
+    /// is detected (RFC 7296 §2.23). 4500 for any real peer; tests on loopback change it.
+    std::uint16_t remote_nat_t_port = 4500;
     std::vector<Proposal> proposals;        ///< Protocol_id::IKE
     Auth_config local;
     Auth_config remote;

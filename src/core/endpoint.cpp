@@ -1,0 +1,273 @@
+// The sans-I/O Endpoint: the SPI table, dispatch of datagrams to IKE SAs, timers, and the
+// stateless responder gate that runs before any IKE SA exists. RFC 7296 §2.1–§2.2, §2.6,
+// §2.21, §2.23; RFC 3948 §2.2 (non-ESP marker).
+#include "ike/endpoint.hpp"
+
+#include <map>
+#include <stdexcept>
+
+#include "src/codec/codec.hpp"
+#include "src/core/ike_sa.hpp"
+#include "src/core/responder_gate.hpp"
+#include "src/core/sk_payload.hpp"
+
+namespace ike {
+
+using core::Ike_sa;
+
+struct Endpoint::Impl final : core::Core {
+    Config cfg;
+    std::unique_ptr<Crypto_provider> crypto_;
+    Outputs* out = nullptr;
+    Time now_{};
+    std::map<Spi, std::unique_ptr<Ike_sa>> sas;                   // by our SPI
+    std::map<std::pair<Spi, std::string>, Spi> responder_index;   // (SPIi, peer) -> our SPIr
+    std::map<Timer_id, Spi> timers;
+    Timer_id next_timer = 1;
+    Bytes cookie_secret;
+
+    Impl(Config c, std::unique_ptr<Crypto_provider> p) : cfg(std::move(c)), crypto_(std::move(p)) {
+        cookie_secret = crypto_->random(33);
+        cookie_secret[0] = 1;  // VersionIDofSecret
+    }
+
+    const Config& config() const override { return cfg; }
+    Crypto_provider& crypto() override { return *crypto_; }
+    Time now() const override { return now_; }
+    void emit(Output o) override { out->push_back(std::move(o)); }
+    Timer_id arm_timer(Spi owner, Time at) override {
+        const Timer_id id = next_timer++;
+        timers[id] = owner;
+        emit(Arm_timer{id, at});
+        return id;
+    }
+    void cancel_timer(Timer_id id) override {
+        if (timers.erase(id)) emit(Cancel_timer{id});
+    }
+
+    void diagnose(Severity s, std::string rule, std::string text) {
+        emit(Diagnostic{s, std::move(rule), std::move(text)});
+    }
+
+    Spi new_spi() {
+        for (;;) {
+            const Bytes b = crypto_->random(8);
+            Spi v = 0;
+            for (auto o : b) v = (v << 8) | o;
+            if (v != 0 && !sas.count(v)) return v;
+        }
+    }
+
+    std::size_t half_open() const {
+        std::size_t n = 0;
+        for (const auto& [spi, sa] : sas) n += (!sa->original_initiator() && sa->half_open()) ? 1 : 0;
+        return n;
+    }
+
+    void sweep() {
+        for (auto it = sas.begin(); it != sas.end();) {
+            if (it->second->removed()) {
+                for (auto i = responder_index.begin(); i != responder_index.end();) {
+                    i = i->second == it->first ? responder_index.erase(i) : std::next(i);
+                }
+                for (auto t = timers.begin(); t != timers.end();) {
+                    t = t->second == it->first ? timers.erase(t) : std::next(t);
+                }
+                it = sas.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    void on_datagram(const Datagram_received& d) {
+        Octets bytes(d.bytes);
+        if (d.local.port == cfg.nat_t_port) {
+            // RFC 3948 §2.2: 0xff alone is a NAT keepalive; a non-zero first word is ESP.
+            if (bytes.size == 1 && bytes[0] == 0xff) return;
+            if (bytes.size < 4 || bytes[0] || bytes[1] || bytes[2] || bytes[3]) {
+                diagnose(Severity::debug, "3948-2.2-not-ike", "ESP or short datagram on the NAT-T port: not IKE");
+                return;
+            }
+            bytes = Octets(bytes.data + 4, bytes.size - 4);
+        }
+        auto decoded = codec::decode_message(bytes);
+        if (!codec::ok(decoded)) {
+            const auto& e = codec::error(decoded);
+            // §2.21: nothing protected can be answered before the message is authenticated.
+            diagnose(Severity::warning, e.rule,
+                     "from " + d.remote.to_string() + " at offset " + std::to_string(e.offset) + ": " + e.text +
+                         " (dropped)");
+            return;
+        }
+        const Message& m = codec::value(decoded);
+        if (m.header.major_version != 2) {
+            diagnose(Severity::warning, "7296-2.5-major-version", "major version " +
+                     std::to_string(m.header.major_version) + " from " + d.remote.to_string() + ": dropped");
+            return;
+        }
+        if (m.header.exchange == Exchange_type::IKE_SA_INIT) {
+            m.header.is_response() ? on_IKE_SA_INIT_response(m, bytes, d) : on_IKE_SA_INIT_request(m, bytes, d);
+            return;
+        }
+        on_protected(m, bytes, d);
+    }
+
+    void on_IKE_SA_INIT_request(const Message& m, Octets raw, const Datagram_received& d) {
+        const auto key = std::make_pair(m.header.SPIi, d.remote.to_string());
+        if (auto it = responder_index.find(key); it != responder_index.end()) {
+            auto& sa = *sas.at(it->second);
+            if (!sa.answer_retransmission(raw, 0, d.local, d.remote)) {
+                diagnose(Severity::info, "7296-2.1-duplicate-sa-init",
+                         "IKE_SA_INIT request for an existing half-open SA differs from the first: dropped");
+            }
+            return;
+        }
+        auto decision = core::responder_gate(m, d.remote, cfg, half_open(), cookie_secret, *crypto_);
+        if (auto* drop = std::get_if<core::Gate_drop>(&decision)) {
+            diagnose(Severity::warning, drop->rule, "IKE_SA_INIT request from " + d.remote.to_string() + ": " +
+                                                        drop->text + " (dropped, no state)");
+            return;
+        }
+        if (auto* reply = std::get_if<core::Gate_reply>(&decision)) {
+            diagnose(Severity::info, reply->rule, reply->text + " (no state kept)");
+            emit(Message_trace{false, d.local, d.remote, describe(m)});
+            emit(Message_trace{true, d.local, d.remote, describe(reply->response)});
+            Send_datagram s{d.local, d.remote, {}};
+            if (d.local.port == cfg.nat_t_port) s.bytes = {0, 0, 0, 0};
+            const Bytes b = codec::encode_message(reply->response);
+            s.bytes.insert(s.bytes.end(), b.begin(), b.end());
+            emit(std::move(s));
+            return;
+        }
+        const auto& go = std::get<core::Gate_proceed>(decision);
+        const Spi spi = new_spi();
+        auto sa = std::make_unique<Ike_sa>(*this, *go.connection, false, spi, d.local, d.remote);
+        auto& ref = *sa;
+        sas.emplace(spi, std::move(sa));
+        responder_index[key] = spi;
+        ref.on_IKE_SA_INIT_request(m, raw, d.local, d.remote);
+    }
+
+    void on_IKE_SA_INIT_response(const Message& m, Octets raw, const Datagram_received& d) {
+        auto it = sas.find(m.header.SPIi);
+        if (it == sas.end() || !it->second->original_initiator()) {
+            diagnose(Severity::info, "7296-2.21.1-unknown-spi", "IKE_SA_INIT response for unknown SPIi: dropped");
+            return;
+        }
+        it->second->on_IKE_SA_INIT_response(m, raw, d.local, d.remote);
+    }
+
+    void on_protected(const Message& m, Octets raw, const Datagram_received& d) {
+        // The I flag says who sent it: from the original initiator, our SPI is SPIr (§3.1).
+        const Spi ours = m.header.from_original_initiator() ? m.header.SPIr : m.header.SPIi;
+        auto it = sas.find(ours);
+        if (it == sas.end() || it->second->original_initiator() == m.header.from_original_initiator()) {
+            diagnose(Severity::info, "7296-2.21.1-unknown-spi",
+                     to_string(m.header.exchange) + " for an unknown IKE SA from " + d.remote.to_string() + ": dropped");
+            return;
+        }
+        Ike_sa& sa = *it->second;
+        if (!sa.keys_ready()) {
+            diagnose(Severity::warning, "7296-2.21-no-keys",
+                     to_string(m.header.exchange) + " before IKE_SA_INIT completed: dropped");
+            return;
+        }
+        if (!m.header.is_response() && sa.answer_retransmission(raw, m.header.message_id, d.local, d.remote)) return;
+        if (m.payloads.empty() || m.payloads.back().type != Payload_type::SK) {
+            diagnose(Severity::warning, "7296-3.14-sk-required",
+                     to_string(m.header.exchange) + " without an Encrypted payload: dropped");
+            return;
+        }
+        const auto k = sa.peer_keys();
+        auto result = core::unprotect(raw, m, core::Sk_keys{k.cipher, k.integrity, k.SK_e, k.SK_a});
+        if (auto* err = std::get_if<core::Unprotect_error>(&result)) {
+            // §2.21: a message that fails its integrity check is dropped silently.
+            diagnose(Severity::warning, err->rule, to_string(m.header.exchange) + " #" +
+                     std::to_string(m.header.message_id) + ": " + err->text + " (dropped)");
+            return;
+        }
+        sa.on_protected(std::get<Message>(result), raw, d.local, d.remote);
+    }
+};
+
+Endpoint::Endpoint(Config config, std::unique_ptr<Crypto_provider> crypto)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(crypto))) {
+    for (const auto& c : impl_->cfg.connections) {
+        for (const auto& p : c.proposals) {
+            for (const auto& t : p.transforms) {
+                if (!impl_->crypto_->supports(t.type, t.id, t.key_length)) {
+                    throw std::invalid_argument("connection " + c.name + ": transform " + std::to_string(int(t.type)) +
+                                                "/" + std::to_string(t.id) + " not supported");
+                }
+            }
+        }
+    }
+}
+
+Endpoint::~Endpoint() = default;
+
+Outputs Endpoint::handle(Input input) {
+    Outputs outputs;
+    impl_->out = &outputs;
+    std::visit(
+        [this](auto& in) {
+            using T = std::decay_t<decltype(in)>;
+            impl_->now_ = in.now;
+            if constexpr (std::is_same_v<T, Datagram_received>) {
+                impl_->on_datagram(in);
+            } else if constexpr (std::is_same_v<T, Timer_expired>) {
+                auto it = impl_->timers.find(in.id);
+                if (it == impl_->timers.end()) return;
+                const Spi owner = it->second;
+                impl_->timers.erase(it);
+                if (auto sa = impl_->sas.find(owner); sa != impl_->sas.end()) sa->second->on_timer(in.id);
+            } else if constexpr (std::is_same_v<T, Initiate>) {
+                const auto* conn = impl_->cfg.find_connection(in.connection);
+                if (!conn || conn->remote_addrs.empty() || conn->local_addrs.empty()) {
+                    impl_->diagnose(Severity::error, "ikeref-initiate",
+                                    "cannot initiate '" + in.connection + "': unknown connection or no local/remote address");
+                    return;
+                }
+                if (!impl_->cfg.find_psk(conn->local.id, conn->remote.id)) {
+                    impl_->diagnose(Severity::error, "ikeref-initiate", "no PSK for " + conn->local.id.to_string() +
+                                                                            " and " + conn->remote.id.to_string());
+                    return;
+                }
+                auto local = Address::parse_ip(conn->local_addrs.front(), impl_->cfg.ike_port);
+                auto remote = Address::parse_ip(conn->remote_addrs.front(), conn->remote_port);
+                if (!local || !remote) {
+                    impl_->diagnose(Severity::error, "ikeref-initiate", "connection " + in.connection +
+                                                                            ": addresses are not IP literals");
+                    return;
+                }
+                const Spi spi = impl_->new_spi();
+                auto sa = std::make_unique<Ike_sa>(*impl_, *conn, true, spi, *local, *remote);
+                auto& ref = *sa;
+                impl_->sas.emplace(spi, std::move(sa));
+                ref.initiate(in.child);
+            } else if constexpr (std::is_same_v<T, Terminate>) {
+                std::vector<Ike_sa*> targets;
+                for (auto& [spi, sa] : impl_->sas) {
+                    if (sa->connection().name == in.connection) targets.push_back(sa.get());
+                }
+                for (auto* sa : targets) sa->terminate();
+            }
+        },
+        input);
+    impl_->sweep();
+    impl_->out = nullptr;
+    return outputs;
+}
+
+std::vector<Ike_sa_info> Endpoint::list() const {
+    std::vector<Ike_sa_info> out;
+    for (const auto& [spi, sa] : impl_->sas) out.push_back(sa->info());
+    return out;
+}
+
+std::size_t Endpoint::ike_sa_count() const { return impl_->sas.size(); }
+std::size_t Endpoint::half_open_count() const { return impl_->half_open(); }
+const Config& Endpoint::config() const { return impl_->cfg; }
+
+}  // namespace ike
