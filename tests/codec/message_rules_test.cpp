@@ -1,0 +1,145 @@
+// Tests of src/codec/message_rules.cpp: the message-rule table (RFC 7296 §1.2–§1.4, §2.16, §2.21).
+#include <set>
+
+#include "src/codec/message_rules.hpp"
+#include "tests/codec/codec_test_util.hpp"
+
+namespace ike {
+namespace {
+
+using namespace ike::test;
+using P = Payload_type;
+
+Message msg(Exchange_type x, bool response, std::vector<Payload> payloads, bool in_sk) {
+    Message m;
+    m.header.exchange = x;
+    m.header.flags = response ? flag::Response : flag::Initiator;
+    m.header.message_id = x == Exchange_type::IKE_SA_INIT ? 0 : 1;
+    m.payloads = std::move(payloads);
+    m.was_protected = in_sk;
+    return m;
+}
+
+Payload p(P t) {
+    switch (t) {
+        case P::SA: return payload(t, Payload_SA{});
+        case P::KE: return payload(t, Payload_KE{});
+        case P::Nonce: return payload(t, Payload_Nonce{});
+        case P::IDi:
+        case P::IDr: return payload(t, Payload_ID{});
+        case P::AUTH: return payload(t, Payload_AUTH{});
+        case P::TSi:
+        case P::TSr: return payload(t, Payload_TS{});
+        case P::D: return payload(t, Payload_D{});
+        case P::V: return payload(t, Payload_V{});
+        default: return payload(t, Payload_unknown{});
+    }
+}
+
+std::string rule_of(const Message& m) {
+    auto v = codec::check_message_rules(m);
+    return v ? v->rule : std::string();
+}
+
+TEST(Message_rules, real_IKE_SA_INIT_messages_pass) {
+    for (const auto& b : aes128ccm12_messages()) {
+        const Message m = decode_ok(b);
+        if (m.header.exchange == Exchange_type::IKE_SA_INIT) {
+            EXPECT_EQ(rule_of(m), "") << describe(m);
+        }
+    }
+    // ikev2four: request, N(COOKIE)-only response, request with cookie, response.
+    const auto four = ike_messages_of_capture("tcpdump-isakmp/ikev2four.pcap");
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(rule_of(decode_ok(four[i])), "") << i;
+}
+
+TEST(Message_rules, IKE_SA_INIT_without_Ni_names_the_rule) {
+    const auto m = msg(Exchange_type::IKE_SA_INIT, false, {p(P::SA), p(P::KE)}, false);
+    auto v = codec::check_message_rules(m);
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(v->rule, "7296-1.2-sa-init-request-needs-Ni");
+    EXPECT_NE(v->text.find("Nonce"), std::string::npos);
+}
+
+TEST(Message_rules, IKE_SA_INIT_without_KE) {
+    EXPECT_EQ(rule_of(msg(Exchange_type::IKE_SA_INIT, false, {p(P::SA), p(P::Nonce)}, false)),
+              "7296-1.2-sa-init-request-needs-KE");
+    EXPECT_EQ(rule_of(msg(Exchange_type::IKE_SA_INIT, true, {p(P::SA), p(P::Nonce)}, false)),
+              "7296-1.2-sa-init-response-needs-KE");
+}
+
+TEST(Message_rules, IKE_SA_INIT_with_two_SA_or_foreign_payload) {
+    EXPECT_EQ(rule_of(msg(Exchange_type::IKE_SA_INIT, false, {p(P::SA), p(P::SA), p(P::KE), p(P::Nonce)}, false)),
+              "7296-1.2-sa-init-request-needs-SA");
+    EXPECT_EQ(rule_of(msg(Exchange_type::IKE_SA_INIT, false, {p(P::SA), p(P::KE), p(P::Nonce), p(P::IDi)}, false)),
+              "7296-1.2-ike-sa-init-request-allows-no-IDi");
+    EXPECT_EQ(rule_of(msg(Exchange_type::IKE_SA_INIT, false, {p(P::SA), p(P::KE), p(P::Nonce)}, true)),
+              "7296-1.2-sa-init-not-protected");
+}
+
+TEST(Message_rules, payload_order_is_not_enforced) {
+    EXPECT_EQ(rule_of(msg(Exchange_type::IKE_SA_INIT, false, {p(P::Nonce), p(P::V), p(P::KE), p(P::SA)}, false)), "");
+}
+
+TEST(Message_rules, notify_only_error_responses_pass) {
+    for (Notify_type t : {Notify_type::INVALID_KE_PAYLOAD, Notify_type::NO_PROPOSAL_CHOSEN, Notify_type::COOKIE})
+        EXPECT_EQ(rule_of(msg(Exchange_type::IKE_SA_INIT, true, {notify(t)}, false)), "") << to_string(t);
+    EXPECT_EQ(rule_of(msg(Exchange_type::IKE_AUTH, true, {notify(Notify_type::AUTHENTICATION_FAILED)}, true)), "");
+    EXPECT_EQ(rule_of(msg(Exchange_type::CREATE_CHILD_SA, true, {notify(Notify_type::NO_ADDITIONAL_SAS)}, true)), "");
+    // A status notify alone is not an answer, and a request is never excused.
+    EXPECT_EQ(rule_of(msg(Exchange_type::IKE_SA_INIT, true, {notify(Notify_type::NAT_DETECTION_SOURCE_IP)}, false)),
+              "7296-1.2-sa-init-response-needs-SA");
+    EXPECT_EQ(rule_of(msg(Exchange_type::IKE_SA_INIT, false, {notify(Notify_type::COOKIE)}, false)),
+              "7296-1.2-sa-init-request-needs-SA");
+}
+
+TEST(Message_rules, IKE_AUTH_without_IDi) {
+    EXPECT_EQ(rule_of(msg(Exchange_type::IKE_AUTH, false, {p(P::AUTH), p(P::SA), p(P::TSi), p(P::TSr)}, true)),
+              "7296-1.2-ike-auth-request-needs-IDi");
+}
+
+TEST(Message_rules, IKE_AUTH_forms) {
+    using X = Exchange_type;
+    EXPECT_EQ(rule_of(msg(X::IKE_AUTH, false, {p(P::IDi), p(P::AUTH), p(P::SA), p(P::TSi), p(P::TSr), notify(Notify_type::INITIAL_CONTACT)}, true)), "");
+    EXPECT_EQ(rule_of(msg(X::IKE_AUTH, false, {p(P::IDi), p(P::SA), p(P::TSi), p(P::TSr)}, true)), "");  // EAP wanted
+    EXPECT_EQ(rule_of(msg(X::IKE_AUTH, false, {p(P::EAP)}, true)), "");
+    EXPECT_EQ(rule_of(msg(X::IKE_AUTH, false, {p(P::AUTH)}, true)), "");
+    EXPECT_EQ(rule_of(msg(X::IKE_AUTH, true, {p(P::IDr), p(P::AUTH), p(P::SA), p(P::TSi), p(P::TSr)}, true)), "");
+    EXPECT_EQ(rule_of(msg(X::IKE_AUTH, true, {p(P::IDr), p(P::AUTH), notify(Notify_type::TS_UNACCEPTABLE)}, true)), "");
+    EXPECT_EQ(rule_of(msg(X::IKE_AUTH, true, {p(P::IDr), p(P::AUTH), p(P::EAP)}, true)), "");
+    EXPECT_EQ(rule_of(msg(X::IKE_AUTH, true, {p(P::IDr), p(P::SA)}, true)), "7296-1.2-ike-auth-response-needs-AUTH");
+    EXPECT_EQ(rule_of(msg(X::IKE_AUTH, false, {p(P::IDi), p(P::AUTH), p(P::KE)}, true)), "7296-1.2-ike-auth-request-allows-no-KE");
+    EXPECT_EQ(rule_of(msg(X::IKE_AUTH, false, {p(P::IDi), p(P::AUTH)}, false)), "7296-3.14-payloads-inside-SK");
+}
+
+TEST(Message_rules, CREATE_CHILD_SA_and_INFORMATIONAL) {
+    using X = Exchange_type;
+    EXPECT_EQ(rule_of(msg(X::CREATE_CHILD_SA, false, {notify(Notify_type::REKEY_SA), p(P::SA), p(P::Nonce), p(P::TSi), p(P::TSr)}, true)), "");
+    EXPECT_EQ(rule_of(msg(X::CREATE_CHILD_SA, false, {p(P::SA), p(P::Nonce), p(P::KE)}, true)), "");
+    EXPECT_EQ(rule_of(msg(X::CREATE_CHILD_SA, true, {p(P::SA), p(P::TSi), p(P::TSr)}, true)), "7296-1.3-create-child-sa-response-needs-Nr");
+    EXPECT_EQ(rule_of(msg(X::INFORMATIONAL, false, {}, true)), "");
+    EXPECT_EQ(rule_of(msg(X::INFORMATIONAL, false, {p(P::D), p(P::D)}, true)), "");
+    EXPECT_EQ(rule_of(msg(X::INFORMATIONAL, true, {p(P::SA)}, true)), "7296-1.4-informational-response-allows-no-SA");
+    EXPECT_EQ(rule_of(msg(static_cast<X>(99), false, {}, true)), "7296-3.1-exchange-type");
+}
+
+TEST(Message_rules, unknown_payload_types_are_left_to_the_caller) {
+    EXPECT_EQ(rule_of(msg(Exchange_type::INFORMATIONAL, false, {payload(static_cast<P>(100), Payload_unknown{}, true)}, true)), "");
+}
+
+TEST(Message_rules, table_rows_are_well_formed) {
+    std::set<std::string> ids;
+    for (const auto& r : codec::message_rule_table()) {
+        EXPECT_TRUE(ids.insert(r.rule).second) << "duplicate rule id " << r.rule;
+        EXPECT_LE(r.min, r.max) << r.rule;
+        EXPECT_EQ(std::string(r.rule).rfind("7296-", 0), 0u) << r.rule;
+        // §3.14: only IKE_SA_INIT is unprotected.
+        EXPECT_EQ(r.inside_SK, r.exchange != Exchange_type::IKE_SA_INIT) << r.rule;
+        // A required row says so in its id, an optional one does not.
+        EXPECT_EQ(r.min > 0, std::string(r.rule).find("-needs-") != std::string::npos) << r.rule;
+    }
+    EXPECT_GT(ids.size(), 50u);
+}
+
+}  // namespace
+}  // namespace ike
