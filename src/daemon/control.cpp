@@ -83,7 +83,7 @@ struct Control_server::Waiter {
     asio::steady_timer timer;
     bool done = false;
     bool established = false;
-    bool child_installed = false;
+    std::vector<Spi> children_of;  ///< SPIi of each CHILD_SA_installed seen (any order)
     Spi SPIi = 0, SPIr = 0;
 };
 
@@ -200,13 +200,11 @@ void Control_server::handle(const nlohmann::json& request,
 }
 
 // IKE_SA_established answers after the rest of the same output batch has run, so a
-// CHILD_SA_installed from the same IKE_AUTH response is reported too.
+// CHILD_SA_installed from the same IKE_AUTH exchange is reported too, before or after it.
 void Control_server::on_event(const Sa_event& ev) {
     for (auto& w : waiters_) {
         if (w->done || w->connection != ev.connection) continue;
-        if (ev.kind == Sa_event_kind::CHILD_SA_installed && w->established &&
-            w->SPIi == ev.SPIi)
-            w->child_installed = true;
+        if (ev.kind == Sa_event_kind::CHILD_SA_installed) w->children_of.push_back(ev.SPIi);
         if (ev.kind != Sa_event_kind::IKE_SA_established && ev.kind != Sa_event_kind::IKE_SA_failed)
             continue;
         if (w->established) continue;
@@ -227,7 +225,10 @@ void Control_server::on_event(const Sa_event& ev) {
                              {"connection", waiter->connection},
                              {"SPIi", spi_hex(waiter->SPIi)},
                              {"SPIr", spi_hex(waiter->SPIr)}};
-            if (ok) j["child_installed"] = waiter->child_installed;
+            if (ok)
+                j["child_installed"] = std::find(waiter->children_of.begin(),
+                                                 waiter->children_of.end(),
+                                                 waiter->SPIi) != waiter->children_of.end();
             if (!detail.empty()) j["detail"] = detail;
             waiter->reply(std::move(j));
         });

@@ -220,9 +220,13 @@ std::optional<std::string> wireshark_esp_authentication(const Proposal& p) {
 }
 
 std::string ikev2_decryption_table_row(const Keys_derived& k) {
+    const auto integ = wireshark_ikev2_integrity(k.proposal);
+    // Wireshark's "ANY n-bits [No Checking]" entries take no key (their key length is 0).
+    const bool no_key = integ && integ->rfind("ANY ", 0) == 0;
     return hex16(k.SPIi) + "," + hex16(k.SPIr) + "," + k.SK_ei.hex() + "," + k.SK_er.hex() + "," +
-           quoted(wireshark_ikev2_encryption(k.proposal)) + "," + k.SK_ai.hex() + "," +
-           k.SK_ar.hex() + "," + quoted(wireshark_ikev2_integrity(k.proposal));
+           quoted(wireshark_ikev2_encryption(k.proposal)) + "," +
+           (no_key ? std::string() : k.SK_ai.hex()) + "," +
+           (no_key ? std::string() : k.SK_ar.hex()) + "," + quoted(integ);
 }
 
 std::vector<std::string> esp_sa_rows(const Child_sa& sa) {
