@@ -473,8 +473,8 @@ Child_config child(const Reader& r, const toml::table& t, const std::string& pat
 Connection_config connection(const Reader& r, const toml::table& t, const std::string& path,
                              std::string name) {
     r.only_keys(t, path,
-                {"version", "local_addrs", "remote_addrs", "remote_port", "proposals", "local",
-                 "remote", "children"});
+                {"version", "local_addrs", "remote_addrs", "remote_port", "remote_nat_t_port",
+                 "proposals", "local", "remote", "children"});
     Connection_config c;
     c.name = std::move(name);
     if (auto v = r.integer(t, path, "version", 0, 2); v && *v == 1)
@@ -483,6 +483,8 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
     c.remote_addrs = addresses(r, t, path, "remote_addrs");
     if (auto v = r.integer(t, path, "remote_port", 1, 65535))
         c.remote_port = static_cast<std::uint16_t>(*v);
+    if (auto v = r.integer(t, path, "remote_nat_t_port", 1, 65535))
+        c.remote_nat_t_port = static_cast<std::uint16_t>(*v);
     c.proposals = proposals(r, t, path, "proposals", Protocol_id::IKE);
     const toml::table* local = r.table(t, path, "local");
     const toml::table* remote = r.table(t, path, "remote");

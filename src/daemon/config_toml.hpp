@@ -41,6 +41,7 @@ struct Daemon_settings {
 ///   [daemon.retransmit] timeout (seconds, 4.0) base (1.8) tries (5)
 ///   [daemon.gate] cookies ("on_load" | "always" | "never") half_open_threshold (50)
 ///   [connections.NAME] version (2) local_addrs remote_addrs (IP literals) remote_port (500)
+///                      remote_nat_t_port (4500: where the initiator floats, RFC 7296 §2.23)
 ///                      proposals (IKE keywords, default ["aes128-sha256-x25519"])
 ///   [connections.NAME.local|remote] auth ("psk") id (default: the first address)
 ///   [connections.NAME.children.CHILD] local_ts remote_ts (CIDR, address, a-b range, each with

@@ -32,6 +32,7 @@ std::string demo_toml(bool initiator) {
     const std::uint16_t port = initiator ? initiator_port : responder_port;
     const std::uint16_t nat_t = initiator ? initiator_nat_t_port : responder_nat_t_port;
     const std::uint16_t peer = initiator ? responder_port : initiator_port;
+    const std::uint16_t peer_nat_t = initiator ? responder_nat_t_port : initiator_nat_t_port;
     const char* lid = initiator ? "initiator.ikeref.test" : "responder.ikeref.test";
     const char* rid = initiator ? "responder.ikeref.test" : "initiator.ikeref.test";
     const char* lts = initiator ? "10.1.0.0/24" : "10.2.0.0/24";
@@ -48,6 +49,7 @@ std::string demo_toml(bool initiator) {
            "local_addrs  = [\"127.0.0.1\"]\n"
            "remote_addrs = [\"127.0.0.1\"]\n"
            "remote_port  = " + std::to_string(peer) + "\n"
+           "remote_nat_t_port = " + std::to_string(peer_nat_t) + "\n"
            "proposals    = [\"aes256gcm16-prfsha256-x25519\"]\n"
            "[connections.demo.local]\n"
            "auth = \"psk\"\n"

@@ -68,6 +68,7 @@ TEST(config_toml, example_gives_expected_connection) {
     EXPECT_EQ(home.local_addrs, std::vector<std::string>{"192.0.2.2"});
     EXPECT_EQ(home.remote_addrs, std::vector<std::string>{"192.0.2.1"});
     EXPECT_EQ(home.remote_port, 500);
+    EXPECT_EQ(home.remote_nat_t_port, 4500);
     EXPECT_EQ(home.local.auth, "psk");
     EXPECT_EQ(home.local.id.type, ike::Id_type::ID_FQDN);
     EXPECT_EQ(home.local.id.data, text_bytes("a.example.test"));
@@ -162,7 +163,8 @@ TEST(config_toml, daemon_table_sets_ports_retransmit_and_gate) {
                                  "cookies = \"always\"\n"
                                  "half_open_threshold = 7\n") +
                              edited("remote_addrs = [\"192.0.2.1\"]",
-                                    "remote_addrs = [\"192.0.2.1\"]\nremote_port = 15501");
+                                    "remote_addrs = [\"192.0.2.1\"]\nremote_port = 15501\n"
+                                    "remote_nat_t_port = 15601");
     const auto s = parse_settings(text, "d.toml");
     EXPECT_EQ(s.config.ike_port, 15500);
     EXPECT_EQ(s.config.nat_t_port, 15600);
@@ -175,6 +177,7 @@ TEST(config_toml, daemon_table_sets_ports_retransmit_and_gate) {
     EXPECT_EQ(s.config.gate.cookies, ike::Cookie_policy::always);
     EXPECT_EQ(s.config.gate.half_open_threshold, 7u);
     EXPECT_EQ(s.config.connections.at(0).remote_port, 15501);
+    EXPECT_EQ(s.config.connections.at(0).remote_nat_t_port, 15601);
 }
 
 TEST(config_toml, refuses_unknown_proposal_keyword_naming_file_line_key) {

@@ -91,6 +91,49 @@ TEST(Udp_runtime, initiator_and_responder_establish_over_loopback) {
     std::remove(pcap_path.c_str());
 }
 
+// RFC 7296 §2.23 / RFC 3948 §2.2: with a NAT (forced here) the initiator floats to the NAT-T
+// ports; datagrams there carry the non-ESP marker, which the runtime passes through untouched.
+TEST(Udp_runtime, forced_NAT_T_floats_to_the_NAT_T_ports) {
+    std::string ti = ike::daemon::demo_initiator_toml();
+    ti.replace(ti.find("log_keys = true"), 15, "log_keys = true\nforce_nat_t = true");
+    ike::Endpoint initiator(ike::daemon::parse_config(moved(ti, 10030), "i"),
+                            ike::make_botan_provider());
+    ike::Endpoint responder(
+        ike::daemon::parse_config(moved(ike::daemon::demo_responder_toml(), 10030), "r"),
+        ike::make_botan_provider());
+    ike::io::Recording_backend bi, br;
+    boost::asio::io_context io;
+    ike::io::Udp_runtime ri(io, initiator, bi, "initiator"), rr(io, responder, br, "responder");
+    const std::string pcap_path = ::testing::TempDir() + "ikeref_nat_t_test.pcap";
+    ike::io::Pcap_writer pcap(pcap_path);
+    ri.set_pcap(&pcap);
+    std::vector<std::uint16_t> remote_ports;
+    ri.add_trace_observer([&](const ike::Message_trace& t) {
+        if (t.sent) remote_ports.push_back(t.remote.port);
+    });
+    int installed = 0;
+    auto on_event = [&](const ike::Sa_event& ev) {
+        if (ev.kind == ike::Sa_event_kind::CHILD_SA_installed && ++installed == 2) io.stop();
+    };
+    ri.add_event_observer(on_event);
+    rr.add_event_observer(on_event);
+    rr.start();
+    ri.start();
+    boost::asio::steady_timer deadline(io, std::chrono::seconds(10));
+    deadline.async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) io.stop();
+    });
+    boost::asio::post(io, [&] { ri.submit(ike::Initiate{"demo", "net", ike::io::steady_now()}); });
+    io.run();
+    ASSERT_EQ(installed, 2);
+    EXPECT_EQ(remote_ports, (std::vector<std::uint16_t>{25530, 25630}));  // IKE_SA_INIT, IKE_AUTH
+    ASSERT_EQ(bi.installed().size(), 1u);
+    EXPECT_TRUE(bi.installed()[0].udp_encapsulation);
+    EXPECT_EQ(bi.installed()[0].local.port, 25631);
+    EXPECT_TRUE(br.installed().at(0).udp_encapsulation);
+    std::remove(pcap_path.c_str());
+}
+
 TEST(Udp_runtime, bind_failure_names_the_address) {
     Pair p(10010);
     p.rr.start();
