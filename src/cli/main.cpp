@@ -70,9 +70,9 @@ int main(int argc, char** argv) {
     terminate->add_option("connection", conn, "connection name")->required();
     terminate->add_option("--control", control, "control socket path");
 
-    std::string format = "markdown";
+    std::string format = "dot";
     auto* model = app.add_subcommand("model", "print the transition tables");
-    model->add_option("--format", format, "dot, markdown or json")
+    model->add_option("--format", format, "dot (default), markdown or json")
         ->check(CLI::IsMember({"dot", "markdown", "json"}));
 
     std::string out_dir = "ikeref-demo";
