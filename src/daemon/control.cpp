@@ -39,7 +39,7 @@ struct Control_server::Session : std::enable_shared_from_this<Session> {
     stream::socket socket;
     Control_server& server;
     std::shared_ptr<bool> alive;
-    asio::streambuf in;
+    asio::streambuf in{1 << 20};  // a request line longer than 1 MiB ends the session
     std::string out;
 
     void read() {
