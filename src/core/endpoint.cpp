@@ -229,9 +229,10 @@ Outputs Endpoint::handle(Input input) {
                                     "cannot initiate '" + in.connection + "': unknown connection or no local/remote address");
                     return;
                 }
-                if (!impl_->cfg.find_psk(conn->local.id, conn->remote.id)) {
-                    impl_->diagnose(Severity::error, "ikeref-initiate", "no PSK for " + conn->local.id.to_string() +
-                                                                            " and " + conn->remote.id.to_string());
+                if (!core::have_credentials(impl_->cfg, *conn)) {
+                    impl_->diagnose(Severity::error, "ikeref-initiate", "no credential (PSK) for " +
+                                                                            conn->local.id.to_string() + " and " +
+                                                                            conn->remote.id.to_string());
                     return;
                 }
                 auto local = Address::parse_ip(conn->local_addrs.front(), impl_->cfg.ike_port);

@@ -8,6 +8,7 @@
 #include "src/codec/codec.hpp"
 #include "src/codec/message_rules.hpp"
 #include "src/codec/proposal_keywords.hpp"
+#include "src/core/authentication.hpp"
 #include "src/core/negotiation.hpp"
 #include "src/core/sk_payload.hpp"
 
@@ -418,57 +419,20 @@ bool Ike_sa::IKE_SA_INIT_proposal_acceptable(const Message& m) const {
     return ke_t && ke_valid(m, static_cast<Ke_id>(ke_t->id));
 }
 
-const Psk_config* Ike_sa::psk() const { return core_.config().find_psk(conn_->local.id, conn_->remote.id); }
-
-Bytes Ike_sa::id_payload_body(const Identity& id) const {
-    // §2.15 RestOfInitIDPayload / RestOfRespIDPayload: ID Type, three RESERVED octets, data.
-    Bytes b{static_cast<std::uint8_t>(id.type), 0, 0, 0};
-    b.insert(b.end(), id.data.begin(), id.data.end());
-    return b;
-}
-
-Bytes Ike_sa::auth_octets(bool for_initiator, const Identity& id) const {
-    const Bytes body = id_payload_body(id);
-    return for_initiator ? crypto::signed_octets(*prf_, real_message_1_, Nr_, keys_.SK_pi.view(), body)
-                         : crypto::signed_octets(*prf_, real_message_2_, Ni_, keys_.SK_pr.view(), body);
+Signed_octets_input Ike_sa::signed_octets_of(bool initiator_side) const {
+    // §2.15: the initiator signs its IKE_SA_INIT request, Nr and prf(SK_pi, IDi'); the responder
+    // its response, Ni and prf(SK_pr, IDr').
+    return initiator_side ? Signed_octets_input{real_message_1_, Nr_, keys_.SK_pi.view()}
+                          : Signed_octets_input{real_message_2_, Ni_, keys_.SK_pr.view()};
 }
 
 bool Ike_sa::peer_AUTH_valid(const Message& m) const {
-    const auto id_type = original_initiator_ ? Payload_type::IDr : Payload_type::IDi;
-    const auto* id = body_of<Payload_ID>(m, id_type);
-    const auto* auth = body_of<Payload_AUTH>(m, Payload_type::AUTH);
-    if (!id || !auth) {
-        refusal_rule_ = "7296-1.2-auth-payloads";
-        refusal_text_ = "IKE_AUTH without ID or AUTH";
-        return false;
-    }
-    const Identity peer{id->id_type, id->data};
-    if (!(peer == conn_->remote.id)) {
-        refusal_rule_ = "7296-2.15-identity";
-        refusal_text_ = "peer identity " + peer.to_string() + " is not the configured " +
-                        conn_->remote.id.to_string();
-        return false;
-    }
-    if (auth->method != Auth_method::Shared_Key_Message_Integrity_Code) {
-        refusal_rule_ = "7296-2.15-auth-method";
-        refusal_text_ = "auth method " + std::to_string(int(auth->method)) + " is not PSK (2)";
-        return false;
-    }
-    const auto* secret = psk();
-    if (!secret) {
-        refusal_rule_ = "7296-2.15-no-psk";
-        refusal_text_ = "no PSK for " + conn_->local.id.to_string() + " and " + peer.to_string();
-        return false;
-    }
-    const Bytes octets = auth_octets(!original_initiator_, peer);
-    const Bytes key(secret->secret.begin(), secret->secret.end());
-    const Secret expected = crypto::psk_auth(*prf_, key, octets);
-    if (!equal_constant_time(expected.view(), auth->data)) {
-        refusal_rule_ = "7296-2.15-auth-mismatch";
-        refusal_text_ = "AUTH payload does not match the PSK";
-        return false;
-    }
-    return true;
+    auto refusal = verify_identity(*prf_, core_.config(), *conn_, original_initiator_, m,
+                                   signed_octets_of(!original_initiator_));
+    if (!refusal) return true;
+    refusal_rule_ = refusal->rule;
+    refusal_text_ = refusal->text;
+    return false;
 }
 
 namespace {
@@ -699,15 +663,11 @@ void Ike_sa::derive_IKE_SA_keys(const Message* m) {
 
 void Ike_sa::send_IKE_AUTH_request() {
     auto& crypto = core_.crypto();
-    const auto* secret = psk();
     child_spi_in_ = random_spi32(crypto);
     Message m = header_for(Exchange_type::IKE_AUTH, false, next_request_mid_);
-    const auto& id = conn_->local.id;
-    m.payloads.push_back(make(Payload_type::IDi, Payload_ID{id.type, id.data}));
-    const Bytes key = secret ? Bytes(secret->secret.begin(), secret->secret.end()) : Bytes{};
-    const Secret auth = crypto::psk_auth(*prf_, key, auth_octets(true, id));
-    m.payloads.push_back(make(Payload_type::AUTH, Payload_AUTH{Auth_method::Shared_Key_Message_Integrity_Code,
-                                                               auth.view().to_bytes()}));
+    for (auto& p : prove_identity(*prf_, core_.config(), *conn_, false, signed_octets_of(true))) {
+        m.payloads.push_back(std::move(p));
+    }
     if (child_) {
         if (child_->mode == Ipsec_mode::transport) m.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
         m.payloads.push_back(make(Payload_type::SA, Payload_SA{ESP_offer()}));
@@ -720,13 +680,9 @@ void Ike_sa::send_IKE_AUTH_request() {
 void Ike_sa::send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) {
     auto& crypto = core_.crypto();
     Message r = header_for(Exchange_type::IKE_AUTH, true, m.header.message_id);
-    const auto& id = conn_->local.id;
-    r.payloads.push_back(make(Payload_type::IDr, Payload_ID{id.type, id.data}));
-    const auto* secret = psk();
-    const Bytes key(secret->secret.begin(), secret->secret.end());
-    const Secret auth = crypto::psk_auth(*prf_, key, auth_octets(false, id));
-    r.payloads.push_back(make(Payload_type::AUTH, Payload_AUTH{Auth_method::Shared_Key_Message_Integrity_Code,
-                                                               auth.view().to_bytes()}));
+    for (auto& p : prove_identity(*prf_, core_.config(), *conn_, true, signed_octets_of(false))) {
+        r.payloads.push_back(std::move(p));
+    }
     const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
     const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
     const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);

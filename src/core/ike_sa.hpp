@@ -13,6 +13,7 @@
 #include "ike/endpoint.hpp"
 #include "model/context.hpp"
 #include "model/machines.hpp"
+#include "src/core/authentication.hpp"
 #include "src/crypto/keymat.hpp"
 
 namespace ike::core {
@@ -122,9 +123,7 @@ private:
     std::vector<Payload> NAT_detection_payloads(const Address& src, const Address& dst);
     void detect_NAT(const Message& m, const Address& local, const Address& remote);
     bool ke_valid(const Message& m, Ke_id group) const;
-    Bytes id_payload_body(const Identity& id) const;
-    Bytes auth_octets(bool for_initiator, const Identity& id) const;
-    const Psk_config* psk() const;
+    Signed_octets_input signed_octets_of(bool initiator_side) const;
     void make_CHILD_SA(const Proposal& chosen, std::uint32_t spi_out, std::vector<Traffic_selector> ts_local,
                        std::vector<Traffic_selector> ts_remote);
     void set_algorithms(const Proposal& p);
