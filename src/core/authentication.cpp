@@ -28,6 +28,8 @@ Bytes psk_octets(const Psk_config& p) { return Bytes(p.secret.begin(), p.secret.
 
 }  // namespace
 
+std::vector<Payload> IKE_SA_INIT_auth_payloads(const Config&, const Connection_config&) { return {}; }
+
 bool have_credentials(const Config& config, const Connection_config& conn) {
     return config.find_psk(conn.local.id, conn.remote.id) != nullptr;
 }

@@ -35,6 +35,10 @@ std::optional<Auth_refusal> verify_identity(const Prf& prf, const Config& config
                                             bool peer_is_responder, const Message& m,
                                             const Signed_octets_input& peers);
 
+/// Payloads our side adds to its IKE_SA_INIT message for authentication (CERTREQ, §3.7, and
+/// SIGNATURE_HASH_ALGORITHMS, RFC 7427); none with PSK.
+std::vector<Payload> IKE_SA_INIT_auth_payloads(const Config& config, const Connection_config& conn);
+
 /// True when `config` holds a credential for our side of `conn`.
 bool have_credentials(const Config& config, const Connection_config& conn);
 

@@ -586,6 +586,7 @@ void Ike_sa::send_IKE_SA_INIT_request() {
     m.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(group_), ke_->public_value()}));
     m.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{Ni_}));
     for (auto& p : NAT_detection_payloads(local_, remote_)) m.payloads.push_back(std::move(p));
+    for (auto& p : IKE_SA_INIT_auth_payloads(core_.config(), *conn_)) m.payloads.push_back(std::move(p));
     send_request(std::move(m));
 }
 
@@ -617,6 +618,7 @@ void Ike_sa::send_IKE_SA_INIT_response(const Message& m) {
     r.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(group_), ke_->public_value()}));
     r.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{Nr_}));
     for (auto& p : NAT_detection_payloads(reply_local_, reply_remote_)) r.payloads.push_back(std::move(p));
+    for (auto& p : IKE_SA_INIT_auth_payloads(core_.config(), *conn_)) r.payloads.push_back(std::move(p));
     send_response(std::move(r));
     real_message_2_ = last_response_;
 }
