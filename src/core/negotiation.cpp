@@ -11,6 +11,10 @@ namespace {
 const Transform_type all_types[] = {Transform_type::ENCR, Transform_type::PRF, Transform_type::INTEG,
                                     Transform_type::KE, Transform_type::ESN};
 
+bool known_type(Transform_type t) {
+    return std::find(std::begin(all_types), std::end(all_types), t) != std::end(all_types);
+}
+
 bool same_transform(const Transform& a, const Transform& b) {
     return a.type == b.type && a.id == b.id && a.key_length == b.key_length;
 }
@@ -20,7 +24,135 @@ bool has_type(const Proposal& p, Transform_type t) {
                        [t](const Transform& x) { return x.type == t; });
 }
 
-const char* type_name(Transform_type t) {
+std::vector<Transform> of_type(const Proposal& p, Transform_type t) {
+    std::vector<Transform> out;
+    for (const auto& x : p.transforms) {
+        if (x.type == t) out.push_back(x);
+    }
+    return out;
+}
+
+// RFC 5282, RFC 7634: combined-mode ciphers carry no INTEG transform (§3.3.3).
+bool is_aead(std::uint16_t encr) {
+    switch (static_cast<Encr_id>(encr)) {
+        case Encr_id::ENCR_AES_CCM_8: case Encr_id::ENCR_AES_CCM_12: case Encr_id::ENCR_AES_CCM_16:
+        case Encr_id::ENCR_AES_GCM_8: case Encr_id::ENCR_AES_GCM_12: case Encr_id::ENCR_AES_GCM_16:
+        case Encr_id::ENCR_CHACHA20_POLY1305:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// RFC 3602, 3686, 4309, 4106: AES ciphers need the Key Length attribute; every other transform
+// we know has a fixed key and must not carry one (§3.3.5: "used only with ... variable key length").
+bool needs_key_length(const Transform& t) {
+    if (t.type != Transform_type::ENCR) return false;
+    switch (static_cast<Encr_id>(t.id)) {
+        case Encr_id::ENCR_AES_CBC: case Encr_id::ENCR_AES_CTR:
+        case Encr_id::ENCR_AES_CCM_8: case Encr_id::ENCR_AES_CCM_12: case Encr_id::ENCR_AES_CCM_16:
+        case Encr_id::ENCR_AES_GCM_8: case Encr_id::ENCR_AES_GCM_12: case Encr_id::ENCR_AES_GCM_16:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool fixed_key(const Transform& t) {
+    if (t.type != Transform_type::ENCR) return true;
+    switch (static_cast<Encr_id>(t.id)) {
+        case Encr_id::ENCR_CHACHA20_POLY1305: case Encr_id::ENCR_3DES: case Encr_id::ENCR_NULL:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// RFC 7296 §3.3.6: a transform we do not understand, or one with an attribute we do not
+// understand, is unacceptable; other transforms of the same type are still considered.
+bool acceptable_transform(const Transform& t) {
+    if (!t.other_attributes.empty()) return false;
+    if (t.key_length && fixed_key(t)) return false;
+    if (!t.key_length && needs_key_length(t)) return false;
+    return true;
+}
+
+// §3.3.6 "a proposal that contains a Transform Type it does not understand, or ... is missing
+// a mandatory Transform Type ... MUST consider this proposal unacceptable"; §3.3.3 lists the
+// mandatory types per protocol. Empty when the proposal is well-formed.
+std::string proposal_problem(const Proposal& p) {
+    for (const auto& t : p.transforms) {
+        if (!known_type(t.type)) return "unknown Transform Type " + std::to_string(int(t.type));
+    }
+    std::vector<Transform_type> mandatory;
+    if (p.protocol == Protocol_id::IKE) {
+        mandatory = {Transform_type::ENCR, Transform_type::PRF, Transform_type::KE};
+        const auto encrs = of_type(p, Transform_type::ENCR);
+        const bool all_aead = !encrs.empty() && std::all_of(encrs.begin(), encrs.end(), [](const Transform& t) {
+            return is_aead(t.id);
+        });
+        if (!all_aead) mandatory.push_back(Transform_type::INTEG);
+    } else if (p.protocol == Protocol_id::ESP) {
+        mandatory = {Transform_type::ENCR, Transform_type::ESN};
+    } else if (p.protocol == Protocol_id::AH) {
+        mandatory = {Transform_type::INTEG, Transform_type::ESN};
+    } else {
+        return "unknown Protocol ID " + std::to_string(int(p.protocol));
+    }
+    for (auto t : mandatory) {
+        if (!has_type(p, t)) return "missing mandatory " + describe(t) + " transform (§3.3.3)";
+    }
+    return {};
+}
+
+const char* protocol_name(Protocol_id p) {
+    switch (p) {
+        case Protocol_id::IKE: return "IKE";
+        case Protocol_id::ESP: return "ESP";
+        case Protocol_id::AH: return "AH";
+        case Protocol_id::NONE: break;
+    }
+    return "?";
+}
+
+std::string list(const std::vector<Transform>& ts) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < ts.size(); ++i) {
+        if (i) s += ' ';
+        s += describe(ts[i]);
+    }
+    return s + "]";
+}
+
+// The chosen transform of `type`, compared against one configured proposal: our order of
+// preference first (§2.7). `unsupported` is set when a common transform exists that the
+// provider lacks. `none_ok` is set when the peer offers INTEG or KE "NONE" (id 0) and we list
+// none of that type: acceptable, and nothing of that type is chosen.
+const Transform* pick(const Proposal& mine, const Proposal& theirs, Transform_type type,
+                      const Crypto_provider& crypto, bool& unsupported, bool& none_ok) {
+    unsupported = false;
+    none_ok = false;
+    if (!has_type(mine, type)) {
+        if (type == Transform_type::INTEG || type == Transform_type::KE) {
+            none_ok = std::any_of(theirs.transforms.begin(), theirs.transforms.end(),
+                                  [type](const Transform& t) { return t.type == type && t.id == 0; });
+        }
+        return nullptr;
+    }
+    for (const auto& m : mine.transforms) {
+        if (m.type != type) continue;
+        for (const auto& t : theirs.transforms) {
+            if (!same_transform(m, t) || !acceptable_transform(t)) continue;
+            if (crypto.supports(t.type, t.id, t.key_length)) return &t;
+            unsupported = true;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+std::string describe(Transform_type t) {
     switch (t) {
         case Transform_type::ENCR: return "ENCR";
         case Transform_type::PRF: return "PRF";
@@ -28,10 +160,59 @@ const char* type_name(Transform_type t) {
         case Transform_type::KE: return "KE";
         case Transform_type::ESN: return "ESN";
     }
-    return "?";
+    return "type " + std::to_string(int(t));
 }
 
-}  // namespace
+std::string describe(const Transform& t) {
+    std::string s;
+    switch (t.type) {
+        case Transform_type::ENCR: s = to_string(static_cast<Encr_id>(t.id)); break;
+        case Transform_type::PRF: s = to_string(static_cast<Prf_id>(t.id)); break;
+        case Transform_type::INTEG: s = to_string(static_cast<Integ_id>(t.id)); break;
+        case Transform_type::KE: s = to_string(static_cast<Ke_id>(t.id)); break;
+        case Transform_type::ESN: s = t.id == 0 ? "No_ESN" : t.id == 1 ? "ESN" : "ESN_" + std::to_string(t.id); break;
+        default: s = "type " + std::to_string(int(t.type)) + " id " + std::to_string(t.id); break;
+    }
+    if (t.key_length) s += "/" + std::to_string(*t.key_length);
+    if (!t.other_attributes.empty()) s += "+attr" + std::to_string(t.other_attributes.front().type);
+    return s;
+}
+
+std::string Proposal_refusals::text() const {
+    std::ostringstream os;
+    for (std::size_t i = 0; i < proposals.size(); ++i) {
+        const auto& r = proposals[i];
+        if (i) os << "; ";
+        os << "proposal #" << int(r.number) << " (" << protocol_name(r.protocol) << ")";
+        if (!r.problem.empty()) {
+            os << ": " << r.problem;
+            continue;
+        }
+        os << " vs configured #" << r.configured << ":";
+        for (std::size_t k = 0; k < r.mismatches.size(); ++k) {
+            const auto& m = r.mismatches[k];
+            os << (k ? ", " : " ") << describe(m.type) << " offered " << list(m.offered) << " configured "
+               << list(m.configured);
+            if (m.unsupported) os << " (not supported by the crypto provider)";
+        }
+    }
+    return os.str();
+}
+
+std::vector<Transform_type> Proposal_refusals::failed_types() const {
+    std::vector<Transform_type> out;
+    for (auto type : all_types) {
+        for (const auto& r : proposals) {
+            const bool hit = std::any_of(r.mismatches.begin(), r.mismatches.end(),
+                                         [type](const Transform_mismatch& m) { return m.type == type; });
+            if (hit) {
+                out.push_back(type);
+                break;
+            }
+        }
+    }
+    return out;
+}
 
 const Transform* transform_of(const Proposal& p, Transform_type type) {
     for (const auto& t : p.transforms) {
@@ -43,45 +224,50 @@ const Transform* transform_of(const Proposal& p, Transform_type type) {
 Selection select_proposal(const std::vector<Proposal>& offered, const std::vector<Proposal>& ours,
                           const Crypto_provider& crypto) {
     Selection s;
-    std::ostringstream why;
-    for (const auto& mine : ours) {
-        for (const auto& theirs : offered) {
-            if (theirs.protocol != mine.protocol) continue;
+    // §3.3.6: malformed received proposals are refused once, whatever we configured.
+    std::vector<std::string> problems(offered.size());
+    for (std::size_t i = 0; i < offered.size(); ++i) problems[i] = proposal_problem(offered[i]);
+
+    std::vector<bool> compared(offered.size(), false);
+    for (std::size_t k = 0; k < ours.size(); ++k) {
+        const auto& mine = ours[k];
+        for (std::size_t i = 0; i < offered.size(); ++i) {
+            const auto& theirs = offered[i];
+            if (theirs.protocol != mine.protocol || !problems[i].empty()) continue;
+            compared[i] = true;
             Proposal chosen;
             chosen.number = theirs.number;
             chosen.protocol = theirs.protocol;
             chosen.spi = theirs.spi;
-            bool ok = true;
+            Proposal_refusal refusal{theirs.number, theirs.protocol, {}, k + 1, {}};
             for (auto type : all_types) {
-                const bool in_mine = has_type(mine, type);
-                const bool in_theirs = has_type(theirs, type);
-                if (!in_mine && !in_theirs) continue;
-                // §3.3.6: a type both sides list must match; ESN and INTEG with AEAD may be absent.
-                const Transform* pick = nullptr;
-                for (const auto& m : mine.transforms) {
-                    if (m.type != type) continue;
-                    for (const auto& t : theirs.transforms) {
-                        if (same_transform(m, t) && crypto.supports(t.type, t.id, t.key_length)) {
-                            pick = &t;
-                            break;
-                        }
-                    }
-                    if (pick) break;
+                if (!has_type(mine, type) && !has_type(theirs, type)) continue;
+                bool unsupported = false, none_ok = false;
+                const Transform* t = pick(mine, theirs, type, crypto, unsupported, none_ok);
+                if (t) {
+                    chosen.transforms.push_back(*t);
+                } else if (!none_ok) {
+                    refusal.mismatches.push_back({type, of_type(theirs, type), of_type(mine, type), unsupported});
                 }
-                if (!pick) {
-                    ok = false;
-                    why << "proposal #" << int(theirs.number) << ": no " << type_name(type) << " match; ";
-                    break;
-                }
-                chosen.transforms.push_back(*pick);
             }
-            if (ok) {
+            if (refusal.mismatches.empty()) {
                 s.chosen = std::move(chosen);
                 return s;
             }
+            s.refusal.proposals.push_back(std::move(refusal));
         }
     }
-    s.reason = why.str().empty() ? "no proposal of a matching protocol" : why.str();
+    for (std::size_t i = 0; i < offered.size(); ++i) {
+        if (!problems[i].empty()) {
+            s.refusal.proposals.push_back({offered[i].number, offered[i].protocol, problems[i], 0, {}});
+        } else if (!compared[i]) {
+            s.refusal.proposals.push_back({offered[i].number, offered[i].protocol,
+                                           std::string("no configured ") + protocol_name(offered[i].protocol) +
+                                               " proposal",
+                                           0, {}});
+        }
+    }
+    s.reason = s.refusal.proposals.empty() ? "no proposal received" : s.refusal.text();
     return s;
 }
 

@@ -11,16 +11,59 @@
 
 namespace ike::core {
 
+/// One transform type that had no match between a received proposal and one configured
+/// proposal (RFC 7296 §3.3.6: the responder picks one transform of each type both list).
+struct Transform_mismatch {
+    Transform_type type = Transform_type::ENCR;
+    std::vector<Transform> offered;     ///< the received proposal's transforms of `type` (may be empty)
+    std::vector<Transform> configured;  ///< the configured proposal's transforms of `type` (may be empty)
+    bool unsupported = false;  ///< a common transform exists but the crypto provider lacks it
+};
+
+/// Why one received proposal was not chosen: either the proposal itself is unacceptable
+/// (`problem`: unknown transform type, missing mandatory type, malformed attribute, §3.3.6),
+/// or, against configured proposal number `configured` (1-based, in configuration order), the
+/// transform types listed in `mismatches` had no match.
+struct Proposal_refusal {
+    std::uint8_t number = 0;  ///< the received Proposal Num
+    Protocol_id protocol = Protocol_id::IKE;
+    std::string problem;
+    std::size_t configured = 0;  ///< 0 when `problem` is set or nothing of this protocol is configured
+    std::vector<Transform_mismatch> mismatches;
+};
+
+/// The structured NO_PROPOSAL_CHOSEN reason: one entry per (received proposal, configured
+/// proposal) pair that was compared, in the order tried.
+struct Proposal_refusals {
+    std::vector<Proposal_refusal> proposals;
+    /// One line, e.g. "proposal #1 (IKE) vs configured #1: KE offered [Curve25519] configured
+    /// [ECP_256]"; entries separated by "; ".
+    std::string text() const;
+    /// The transform types that failed in any entry, each once, in type order.
+    std::vector<Transform_type> failed_types() const;
+};
+
 /// The chosen proposal: the offered proposal's number, protocol and SPI, and exactly one
-/// transform of each type present (§3.3.6). `reason` says, when nothing was chosen, for each
-/// offered proposal which transform type had no match.
+/// transform of each type present (§3.3.6). When nothing was chosen `refusal` says, for each
+/// received proposal, which transform type had no match, and `reason` is `refusal.text()`.
 struct Selection {
     std::optional<Proposal> chosen;
     std::string reason;
+    Proposal_refusals refusal;
 };
 
+/// "ENCR_AES_CBC/256", "PRF_HMAC_SHA2_256", "Curve25519", "ESN", "type 9 id 3": the IANA
+/// name of a transform's id, with its Key Length attribute (bits) when present.
+std::string describe(const Transform& t);
+
+/// "ENCR", "PRF", "INTEG", "KE", "ESN", or "type N" for an unknown Transform Type.
+std::string describe(Transform_type t);
+
 /// The responder's choice (§2.7): our proposals in order of preference, the first transform of
-/// each type that the peer also offered and the provider supports.
+/// each type that the peer also offered and the provider supports. A received proposal with an
+/// unknown Transform Type or missing a mandatory type (§3.3.3, §3.3.6), and a transform with an
+/// attribute we do not understand or a Key Length where the algorithm has none (or none where
+/// AES needs one, §3.3.5), are unacceptable. Never throws on peer input.
 Selection select_proposal(const std::vector<Proposal>& offered, const std::vector<Proposal>& ours,
                           const Crypto_provider& crypto);
 

@@ -1,0 +1,270 @@
+// Proposal selection (RFC 7296 §2.7, §3.3.3, §3.3.5, §3.3.6) and its structured refusal reason.
+// Proposals are built from strongSwan keywords (the codec's parser) or laid out transform by
+// transform with their IANA numbers, so that the expected reason does not come from our output.
+#include <gtest/gtest.h>
+
+#include "src/codec/proposal_keywords.hpp"
+#include "src/core/negotiation.hpp"
+
+namespace ike::core {
+namespace {
+
+Proposal kw(const std::string& keyword, Protocol_id protocol = Protocol_id::IKE, std::uint8_t number = 1) {
+    std::string error;
+    auto p = codec::parse_proposal(keyword, protocol, &error);
+    if (!p) throw std::runtime_error("bad keyword " + keyword + ": " + error);
+    p->number = number;
+    return *p;
+}
+
+Transform tr(Transform_type type, std::uint16_t id, std::optional<std::uint16_t> key_length = std::nullopt) {
+    Transform t;
+    t.type = type;
+    t.id = id;
+    t.key_length = key_length;
+    return t;
+}
+
+class Negotiation : public ::testing::Test {
+protected:
+    std::unique_ptr<Crypto_provider> crypto = make_seeded_botan_provider(7);
+    Selection select(const std::vector<Proposal>& offered, const std::vector<Proposal>& ours) {
+        return select_proposal(offered, ours, *crypto);
+    }
+};
+
+// A single mismatch of `type`: one refusal, one mismatch, of that type.
+void expect_single_mismatch(const Selection& s, Transform_type type) {
+    ASSERT_FALSE(s.chosen);
+    ASSERT_EQ(s.refusal.proposals.size(), 1u) << s.reason;
+    const auto& r = s.refusal.proposals[0];
+    EXPECT_TRUE(r.problem.empty()) << r.problem;
+    EXPECT_EQ(r.configured, 1u);
+    ASSERT_EQ(r.mismatches.size(), 1u) << s.reason;
+    EXPECT_EQ(r.mismatches[0].type, type) << s.reason;
+    EXPECT_EQ(s.refusal.failed_types(), std::vector<Transform_type>{type});
+    EXPECT_EQ(s.reason, s.refusal.text());
+}
+
+TEST_F(Negotiation, chooses_one_transform_per_type_in_our_order_of_preference) {
+    // Peer offers two ENCR and two KE; we prefer ecp256 over x25519 and aes128gcm16 first.
+    const auto offered = kw("aes256gcm16-aes128gcm16-prfsha256-x25519-ecp256");
+    const auto ours = kw("aes128gcm16-prfsha256-ecp256-x25519");
+    auto s = select({offered}, {ours});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    ASSERT_EQ(s.chosen->transforms.size(), 3u);
+    EXPECT_EQ(s.chosen->transforms[0].id, 20);  // ENCR_AES_GCM_16
+    EXPECT_EQ(s.chosen->transforms[0].key_length, 128);
+    EXPECT_EQ(s.chosen->transforms[1].id, 5);   // PRF_HMAC_SHA2_256
+    EXPECT_EQ(s.chosen->transforms[2].id, 19);  // ECP_256
+    EXPECT_TRUE(s.reason.empty());
+}
+
+TEST_F(Negotiation, keeps_received_proposal_number_and_spi) {
+    auto offered1 = kw("aes256-sha256-modp2048", Protocol_id::IKE, 1);
+    auto offered2 = kw("aes128gcm16-prfsha256-x25519", Protocol_id::IKE, 2);
+    auto s = select({offered1, offered2}, {kw("aes128gcm16-prfsha256-x25519")});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    EXPECT_EQ(s.chosen->number, 2);
+    EXPECT_TRUE(proposal_from_offer(*s.chosen, {offered1, offered2}));
+}
+
+TEST_F(Negotiation, refusal_names_ENCR_with_offered_and_configured) {
+    auto s = select({kw("aes256gcm16-prfsha256-x25519")}, {kw("chacha20poly1305-prfsha256-x25519")});
+    expect_single_mismatch(s, Transform_type::ENCR);
+    const auto& m = s.refusal.proposals[0].mismatches[0];
+    ASSERT_EQ(m.offered.size(), 1u);
+    EXPECT_EQ(m.offered[0].id, 20);
+    ASSERT_EQ(m.configured.size(), 1u);
+    EXPECT_EQ(m.configured[0].id, 28);
+    EXPECT_EQ(s.reason,
+              "proposal #1 (IKE) vs configured #1: ENCR offered [ENCR_AES_GCM_16/256] configured "
+              "[ENCR_CHACHA20_POLY1305]");
+}
+
+TEST_F(Negotiation, refusal_names_PRF) {
+    auto s = select({kw("aes256gcm16-prfsha512-x25519")}, {kw("aes256gcm16-prfsha256-x25519")});
+    expect_single_mismatch(s, Transform_type::PRF);
+    EXPECT_NE(s.reason.find("PRF offered [PRF_HMAC_SHA2_512] configured [PRF_HMAC_SHA2_256]"), std::string::npos)
+        << s.reason;
+}
+
+TEST_F(Negotiation, refusal_names_INTEG) {
+    // explicit prf so that only INTEG differs
+    auto s = select({kw("aes256-sha384-prfsha256-modp2048")}, {kw("aes256-sha256-prfsha256-modp2048")});
+    expect_single_mismatch(s, Transform_type::INTEG);
+    EXPECT_NE(s.reason.find("INTEG offered [AUTH_HMAC_SHA2_384_192] configured [AUTH_HMAC_SHA2_256_128]"),
+              std::string::npos)
+        << s.reason;
+}
+
+TEST_F(Negotiation, refusal_names_KE) {
+    auto s = select({kw("aes256gcm16-prfsha256-x25519")}, {kw("aes256gcm16-prfsha256-ecp256")});
+    expect_single_mismatch(s, Transform_type::KE);
+    EXPECT_NE(s.reason.find("KE offered [Curve25519] configured [ECP_256]"), std::string::npos) << s.reason;
+}
+
+TEST_F(Negotiation, refusal_names_ESN) {
+    auto s = select({kw("aes128gcm16-esn", Protocol_id::ESP)}, {kw("aes128gcm16-noesn", Protocol_id::ESP)});
+    // "noesn" alone is No_ESN (0); "esn" is ESN (1)
+    expect_single_mismatch(s, Transform_type::ESN);
+    EXPECT_NE(s.reason.find("proposal #1 (ESP) vs configured #1: ESN offered [ESN] configured [No_ESN]"),
+              std::string::npos)
+        << s.reason;
+}
+
+TEST_F(Negotiation, ESN_chosen_from_both_values_offered) {
+    auto offered = kw("aes128gcm16-esn-noesn", Protocol_id::ESP);
+    auto s = select({offered}, {kw("aes128gcm16", Protocol_id::ESP)});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    const Transform* esn = transform_of(*s.chosen, Transform_type::ESN);
+    ASSERT_NE(esn, nullptr);
+    EXPECT_EQ(esn->id, 0);  // No_ESN: what we configured
+}
+
+TEST_F(Negotiation, refusal_names_key_length_mismatch) {
+    auto s = select({kw("aes256-sha256-modp2048")}, {kw("aes128-sha256-modp2048")});
+    expect_single_mismatch(s, Transform_type::ENCR);
+    EXPECT_NE(s.reason.find("ENCR offered [ENCR_AES_CBC/256] configured [ENCR_AES_CBC/128]"), std::string::npos)
+        << s.reason;
+}
+
+TEST_F(Negotiation, key_length_attribute_on_a_fixed_key_transform_is_unacceptable) {
+    // §3.3.5: Key Length only for variable-length ciphers; PRF_HMAC_SHA2_256 with one never matches.
+    Proposal offered;
+    offered.transforms = {tr(Transform_type::ENCR, 20, 256), tr(Transform_type::PRF, 5, 256),
+                          tr(Transform_type::KE, 31)};
+    auto s = select({offered}, {kw("aes256gcm16-prfsha256-x25519")});
+    expect_single_mismatch(s, Transform_type::PRF);
+    EXPECT_NE(s.reason.find("PRF offered [PRF_HMAC_SHA2_256/256] configured [PRF_HMAC_SHA2_256]"),
+              std::string::npos)
+        << s.reason;
+}
+
+TEST_F(Negotiation, AES_without_key_length_is_unacceptable) {
+    Proposal offered;
+    offered.transforms = {tr(Transform_type::ENCR, 20), tr(Transform_type::PRF, 5), tr(Transform_type::KE, 31)};
+    auto ours = kw("aes256gcm16-prfsha256-x25519");
+    ours.transforms[0].key_length.reset();  // even if we were misconfigured the same way
+    auto s = select({offered}, {ours});
+    expect_single_mismatch(s, Transform_type::ENCR);
+}
+
+TEST_F(Negotiation, transform_with_unknown_attribute_is_unacceptable_others_still_considered) {
+    auto offered = kw("aes256gcm16-prfsha256-x25519");
+    Transform odd = tr(Transform_type::PRF, 7);
+    odd.other_attributes.push_back({99, true, {0, 1}});
+    offered.transforms.insert(offered.transforms.begin() + 1, odd);
+    auto s = select({offered}, {kw("aes256gcm16-prfsha512-prfsha256-x25519")});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    EXPECT_EQ(transform_of(*s.chosen, Transform_type::PRF)->id, 5);  // not the one with attribute 99
+}
+
+TEST_F(Negotiation, proposal_with_unknown_transform_type_is_refused_others_processed) {
+    auto bad = kw("aes256gcm16-prfsha256-x25519", Protocol_id::IKE, 1);
+    bad.transforms.push_back(tr(static_cast<Transform_type>(9), 1));
+    auto good = kw("aes256gcm16-prfsha256-x25519", Protocol_id::IKE, 2);
+    auto s = select({bad, good}, {kw("aes256gcm16-prfsha256-x25519")});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    EXPECT_EQ(s.chosen->number, 2);
+
+    s = select({bad}, {kw("aes256gcm16-prfsha256-x25519")});
+    ASSERT_FALSE(s.chosen);
+    ASSERT_EQ(s.refusal.proposals.size(), 1u);
+    EXPECT_EQ(s.refusal.proposals[0].problem, "unknown Transform Type 9");
+    EXPECT_EQ(s.reason, "proposal #1 (IKE): unknown Transform Type 9");
+}
+
+TEST_F(Negotiation, proposal_whose_transforms_are_all_of_one_type_is_refused) {
+    Proposal offered;
+    offered.transforms = {tr(Transform_type::ENCR, 20, 256), tr(Transform_type::ENCR, 20, 128)};
+    auto s = select({offered}, {kw("aes256gcm16-prfsha256-x25519")});
+    ASSERT_FALSE(s.chosen);
+    ASSERT_EQ(s.refusal.proposals.size(), 1u);
+    EXPECT_EQ(s.refusal.proposals[0].problem, "missing mandatory PRF transform (§3.3.3)");
+}
+
+TEST_F(Negotiation, IKE_proposal_with_cbc_and_no_INTEG_is_refused) {
+    Proposal offered;
+    offered.transforms = {tr(Transform_type::ENCR, 12, 256), tr(Transform_type::PRF, 5), tr(Transform_type::KE, 14)};
+    auto s = select({offered}, {kw("aes256-sha256-modp2048")});
+    ASSERT_FALSE(s.chosen);
+    EXPECT_EQ(s.reason, "proposal #1 (IKE): missing mandatory INTEG transform (§3.3.3)");
+}
+
+TEST_F(Negotiation, ESP_proposal_without_ESN_is_refused) {
+    Proposal offered;
+    offered.protocol = Protocol_id::ESP;
+    offered.spi = {1, 2, 3, 4};
+    offered.transforms = {tr(Transform_type::ENCR, 20, 128)};
+    auto s = select({offered}, {kw("aes128gcm16", Protocol_id::ESP)});
+    ASSERT_FALSE(s.chosen);
+    EXPECT_EQ(s.reason, "proposal #1 (ESP): missing mandatory ESN transform (§3.3.3)");
+}
+
+TEST_F(Negotiation, ESP_peer_INTEG_NONE_with_AEAD_is_accepted_and_not_chosen) {
+    auto offered = kw("aes128gcm16", Protocol_id::ESP);
+    offered.transforms.push_back(tr(Transform_type::INTEG, 0));
+    auto s = select({offered}, {kw("aes128gcm16", Protocol_id::ESP)});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    EXPECT_EQ(transform_of(*s.chosen, Transform_type::INTEG), nullptr);
+}
+
+TEST_F(Negotiation, PFS_group_offered_but_not_configured_names_KE) {
+    auto s = select({kw("aes128gcm16-x25519", Protocol_id::ESP)}, {kw("aes128gcm16", Protocol_id::ESP)});
+    expect_single_mismatch(s, Transform_type::KE);
+    EXPECT_NE(s.reason.find("KE offered [Curve25519] configured []"), std::string::npos) << s.reason;
+}
+
+TEST_F(Negotiation, several_types_fail_and_each_received_proposal_is_reported) {
+    auto p1 = kw("aes256gcm16-prfsha512-x25519", Protocol_id::IKE, 1);
+    auto p2 = kw("aes128-sha1-modp2048", Protocol_id::IKE, 2);
+    auto s = select({p1, p2}, {kw("aes256gcm16-prfsha256-ecp256")});
+    ASSERT_FALSE(s.chosen);
+    ASSERT_EQ(s.refusal.proposals.size(), 2u);
+    EXPECT_EQ(s.refusal.proposals[0].number, 1);
+    EXPECT_EQ(s.refusal.proposals[0].mismatches.size(), 2u);  // PRF, KE
+    EXPECT_EQ(s.refusal.proposals[1].number, 2);
+    EXPECT_EQ(s.refusal.proposals[1].mismatches.size(), 4u);  // ENCR, PRF, INTEG, KE
+    EXPECT_EQ(s.refusal.failed_types(), (std::vector<Transform_type>{Transform_type::ENCR, Transform_type::PRF,
+                                                                     Transform_type::INTEG, Transform_type::KE}));
+    EXPECT_NE(s.reason.find("; proposal #2 (IKE) vs configured #1: ENCR offered [ENCR_AES_CBC/128]"),
+              std::string::npos)
+        << s.reason;
+}
+
+TEST_F(Negotiation, wrong_protocol_is_reported) {
+    auto s = select({kw("aes128gcm16", Protocol_id::ESP)}, {kw("aes256gcm16-prfsha256-x25519")});
+    ASSERT_FALSE(s.chosen);
+    EXPECT_EQ(s.reason, "proposal #1 (ESP): no configured ESP proposal");
+}
+
+TEST_F(Negotiation, nothing_offered) {
+    auto s = select({}, {kw("aes256gcm16-prfsha256-x25519")});
+    ASSERT_FALSE(s.chosen);
+    EXPECT_EQ(s.reason, "no proposal received");
+}
+
+TEST_F(Negotiation, unsupported_transform_is_named) {
+    // ENCR_3DES is outside the provider (legacy, RFC 8247 §2.1 MAY-): both list it, it is refused.
+    Proposal p;
+    p.transforms = {tr(Transform_type::ENCR, 3), tr(Transform_type::PRF, 5), tr(Transform_type::INTEG, 12),
+                    tr(Transform_type::KE, 14)};
+    if (crypto->supports(Transform_type::ENCR, 3, std::nullopt)) GTEST_SKIP() << "provider has 3DES";
+    auto s = select({p}, {p});
+    expect_single_mismatch(s, Transform_type::ENCR);
+    EXPECT_TRUE(s.refusal.proposals[0].mismatches[0].unsupported);
+    EXPECT_NE(s.reason.find("(not supported by the crypto provider)"), std::string::npos) << s.reason;
+}
+
+TEST_F(Negotiation, describes_transforms_with_IANA_names) {
+    EXPECT_EQ(describe(tr(Transform_type::ENCR, 12, 256)), "ENCR_AES_CBC/256");
+    EXPECT_EQ(describe(tr(Transform_type::INTEG, 5)), "AUTH_AES_XCBC_96");
+    EXPECT_EQ(describe(tr(Transform_type::PRF, 8)), "PRF_AES128_CMAC");
+    EXPECT_EQ(describe(tr(Transform_type::KE, 15)), "MODP_3072");
+    EXPECT_EQ(describe(tr(Transform_type::ESN, 1)), "ESN");
+    EXPECT_EQ(describe(static_cast<Transform_type>(6)), "type 6");
+}
+
+}  // namespace
+}  // namespace ike::core
