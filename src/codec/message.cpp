@@ -77,8 +77,9 @@ bool is_known_type(Payload_type t) {
     return (v >= 33 && v <= 48) || v == 53;
 }
 
-// RFC 7296 §3.2 notation; the Nonce is Ni from the original initiator (I flag), else Nr.
-std::string payload_name(const Payload& p, bool from_original_initiator) {
+// RFC 7296 §3.2 notation; the Nonce is Ni in a request and Nr in a response, as in the
+// RFC's exchange figures (§1.2, §1.3: the requester of CREATE_CHILD_SA sends Ni, whoever it is).
+std::string payload_name(const Payload& p, bool request) {
     if (!is_known_type(p.type)) {
         std::string s = "U(" + std::to_string(static_cast<unsigned>(p.type));
         if (p.critical) s += ",C";
@@ -86,7 +87,7 @@ std::string payload_name(const Payload& p, bool from_original_initiator) {
     }
     switch (p.type) {
         case Payload_type::Nonce:
-            return from_original_initiator ? "Ni" : "Nr";
+            return request ? "Ni" : "Nr";
         case Payload_type::N:
             if (const auto* n = std::get_if<Payload_N>(&p.body))
                 return "N(" + to_string(static_cast<Notify_type>(n->type)) + ")";
@@ -96,13 +97,13 @@ std::string payload_name(const Payload& p, bool from_original_initiator) {
     }
 }
 
-std::string chain(const std::vector<Payload>& payloads, bool from_original_initiator) {
+std::string chain(const std::vector<Payload>& payloads, bool request) {
     std::string s = "{";
     bool first = true;
     for (const auto& p : payloads) {
         s += first ? " " : ", ";
         first = false;
-        s += payload_name(p, from_original_initiator);
+        s += payload_name(p, request);
     }
     return s + " }";
 }
@@ -110,15 +111,15 @@ std::string chain(const std::vector<Payload>& payloads, bool from_original_initi
 }  // namespace
 
 std::string describe(const Message& m) {
-    const bool oi = m.header.from_original_initiator();
+    const bool request = !m.header.is_response();
     std::string s = to_string(m.header.exchange);
     s += m.header.is_response() ? " response #" : " request #";
     s += std::to_string(m.header.message_id);
     s += ' ';
     if (m.was_protected)
-        s += "{ SK " + chain(m.payloads, oi) + " }";
+        s += "{ SK " + chain(m.payloads, request) + " }";
     else
-        s += chain(m.payloads, oi);
+        s += chain(m.payloads, request);
     return s;
 }
 

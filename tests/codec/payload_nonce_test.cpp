@@ -25,11 +25,19 @@ TEST(Payload_Nonce, rejects_nonce_shorter_than_16_or_longer_than_256) {
     }
 }
 
-TEST(Payload_Nonce, printed_Ni_from_original_initiator_and_Nr_otherwise) {
+// RFC 7296 §1.2/§1.3 figures: the requester's nonce is Ni, the responder's Nr, whichever
+// side is the original initiator (a CREATE_CHILD_SA from the original responder sends Ni).
+TEST(Payload_Nonce, printed_Ni_in_requests_and_Nr_in_responses) {
     Message m = decode_ok(nonce_datagram(16));
     EXPECT_EQ(describe(m), "IKE_SA_INIT request #0 { Ni }");
     m.header.flags = flag::Response;
     EXPECT_EQ(describe(m), "IKE_SA_INIT response #0 { Nr }");
+    m.header.exchange = Exchange_type::CREATE_CHILD_SA;
+    m.header.flags = 0;  // request from the original responder
+    m.was_protected = true;
+    EXPECT_EQ(describe(m), "CREATE_CHILD_SA request #0 { SK { Ni } }");
+    m.header.flags = flag::Initiator | flag::Response;  // response from the original initiator
+    EXPECT_EQ(describe(m), "CREATE_CHILD_SA response #0 { SK { Nr } }");
 }
 
 }  // namespace
