@@ -37,7 +37,19 @@ IKEREF_ACTION(Install_CHILD_SA, if (m) fsm.ops().install_CHILD_SA(*m));
 // INFORMATIONAL (§1.4)
 IKEREF_ACTION(Send_Delete_IKE_SA_request, fsm.ops().send_Delete_IKE_SA_request());
 IKEREF_ACTION(Send_INFORMATIONAL_response, if (m) fsm.ops().send_INFORMATIONAL_response(*m));
+// CREATE_CHILD_SA (§1.3, §2.8, §2.17, §2.18)
+IKEREF_ACTION(Send_CREATE_CHILD_SA_request, fsm.ops().send_CREATE_CHILD_SA_request());
+IKEREF_ACTION(Resend_CREATE_CHILD_SA_with_group, if (m) fsm.ops().resend_CREATE_CHILD_SA_with_group(*m));
+IKEREF_ACTION(Complete_CREATE_CHILD_SA, if (m) fsm.ops().complete_CREATE_CHILD_SA(*m));
+IKEREF_ACTION(Send_IKE_SA_rekey_response, if (m) fsm.ops().send_IKE_SA_rekey_response(*m));
+IKEREF_ACTION(Send_CHILD_SA_rekey_response, if (m) fsm.ops().send_CHILD_SA_rekey_response(*m));
+IKEREF_ACTION(Send_new_CHILD_SA_response, if (m) fsm.ops().send_new_CHILD_SA_response(*m));
+IKEREF_ACTION(Send_CREATE_CHILD_SA_refusal, if (m) fsm.ops().send_CREATE_CHILD_SA_refusal(*m));
+IKEREF_ACTION(Send_Delete_CHILD_SA_request, fsm.ops().send_Delete_CHILD_SA_request());
+IKEREF_ACTION(Complete_Delete_CHILD_SA, if (m) fsm.ops().complete_Delete_CHILD_SA(*m));
 // Lifecycle
+IKEREF_ACTION(Start_CREATE_CHILD_SA_exchange, fsm.ops().start_CREATE_CHILD_SA_exchange());
+IKEREF_ACTION(Start_Delete_CHILD_SA_exchange, fsm.ops().start_Delete_CHILD_SA_exchange());
 IKEREF_ACTION(Start_IKE_SA_INIT_exchange, fsm.ops().start_IKE_SA_INIT_exchange(m));
 IKEREF_ACTION(Start_IKE_AUTH_exchange, fsm.ops().start_IKE_AUTH_exchange());
 IKEREF_ACTION(Dispatch_to_exchange, if (m) fsm.ops().dispatch_to_exchange(*m));

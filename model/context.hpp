@@ -26,6 +26,12 @@ public:
     virtual bool CHILD_SA_acceptable(const Message& m) const = 0;           // §2.7, §2.9 (responder)
     virtual bool CHILD_SA_response_acceptable(const Message& m) const = 0;  // §2.7, §2.9 (initiator)
     virtual bool deletes_IKE_SA(const Message& m) const = 0;                // §1.4.1
+    virtual bool is_IKE_SA_rekey(const Message& m) const = 0;               // §1.3.2: SA of protocol IKE
+    virtual bool is_CHILD_SA_rekey(const Message& m) const = 0;             // §1.3.3: N(REKEY_SA)
+    virtual bool new_IKE_SA_acceptable(const Message& m) const = 0;         // §2.18
+    virtual bool CHILD_SA_rekey_acceptable(const Message& m) const = 0;     // §1.3.3, §2.25
+    virtual bool new_CHILD_SA_acceptable(const Message& m) const = 0;       // §1.3.1
+    virtual bool CREATE_CHILD_SA_response_acceptable(const Message& m) const = 0;
 
     // ---- actions ------------------------------------------------------------------------
     virtual void send_IKE_SA_INIT_request() = 0;
@@ -41,12 +47,23 @@ public:
     virtual void install_CHILD_SA(const Message& m) = 0;
     virtual void send_Delete_IKE_SA_request() = 0;
     virtual void send_INFORMATIONAL_response(const Message& m) = 0;
+    virtual void send_CREATE_CHILD_SA_request() = 0;  // new CHILD SA, CHILD rekey or IKE rekey, as requested
+    virtual void resend_CREATE_CHILD_SA_with_group(const Message& m) = 0;
+    virtual void complete_CREATE_CHILD_SA(const Message& m) = 0;
+    virtual void send_IKE_SA_rekey_response(const Message& m) = 0;
+    virtual void send_CHILD_SA_rekey_response(const Message& m) = 0;
+    virtual void send_new_CHILD_SA_response(const Message& m) = 0;
+    virtual void send_CREATE_CHILD_SA_refusal(const Message& m) = 0;
+    virtual void send_Delete_CHILD_SA_request() = 0;
+    virtual void complete_Delete_CHILD_SA(const Message& m) = 0;
 
     // ---- lifecycle ----------------------------------------------------------------------
     virtual void start_IKE_SA_INIT_exchange(const Message* m) = 0;
     virtual void start_IKE_AUTH_exchange() = 0;
     virtual void dispatch_to_exchange(const Message& m) = 0;
     virtual void start_Delete_exchange() = 0;
+    virtual void start_CREATE_CHILD_SA_exchange() = 0;
+    virtual void start_Delete_CHILD_SA_exchange() = 0;
     virtual void report_established() = 0;
     virtual void report_failure(const std::string& reason) = 0;
     virtual void remove_IKE_SA(const std::string& reason) = 0;

@@ -13,6 +13,7 @@ std::vector<Table_info> all_tables() {
         {IKE_SA_machine::name(), IKE_SA_machine::rows()},
         {IKE_SA_INIT_machine::name(), IKE_SA_INIT_machine::rows()},
         {IKE_AUTH_machine::name(), IKE_AUTH_machine::rows()},
+        {CREATE_CHILD_SA_machine::name(), CREATE_CHILD_SA_machine::rows()},
         {INFORMATIONAL_machine::name(), INFORMATIONAL_machine::rows()},
     };
 }

@@ -30,6 +30,12 @@ IKEREF_GUARD(Peer_AUTH_valid, m && fsm.ops().peer_AUTH_valid(*m));              
 IKEREF_GUARD(CHILD_SA_acceptable, m && fsm.ops().CHILD_SA_acceptable(*m));                // §2.9
 IKEREF_GUARD(CHILD_SA_response_acceptable, m && fsm.ops().CHILD_SA_response_acceptable(*m));
 IKEREF_GUARD(Deletes_IKE_SA, m && fsm.ops().deletes_IKE_SA(*m));                          // §1.4.1
+IKEREF_GUARD(Rekeys_IKE_SA, m && fsm.ops().is_IKE_SA_rekey(*m));                           // §1.3.2
+IKEREF_GUARD(Rekeys_CHILD_SA, m && fsm.ops().is_CHILD_SA_rekey(*m));                       // §1.3.3
+IKEREF_GUARD(New_IKE_SA_acceptable, m && fsm.ops().new_IKE_SA_acceptable(*m));             // §2.18
+IKEREF_GUARD(CHILD_SA_rekey_acceptable, m && fsm.ops().CHILD_SA_rekey_acceptable(*m));     // §1.3.3
+IKEREF_GUARD(New_CHILD_SA_acceptable, m && fsm.ops().new_CHILD_SA_acceptable(*m));         // §1.3.1
+IKEREF_GUARD(CREATE_CHILD_SA_response_acceptable, m && fsm.ops().CREATE_CHILD_SA_response_acceptable(*m));
 
 #undef IKEREF_GUARD
 
@@ -39,6 +45,19 @@ struct Not {
     template <class E, class F, class S, class T>
     bool operator()(const E& e, F& fsm, S& s, T& t) const {
         return !G()(e, fsm, s, t);
+    }
+};
+
+template <class A, class B>
+struct And;
+
+/// Neither an IKE SA rekey nor a CHILD SA rekey: a new CHILD SA (§1.3.1).
+struct Creates_CHILD_SA {
+    static constexpr const char* name = "Creates_CHILD_SA";
+    static std::string label() { return name; }
+    template <class E, class F, class S, class T>
+    bool operator()(const E& e, F& fsm, S& s, T& t) const {
+        return !Rekeys_IKE_SA()(e, fsm, s, t) && !Rekeys_CHILD_SA()(e, fsm, s, t);
     }
 };
 

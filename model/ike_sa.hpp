@@ -43,6 +43,27 @@ struct IKE_SA_def : Machine_base<IKE_SA_def> {
     Row<st::Established,    ev::INFORMATIONAL_request_received, st::Deleted,        act::Seq<act::Dispatch_to_exchange, act::Remove_IKE_SA>, grd::Deletes_IKE_SA>,  // §1.4.1
     Row<st::Established,    ev::Delete_requested,               st::Deleting,       act::Start_Delete_exchange,                          none>,                     // §1.4.1
     Row<st::Established,    ev::Exchange_failed,                st::Deleted,        act::Remove_IKE_SA,                                  none>,                     // §2.4
+    Row<st::Established,    ev::Create_CHILD_SA_requested,      st::Established,    act::Start_CREATE_CHILD_SA_exchange,                 none>,                     // §1.3.1
+    Row<st::Established,    ev::Rekey_CHILD_SA_requested,       st::Established,    act::Start_CREATE_CHILD_SA_exchange,                 none>,                     // §1.3.3
+    Row<st::Established,    ev::Rekey_IKE_SA_requested,         st::Rekeying,       act::Start_CREATE_CHILD_SA_exchange,                 none>,                     // §1.3.2
+    Row<st::Established,    ev::Delete_CHILD_SA_requested,      st::Established,    act::Start_Delete_CHILD_SA_exchange,                 none>,                     // §1.4.1
+    Row<st::Established,    ev::CREATE_CHILD_SA_request_received, st::Established,  act::Dispatch_to_exchange,                           none>,                     // §1.3
+    Row<st::Established,    ev::CREATE_CHILD_SA_response_received, st::Established, act::Dispatch_to_exchange,                           none>,                     // §1.3
+    Row<st::Established,    ev::INVALID_KE_PAYLOAD_received,    st::Established,    act::Dispatch_to_exchange,                           none>,                     // §1.3
+    Row<st::Established,    ev::Error_notify_received,          st::Established,    act::Dispatch_to_exchange,                           none>,                     // §2.21.3
+    Row<st::Established,    ev::INFORMATIONAL_response_received, st::Established,   act::Dispatch_to_exchange,                           none>,                     // §1.4.1
+    Row<st::Established,    ev::IKE_SA_rekeyed_by_peer,         st::Rekeyed,        none,                                                none>,                     // §2.18
+    // --- rekeying (ours) and rekeyed (by the peer) ----------------------------------------------------------------------------------------------------------
+    Row<st::Rekeying,       ev::CREATE_CHILD_SA_response_received, st::Rekeying,    act::Dispatch_to_exchange,                           none>,                     // §1.3.2
+    Row<st::Rekeying,       ev::INVALID_KE_PAYLOAD_received,    st::Rekeying,       act::Dispatch_to_exchange,                           none>,                     // §1.3.2
+    Row<st::Rekeying,       ev::Error_notify_received,          st::Rekeying,       act::Dispatch_to_exchange,                           none>,                     // §2.21.3
+    Row<st::Rekeying,       ev::INFORMATIONAL_request_received, st::Rekeying,       act::Dispatch_to_exchange,                           grd::Not<grd::Deletes_IKE_SA>>, // §1.4
+    Row<st::Rekeying,       ev::IKE_SA_rekeyed,                 st::Deleting,       act::Start_Delete_exchange,                          none>,                     // §1.3.2: the rekey initiator deletes the old SA
+    Row<st::Rekeying,       ev::CHILD_exchange_completed,       st::Established,    none,                                                none>,                     // §2.21.3: a refused rekey keeps the SA
+    Row<st::Rekeying,       ev::Exchange_failed,                st::Deleted,        act::Remove_IKE_SA,                                  none>,                     // §2.4
+    Row<st::Rekeyed,        ev::INFORMATIONAL_request_received, st::Deleted,        act::Seq<act::Dispatch_to_exchange, act::Remove_IKE_SA>, grd::Deletes_IKE_SA>,  // §1.4.1
+    Row<st::Rekeyed,        ev::INFORMATIONAL_request_received, st::Rekeyed,        act::Dispatch_to_exchange,                           grd::Not<grd::Deletes_IKE_SA>>, // §1.4
+    Row<st::Idle,           ev::Rekeyed_IKE_SA_adopted,         st::Established,    none,                                                none>,                     // §2.18
     // --- deleting ----------------------------------------------------------------------------------------------------------------------------------------------
     Row<st::Deleting,       ev::INFORMATIONAL_response_received, st::Deleting,      act::Dispatch_to_exchange,                           none>,                     // §1.4.1
     Row<st::Deleting,       ev::INFORMATIONAL_request_received, st::Deleting,       act::Dispatch_to_exchange,                           none>,                     // §1.4.1, §2.25

@@ -101,4 +101,14 @@ std::vector<Row_info> Machine_facade<Def>::rows() {
     IKEREF_INSTANTIATE_EVENT(Def, IKE_AUTH_completed)                       \
     IKEREF_INSTANTIATE_EVENT(Def, Exchange_failed)                          \
     IKEREF_INSTANTIATE_EVENT(Def, Delete_completed)                         \
-    IKEREF_INSTANTIATE_EVENT(Def, IKE_SA_delete_received)
+    IKEREF_INSTANTIATE_EVENT(Def, IKE_SA_delete_received)                  \
+    IKEREF_INSTANTIATE_EVENT(Def, Create_CHILD_SA_requested)                \
+    IKEREF_INSTANTIATE_EVENT(Def, Rekey_CHILD_SA_requested)                 \
+    IKEREF_INSTANTIATE_EVENT(Def, Rekey_IKE_SA_requested)                   \
+    IKEREF_INSTANTIATE_EVENT(Def, Delete_CHILD_SA_requested)                \
+    IKEREF_INSTANTIATE_EVENT(Def, CREATE_CHILD_SA_request_received)         \
+    IKEREF_INSTANTIATE_EVENT(Def, CREATE_CHILD_SA_response_received)        \
+    IKEREF_INSTANTIATE_EVENT(Def, CHILD_exchange_completed)                 \
+    IKEREF_INSTANTIATE_EVENT(Def, IKE_SA_rekeyed)                           \
+    IKEREF_INSTANTIATE_EVENT(Def, IKE_SA_rekeyed_by_peer)                   \
+    IKEREF_INSTANTIATE_EVENT(Def, Rekeyed_IKE_SA_adopted)

@@ -43,11 +43,13 @@ struct IKE_SA_def;             // model/ike_sa.hpp: the IKE SA lifecycle
 struct IKE_SA_INIT_def;        // model/exchanges/ike_sa_init.hpp
 struct IKE_AUTH_def;           // model/exchanges/ike_auth.hpp
 struct INFORMATIONAL_def;      // model/exchanges/informational.hpp
+struct CREATE_CHILD_SA_def;    // model/exchanges/create_child_sa.hpp
 
 using IKE_SA_machine = Machine_facade<IKE_SA_def>;
 using IKE_SA_INIT_machine = Machine_facade<IKE_SA_INIT_def>;
 using IKE_AUTH_machine = Machine_facade<IKE_AUTH_def>;
 using INFORMATIONAL_machine = Machine_facade<INFORMATIONAL_def>;
+using CREATE_CHILD_SA_machine = Machine_facade<CREATE_CHILD_SA_def>;
 
 /// Every machine's name and rows, in a fixed order (for `ikeref model` and the tests).
 struct Table_info {

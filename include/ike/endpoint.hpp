@@ -45,7 +45,31 @@ struct Terminate {
     std::string connection;
     Time now{};
 };
-using Input = std::variant<Datagram_received, Timer_expired, Initiate, Terminate>;
+/// Create another CHILD SA `child` of `connection` on its established IKE SA (RFC 7296 §1.3.1).
+struct Create_CHILD_SA {
+    std::string connection;
+    std::string child;
+    Time now{};
+};
+/// Rekey the CHILD SA whose inbound SPI is `spi_in` (0: the first one), §1.3.3.
+struct Rekey_CHILD_SA {
+    std::string connection;
+    std::uint32_t spi_in = 0;
+    Time now{};
+};
+/// Rekey the established IKE SA of `connection`, §1.3.2.
+struct Rekey_IKE_SA {
+    std::string connection;
+    Time now{};
+};
+/// Delete the CHILD SA whose inbound SPI is `spi_in` (0: the first one), §1.4.1.
+struct Delete_CHILD_SA {
+    std::string connection;
+    std::uint32_t spi_in = 0;
+    Time now{};
+};
+using Input = std::variant<Datagram_received, Timer_expired, Initiate, Terminate, Create_CHILD_SA,
+                           Rekey_CHILD_SA, Rekey_IKE_SA, Delete_CHILD_SA>;
 
 // ---- outputs ------------------------------------------------------------------------------
 
@@ -92,6 +116,9 @@ enum class Sa_event_kind {
     CHILD_SA_installed,
     IKE_SA_deleted,
     IKE_SA_failed,
+    IKE_SA_rekeyed,      ///< this IKE SA replaced an older one (§1.3.2); SPIi/SPIr are the new ones
+    CHILD_SA_deleted,
+    CHILD_SA_failed,     ///< a CREATE_CHILD_SA exchange was refused or failed (§2.21.3)
 };
 struct Sa_event {
     Sa_event_kind kind = Sa_event_kind::IKE_SA_established;

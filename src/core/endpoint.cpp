@@ -45,6 +45,21 @@ struct Endpoint::Impl final : core::Core {
         if (timers.erase(id)) emit(Cancel_timer{id});
     }
 
+    Spi allocate_spi() override { return new_spi(); }
+    void adopt(std::unique_ptr<Ike_sa> sa) override {
+        const Spi spi = sa->our_spi();
+        sas.emplace(spi, std::move(sa));
+    }
+
+    /// The established IKE SA of `connection`, or nullptr with a diagnostic.
+    Ike_sa* established(const std::string& connection, const char* what) {
+        for (auto& [spi, sa] : sas) {
+            if (sa->connection().name == connection && sa->established()) return sa.get();
+        }
+        diagnose(Severity::error, "ikeref-request", std::string(what) + ": no established IKE SA for '" + connection + "'");
+        return nullptr;
+    }
+
     void diagnose(Severity s, std::string rule, std::string text) {
         emit(Diagnostic{s, std::move(rule), std::move(text)});
     }
@@ -247,6 +262,26 @@ Outputs Endpoint::handle(Input input) {
                 auto& ref = *sa;
                 impl_->sas.emplace(spi, std::move(sa));
                 ref.initiate(in.child);
+            } else if constexpr (std::is_same_v<T, Create_CHILD_SA>) {
+                if (auto* sa = impl_->established(in.connection, "create CHILD SA")) {
+                    if (!sa->request_CREATE_CHILD_SA(in.child)) {
+                        impl_->diagnose(Severity::error, "ikeref-request", "no child '" + in.child + "' in " + in.connection);
+                    }
+                }
+            } else if constexpr (std::is_same_v<T, Rekey_CHILD_SA>) {
+                if (auto* sa = impl_->established(in.connection, "rekey CHILD SA")) {
+                    if (!sa->request_rekey_CHILD_SA(in.spi_in)) {
+                        impl_->diagnose(Severity::error, "ikeref-request", "no CHILD SA with that SPI in " + in.connection);
+                    }
+                }
+            } else if constexpr (std::is_same_v<T, Rekey_IKE_SA>) {
+                if (auto* sa = impl_->established(in.connection, "rekey IKE SA")) sa->request_rekey_IKE_SA();
+            } else if constexpr (std::is_same_v<T, Delete_CHILD_SA>) {
+                if (auto* sa = impl_->established(in.connection, "delete CHILD SA")) {
+                    if (!sa->request_delete_CHILD_SA(in.spi_in)) {
+                        impl_->diagnose(Severity::error, "ikeref-request", "no CHILD SA with that SPI in " + in.connection);
+                    }
+                }
             } else if constexpr (std::is_same_v<T, Terminate>) {
                 std::vector<Ike_sa*> targets;
                 for (auto& [spi, sa] : impl_->sas) {

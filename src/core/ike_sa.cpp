@@ -113,6 +113,7 @@ void Ike_sa::deliver(const Event& e) {
         completions_.erase(completions_.begin());
         next();
     }
+    pump();
 }
 
 template <class Event>
@@ -128,8 +129,16 @@ void Ike_sa::route(const Event& e) {
         responder.process(e);
     } else if constexpr (std::is_same_v<Event, ev::INFORMATIONAL_response_received>) {
         if (info_) info_->process(e);
-    } else if constexpr (std::is_same_v<Event, ev::Error_notify_received>) {
-        if (auth_) {
+    } else if constexpr (std::is_same_v<Event, ev::CREATE_CHILD_SA_request_received>) {
+        CREATE_CHILD_SA_machine responder(*this);  // one machine per exchange in flight
+        responder.process(e);
+    } else if constexpr (std::is_same_v<Event, ev::CREATE_CHILD_SA_response_received>) {
+        if (ccs_) ccs_->process(e);
+    } else if constexpr (std::is_same_v<Event, ev::Error_notify_received> ||
+                         std::is_same_v<Event, ev::INVALID_KE_PAYLOAD_received>) {
+        if (requester_ == Requester::ccs && ccs_) {
+            ccs_->process(e);
+        } else if (requester_ == Requester::auth && auth_) {
             auth_->process(e);
         } else if (init_) {
             init_->process(e);
@@ -158,12 +167,34 @@ void Ike_sa::check_completions() {
             ok ? lifecycle_.process(ev::IKE_AUTH_completed{}) : lifecycle_.process(ev::Exchange_failed{});
         });
     }
-    if (info_ && !info_reported_ && (done(info_->state()) || failed(info_->state()))) {
-        info_reported_ = true;
+    if (info_ && (done(info_->state()) || failed(info_->state()))) {
         const bool ok = done(info_->state());
-        completions_.push_back([this, ok] {
-            ok ? lifecycle_.process(ev::Delete_completed{}) : lifecycle_.process(ev::Exchange_failed{});
+        const bool of_IKE_SA = req_.kind == Request_kind::delete_IKE;
+        info_.reset();
+        req_.kind = Request_kind::none;
+        if (!ok) {
+            completions_.push_back([this] { lifecycle_.process(ev::Exchange_failed{}); });
+        } else if (of_IKE_SA) {
+            completions_.push_back([this] { lifecycle_.process(ev::Delete_completed{}); });
+        }
+    }
+    if (ccs_ && (done(ccs_->state()) || failed(ccs_->state()))) {
+        const bool ok = done(ccs_->state());
+        const bool IKE_rekey = req_.kind == Request_kind::rekey_IKE;
+        const bool timed_out = refusal_rule_ == "7296-2.1-retransmission-limit";
+        completions_.push_back([this, ok, IKE_rekey, timed_out] {
+            ccs_.reset();
+            req_ = Child_request{};
+            if (timed_out) {
+                lifecycle_.process(ev::Exchange_failed{});  // §2.4: the peer is gone
+            } else if (IKE_rekey) {
+                ok ? lifecycle_.process(ev::IKE_SA_rekeyed{}) : lifecycle_.process(ev::CHILD_exchange_completed{});
+            }
         });
+    }
+    if (rekeyed_by_peer_) {
+        rekeyed_by_peer_ = false;
+        completions_.push_back([this] { lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{}); });
     }
 }
 
@@ -185,7 +216,17 @@ void Ike_sa::initiate(const std::string& child) {
     deliver(model::ev::Initiate_requested{});
 }
 
-void Ike_sa::terminate() { deliver(model::ev::Delete_requested{}); }
+void Ike_sa::terminate() {
+    if (!established()) {
+        deliver(model::ev::Delete_requested{});  // no row outside Established: a diagnostic
+        return;
+    }
+    submit([this] {
+        req_ = Child_request{};
+        req_.kind = Request_kind::delete_IKE;
+        deliver(model::ev::Delete_requested{});
+    });
+}
 
 void Ike_sa::on_IKE_SA_INIT_request(const Message& m, Octets raw, const Address& local,
                                     const Address& remote) {
@@ -281,10 +322,8 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
             deliver(ev::IKE_AUTH_request_received{{&m}});
         } else if (x == Exchange_type::INFORMATIONAL) {
             deliver(ev::INFORMATIONAL_request_received{{&m}});
-        } else {
-            diagnose(Severity::info, "7296-1.3-no-additional-sas",
-                     to_string(x) + " is not implemented yet: NO_ADDITIONAL_SAS");
-            send_error_response(m, Notify_type::NO_ADDITIONAL_SAS);
+        } else if (x == Exchange_type::CREATE_CHILD_SA) {
+            deliver(ev::CREATE_CHILD_SA_request_received{{&m}});
         }
         return;
     }
@@ -308,6 +347,20 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
         }
     } else if (x == Exchange_type::INFORMATIONAL) {
         deliver(ev::INFORMATIONAL_response_received{{&m}});
+    } else if (x == Exchange_type::CREATE_CHILD_SA) {
+        if (m.find_notify(Notify_type::INVALID_KE_PAYLOAD)) {
+            deliver(ev::INVALID_KE_PAYLOAD_received{{&m}});
+        } else if (has_error_notify(m) && !m.find(Payload_type::SA)) {
+            refusal_rule_ = "7296-2.21.3-error-notify";
+            refusal_text_ = "peer answered " + first_error_notify(m);
+            deliver(ev::Error_notify_received{{&m}});
+        } else if (auto v = codec::check_message_rules(m)) {
+            refusal_rule_ = v->rule;
+            refusal_text_ = v->text;
+            deliver(ev::Error_notify_received{{&m}});
+        } else {
+            deliver(ev::CREATE_CHILD_SA_response_received{{&m}});
+        }
     }
 }
 
@@ -315,12 +368,12 @@ void Ike_sa::on_timer(Timer_id id) {
     if (id != timer_) return;
     timer_ = 0;
     const model::ev::Retransmit_timer_expired e;
-    if (info_ && !info_reported_) {
-        info_->process(e);
-    } else if (auth_ && !auth_reported_) {
-        auth_->process(e);
-    } else if (init_ && !init_reported_) {
-        init_->process(e);
+    switch (requester_) {
+        case Requester::info: if (info_) info_->process(e); break;
+        case Requester::ccs: if (ccs_) ccs_->process(e); break;
+        case Requester::auth: if (auth_) auth_->process(e); break;
+        case Requester::init: if (init_) init_->process(e); break;
+        case Requester::none: break;
     }
     check_completions();
     while (!completions_.empty()) {
@@ -328,6 +381,7 @@ void Ike_sa::on_timer(Timer_id id) {
         completions_.erase(completions_.begin());
         next();
     }
+    pump();
 }
 
 // ---- guards ------------------------------------------------------------------------------
@@ -354,13 +408,16 @@ bool Ike_sa::requested_group_acceptable(const Message& m) const {
         return false;
     }
     const auto g = static_cast<std::uint16_t>((n->data[0] << 8) | n->data[1]);
+    const bool in_CREATE_CHILD_SA = requester_ == Requester::ccs;
     bool offered = false;
-    for (const auto& p : conn_->proposals) {
+    for (const auto& p : in_CREATE_CHILD_SA ? req_.offer : conn_->proposals) {
         for (const auto& t : p.transforms) {
             offered = offered || (t.type == Transform_type::KE && t.id == g);
         }
     }
-    if (!offered || g == static_cast<std::uint16_t>(group_) || ke_tries_ >= max_ke_tries) {
+    const Ke_id current = in_CREATE_CHILD_SA ? req_.group : group_;
+    const unsigned tries = in_CREATE_CHILD_SA ? req_.ke_tries : ke_tries_;
+    if (!offered || g == static_cast<std::uint16_t>(current) || tries >= max_ke_tries) {
         refusal_rule_ = "7296-1.2-invalid-ke-group";
         refusal_text_ = "responder asked for group " + to_string(static_cast<Ke_id>(g)) +
                         (offered ? " again" : ", which we did not offer");
@@ -435,48 +492,46 @@ bool Ike_sa::peer_AUTH_valid(const Message& m) const {
     return false;
 }
 
-namespace {
-struct Child_match {
-    const Child_config* child = nullptr;
-    Proposal chosen;
-    std::vector<Traffic_selector> tsi, tsr;
-};
-}  // namespace
-
-bool Ike_sa::CHILD_SA_acceptable(const Message& m) const {
+std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const Child_config* only) const {
     const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
     const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
     const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
+    refusal_notify_ = Notify_type::NO_PROPOSAL_CHOSEN;
+    refusal_data_.clear();
     if (!sa || !tsi || !tsr) {
         refusal_rule_ = "7296-1.2-child-payloads";
-        refusal_text_ = "IKE_AUTH request without SA, TSi or TSr";
-        return false;
+        refusal_text_ = "request without SA, TSi or TSr";
+        refusal_notify_ = Notify_type::INVALID_SYNTAX;
+        return std::nullopt;
     }
     std::string reasons;
+    bool ts_problem = false;
     for (const auto& c : conn_->children) {
-        auto s = select_proposal(sa->proposals, c.esp_proposals, core_.crypto());
-        if (!s.chosen || s.chosen->spi.size() != 4) {
-            reasons += "child " + c.name + ": " + (s.chosen ? "ESP SPI is not 4 octets" : s.reason) + "; ";
+        if (only && &c != only) continue;
+        auto sel = select_proposal(sa->proposals, c.esp_proposals, core_.crypto());
+        if (!sel.chosen || sel.chosen->spi.size() != 4) {
+            reasons += "child " + c.name + ": " + (sel.chosen ? "ESP SPI is not 4 octets" : sel.reason) + "; ";
             continue;
         }
-        // TSi is the initiator's side: our remote selectors (§2.9).
+        // §2.9: TSi is the initiator's side, so it is narrowed against our remote selectors.
         auto ni = narrow(tsi->selectors, c.remote_ts);
         auto nr = narrow(tsr->selectors, c.local_ts);
         if (ni.empty() || nr.empty()) {
+            ts_problem = true;
             reasons += "child " + c.name + ": TS_UNACCEPTABLE (TSi " +
-                       (tsi->selectors.empty() ? std::string("none") : describe(tsi->selectors[0])) +
-                       " / TSr " + (tsr->selectors.empty() ? std::string("none") : describe(tsr->selectors[0])) +
-                       ")";
-            refusal_rule_ = "7296-2.9-ts-unacceptable";
-            refusal_text_ = reasons;
+                       (tsi->selectors.empty() ? std::string("none") : describe(tsi->selectors[0])) + " / TSr " +
+                       (tsr->selectors.empty() ? std::string("none") : describe(tsr->selectors[0])) + "); ";
             continue;
         }
-        return true;
+        return Child_match{&c, *sel.chosen, std::move(ni), std::move(nr)};
     }
-    if (refusal_rule_ != "7296-2.9-ts-unacceptable") refusal_rule_ = "7296-2.7-child-no-proposal-chosen";
-    refusal_text_ = reasons;
-    return false;
+    refusal_rule_ = ts_problem ? "7296-2.9-ts-unacceptable" : "7296-2.7-child-no-proposal-chosen";
+    refusal_notify_ = ts_problem ? Notify_type::TS_UNACCEPTABLE : Notify_type::NO_PROPOSAL_CHOSEN;
+    refusal_text_ = reasons.empty() ? "no CHILD SA configured" : reasons;
+    return std::nullopt;
 }
+
+bool Ike_sa::CHILD_SA_acceptable(const Message& m) const { return match_child(m, nullptr).has_value(); }
 
 bool Ike_sa::CHILD_SA_response_acceptable(const Message& m) const {
     const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
@@ -685,37 +740,26 @@ void Ike_sa::send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) {
     for (auto& p : prove_identity(*prf_, core_.config(), *conn_, true, signed_octets_of(false))) {
         r.payloads.push_back(std::move(p));
     }
-    const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
-    const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
-    const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
-    bool made = false;
-    if (with_CHILD_SA && sa && tsi && tsr) {
-        for (const auto& c : conn_->children) {
-            auto s = select_proposal(sa->proposals, c.esp_proposals, crypto);
-            auto ni = narrow(tsi->selectors, c.remote_ts);
-            auto nr = narrow(tsr->selectors, c.local_ts);
-            if (!s.chosen || s.chosen->spi.size() != 4 || ni.empty() || nr.empty()) continue;
-            child_ = &c;
-            const std::uint32_t spi_out = spi_value(s.chosen->spi);
-            child_spi_in_ = random_spi32(crypto);
-            Proposal ours = *s.chosen;
-            ours.spi = spi_octets(child_spi_in_);
-            if (c.mode == Ipsec_mode::transport && m.find_notify(Notify_type::USE_TRANSPORT_MODE)) {
-                r.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
-            }
-            r.payloads.push_back(make(Payload_type::SA, Payload_SA{{ours}}));
-            r.payloads.push_back(make(Payload_type::TSi, Payload_TS{ni}));
-            r.payloads.push_back(make(Payload_type::TSr, Payload_TS{nr}));
-            make_CHILD_SA(ours, spi_out, nr, ni);
-            made = true;
-            break;
+    std::optional<Child_match> match = with_CHILD_SA ? match_child(m, nullptr) : std::nullopt;
+    if (match) {
+        child_ = match->config;
+        const std::uint32_t spi_out = spi_value(match->chosen.spi);
+        const std::uint32_t spi_in = random_spi32(crypto);
+        Proposal ours = match->chosen;
+        ours.spi = spi_octets(spi_in);
+        if (child_->mode == Ipsec_mode::transport && m.find_notify(Notify_type::USE_TRANSPORT_MODE)) {
+            r.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
         }
-    }
-    if (!made) {
+        r.payloads.push_back(make(Payload_type::SA, Payload_SA{{ours}}));
+        r.payloads.push_back(make(Payload_type::TSi, Payload_TS{match->tsi}));
+        r.payloads.push_back(make(Payload_type::TSr, Payload_TS{match->tsr}));
+        make_CHILD_SA(child_, ours, spi_in, spi_out, match->tsr, match->tsi, Octets(), Ni_, Nr_, false);
+    } else {
         // §1.2, §2.21.2: the IKE SA is established; the CHILD SA is refused with its reason.
-        const bool ts = refusal_rule_ == "7296-2.9-ts-unacceptable";
+        match_child(m, nullptr);  // sets the refusal reason
         diagnose(Severity::warning, refusal_rule_, "CHILD SA refused: " + refusal_text_);
-        r.payloads.push_back(notify(ts ? Notify_type::TS_UNACCEPTABLE : Notify_type::NO_PROPOSAL_CHOSEN));
+        r.payloads.push_back(notify(refusal_notify_ == Notify_type::TS_UNACCEPTABLE ? Notify_type::TS_UNACCEPTABLE
+                                                                                    : Notify_type::NO_PROPOSAL_CHOSEN));
     }
     send_response(std::move(r));
 }
@@ -731,46 +775,70 @@ void Ike_sa::install_CHILD_SA(const Message& m) {
     const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
     Proposal ours = chosen;
     ours.spi = spi_octets(child_spi_in_);
-    make_CHILD_SA(ours, spi_value(chosen.spi), tsi->selectors, tsr->selectors);
+    make_CHILD_SA(child_, ours, child_spi_in_, spi_value(chosen.spi), tsi->selectors, tsr->selectors, Octets(),
+                  Ni_, Nr_, true);
 }
 
-void Ike_sa::make_CHILD_SA(const Proposal& chosen, std::uint32_t spi_out, std::vector<Traffic_selector> ts_local,
-                           std::vector<Traffic_selector> ts_remote) {
+void Ike_sa::make_CHILD_SA(const Child_config* config, const Proposal& chosen, std::uint32_t spi_in,
+                           std::uint32_t spi_out, std::vector<Traffic_selector> ts_local,
+                           std::vector<Traffic_selector> ts_remote, Octets g_ir, Octets Ni, Octets Nr,
+                           bool we_requested) {
     auto& crypto = core_.crypto();
     const auto* e = transform_of(chosen, Transform_type::ENCR);
     const auto* i = transform_of(chosen, Transform_type::INTEG);
     const std::size_t encr_size = crypto.cipher(static_cast<Encr_id>(e->id), e->key_length.value_or(0))->key_size();
     const std::size_t integ_size = (i && i->id) ? crypto.integrity(static_cast<Integ_id>(i->id))->key_size() : 0;
-    // §2.17: KEYMAT = prf+(SK_d, Ni | Nr); initiator-to-responder keys first.
-    const Secret keymat = crypto::KEYMAT(*prf_, keys_.SK_d.view(), Octets(), Ni_, Nr_, 2 * (encr_size + integ_size));
+    // §2.17: KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr); the keys of the direction from the
+    // requester of the exchange that creates the CHILD SA come first.
+    const Secret keymat = crypto::KEYMAT(*prf_, keys_.SK_d.view(), g_ir, Ni, Nr, 2 * (encr_size + integ_size));
     auto k = crypto::split_KEYMAT(keymat.view(), encr_size, integ_size);
-    child_spi_out_ = spi_out;
-    child_proposal_ = chosen;
-    child_ts_local_ = ts_local;
-    child_ts_remote_ = ts_remote;
+    Child_state st{config, spi_in, spi_out, chosen, ts_local, ts_remote};
     Child_sa sa;
     sa.connection = conn_->name;
-    sa.child = child_ ? child_->name : "";
+    sa.child = config ? config->name : "";
     sa.SPIi = SPIi_;
     sa.SPIr = SPIr_;
-    sa.spi_in = child_spi_in_;
+    sa.spi_in = spi_in;
     sa.spi_out = spi_out;
     sa.proposal = chosen;
-    sa.encr_key_in = original_initiator_ ? std::move(k.encr_r) : std::move(k.encr_i);
-    sa.integ_key_in = original_initiator_ ? std::move(k.integ_r) : std::move(k.integ_i);
-    sa.encr_key_out = original_initiator_ ? std::move(k.encr_i) : std::move(k.encr_r);
-    sa.integ_key_out = original_initiator_ ? std::move(k.integ_i) : std::move(k.integ_r);
+    sa.encr_key_in = we_requested ? std::move(k.encr_r) : std::move(k.encr_i);
+    sa.integ_key_in = we_requested ? std::move(k.integ_r) : std::move(k.integ_i);
+    sa.encr_key_out = we_requested ? std::move(k.encr_i) : std::move(k.encr_r);
+    sa.integ_key_out = we_requested ? std::move(k.integ_i) : std::move(k.integ_r);
     sa.local_ts = std::move(ts_local);
     sa.remote_ts = std::move(ts_remote);
-    sa.mode = child_ ? child_->mode : Ipsec_mode::tunnel;
+    sa.mode = config ? config->mode : Ipsec_mode::tunnel;
     sa.udp_encapsulation = nat_detected_ || floated_;
     sa.local = original_initiator_ ? local_ : reply_local_;
     sa.remote = original_initiator_ ? remote_ : reply_remote_;
-    child_installed_ = true;
+    children_.push_back(std::move(st));
     core_.emit(Install_child_sa{std::move(sa)});
     core_.emit(Sa_event{Sa_event_kind::CHILD_SA_installed, conn_->name, SPIi_, SPIr_,
-                        (child_ ? child_->name : std::string()) + " SPIs in " + to_hex(spi_octets(child_spi_in_)) +
-                            " out " + to_hex(spi_octets(spi_out)) + " " + codec::proposal_keyword(chosen)});
+                        (config ? config->name : std::string()) + " SPIs in " + to_hex(spi_octets(spi_in)) + " out " +
+                            to_hex(spi_octets(spi_out)) + " " + codec::proposal_keyword(chosen)});
+}
+
+void Ike_sa::remove_CHILD_SA(std::size_t index, const std::string& why) {
+    const Child_state c = children_[index];
+    children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(index));
+    core_.emit(Remove_child_sa{conn_->name, c.spi_in, c.spi_out});
+    core_.emit(Sa_event{Sa_event_kind::CHILD_SA_deleted, conn_->name, SPIi_, SPIr_,
+                        (c.config ? c.config->name : std::string()) + " SPIs in " + to_hex(spi_octets(c.spi_in)) +
+                            " out " + to_hex(spi_octets(c.spi_out)) + ": " + why});
+}
+
+Child_state* Ike_sa::child_by_spi_in(std::uint32_t spi_in) {
+    for (auto& c : children_) {
+        if (c.spi_in == spi_in || spi_in == 0) return &c;
+    }
+    return nullptr;
+}
+
+Child_state* Ike_sa::child_by_spi_out(std::uint32_t spi_out) {
+    for (auto& c : children_) {
+        if (c.spi_out == spi_out) return &c;
+    }
+    return nullptr;
 }
 
 // ---- actions: INFORMATIONAL -----------------------------------------------------------------
@@ -783,18 +851,21 @@ void Ike_sa::send_Delete_IKE_SA_request() {
 
 void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
     Message r = header_for(Exchange_type::INFORMATIONAL, true, m.header.message_id);
+    Payload_D ours{Protocol_id::ESP, 4, {}};
     for (const auto& p : m.payloads) {
         const auto* d = std::get_if<Payload_D>(&p.body);
-        if (!d || d->protocol != Protocol_id::ESP || !child_installed_) continue;
+        if (!d || d->protocol != Protocol_id::ESP) continue;
         for (const auto& spi : d->spis) {
-            if (spi_value(spi) == child_spi_out_) {
-                // §1.4.1: answer a CHILD SA Delete with the Delete of our inbound SA.
-                r.payloads.push_back(make(Payload_type::D, Payload_D{Protocol_id::ESP, 4, {spi_octets(child_spi_in_)}}));
-                core_.emit(Remove_child_sa{conn_->name, child_spi_in_, child_spi_out_});
-                child_installed_ = false;
+            // §1.4.1: the peer names its inbound SPIs (our outbound); we answer with ours.
+            for (std::size_t i = 0; i < children_.size(); ++i) {
+                if (children_[i].spi_out != spi_value(spi)) continue;
+                ours.spis.push_back(spi_octets(children_[i].spi_in));
+                remove_CHILD_SA(i, "deleted by the peer");
+                break;
             }
         }
     }
+    if (!ours.spis.empty()) r.payloads.push_back(make(Payload_type::D, std::move(ours)));
     send_response(std::move(r));
 }
 
@@ -821,6 +892,8 @@ void Ike_sa::dispatch_to_exchange(const Message&) {
 }
 
 void Ike_sa::start_Delete_exchange() {
+    req_ = Child_request{};
+    req_.kind = Request_kind::delete_IKE;
     info_ = std::make_unique<model::INFORMATIONAL_machine>(*this);
     info_->process(model::ev::Delete_requested{});
     check_completions();
@@ -853,10 +926,7 @@ void Ike_sa::report_failure(const std::string& reason) {
 
 void Ike_sa::remove_IKE_SA(const std::string& reason) {
     stop_retransmission();
-    if (child_installed_) {
-        core_.emit(Remove_child_sa{conn_->name, child_spi_in_, child_spi_out_});
-        child_installed_ = false;
-    }
+    while (!children_.empty()) remove_CHILD_SA(children_.size() - 1, "its IKE SA is gone");
     core_.emit(Sa_event{Sa_event_kind::IKE_SA_deleted, conn_->name, SPIi_, SPIr_, reason});
     removed_ = true;
 }
@@ -897,6 +967,12 @@ void Ike_sa::send_request(Message m) {
     if (m.header.exchange == Exchange_type::IKE_SA_INIT) real_message_1_ = outstanding_;
     outstanding_mid_ = m.header.message_id;
     request_outstanding_ = true;
+    switch (m.header.exchange) {
+        case Exchange_type::IKE_SA_INIT: requester_ = Requester::init; break;
+        case Exchange_type::IKE_AUTH: requester_ = Requester::auth; break;
+        case Exchange_type::CREATE_CHILD_SA: requester_ = Requester::ccs; break;
+        case Exchange_type::INFORMATIONAL: requester_ = Requester::info; break;
+    }
     retransmits_ = 0;
     trace(true, m, local_, remote_);
     send_raw_to(outstanding_, local_, remote_);
@@ -969,15 +1045,15 @@ Ike_sa_info Ike_sa::info() const {
     i.local = original_initiator_ ? local_ : reply_local_;
     i.remote = original_initiator_ ? remote_ : reply_remote_;
     i.proposal = proposal_ ? codec::proposal_keyword(*proposal_) : "";
-    if (child_installed_ && child_proposal_) {
-        Ike_sa_info::Child c;
-        c.name = child_ ? child_->name : "";
-        c.spi_in = child_spi_in_;
-        c.spi_out = child_spi_out_;
-        c.proposal = codec::proposal_keyword(*child_proposal_);
-        c.local_ts = child_ts_local_;
-        c.remote_ts = child_ts_remote_;
-        i.children.push_back(std::move(c));
+    for (const auto& c : children_) {
+        Ike_sa_info::Child ci;
+        ci.name = c.config ? c.config->name : "";
+        ci.spi_in = c.spi_in;
+        ci.spi_out = c.spi_out;
+        ci.proposal = codec::proposal_keyword(c.proposal);
+        ci.local_ts = c.local_ts;
+        ci.remote_ts = c.remote_ts;
+        i.children.push_back(std::move(ci));
     }
     return i;
 }
@@ -990,6 +1066,529 @@ Ike_sa::Sk_view Ike_sa::peer_keys() const {
     // §2.14: SK_ei/SK_ai protect what the original initiator sends.
     return original_initiator_ ? Sk_view{cipher_.get(), integ_.get(), keys_.SK_er.view(), keys_.SK_ar.view()}
                                : Sk_view{cipher_.get(), integ_.get(), keys_.SK_ei.view(), keys_.SK_ai.view()};
+}
+
+}  // namespace ike::core
+
+// ==== CREATE_CHILD_SA (RFC 7296 §1.3, §2.17, §2.18) and CHILD SA deletes (§1.4.1) ==========
+
+namespace ike::core {
+
+namespace {
+
+template <class T>
+const T* find_body(const Message& m, Payload_type type) {
+    const Payload* p = m.find(type);
+    return p ? std::get_if<T>(&p->body) : nullptr;
+}
+
+Payload payload(Payload_type t, Payload_body b) {
+    Payload p;
+    p.type = t;
+    p.body = std::move(b);
+    return p;
+}
+
+Bytes spi4(std::uint32_t v) {
+    return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 8),
+            static_cast<std::uint8_t>(v)};
+}
+
+std::uint32_t spi4_value(const Bytes& b) {
+    std::uint32_t v = 0;
+    for (auto o : b) v = (v << 8) | o;
+    return v;
+}
+
+Bytes spi8(Spi v) {
+    Bytes b(8);
+    for (std::size_t i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+    return b;
+}
+
+Spi spi8_value(const Bytes& b) {
+    Spi v = 0;
+    for (auto o : b) v = (v << 8) | o;
+    return v;
+}
+
+std::uint32_t fresh_spi32(Crypto_provider& c) {
+    for (;;) {
+        const Bytes b = c.random(4);
+        const std::uint32_t v = spi4_value(b);
+        if (v >= 256) return v;  // RFC 4303 §2.1: 1..255 are reserved
+    }
+}
+
+Ke_id first_group(const std::vector<Proposal>& ps) {
+    for (const auto& p : ps) {
+        if (const auto* t = transform_of(p, Transform_type::KE); t && t->id) return static_cast<Ke_id>(t->id);
+    }
+    return Ke_id::NONE;
+}
+
+}  // namespace
+
+bool Ike_sa::established() const { return std::string(lifecycle_.state()) == "Established"; }
+
+void Ike_sa::submit(std::function<void()> start) {
+    queued_.push_back(std::move(start));
+    pump();
+}
+
+void Ike_sa::pump() {
+    // §2.3: with a window of 1, a new request waits until the last one was answered.
+    while (!queued_.empty() && !request_outstanding_ && !ccs_ && !info_ && !removed_ && !delivering_) {
+        auto next = std::move(queued_.front());
+        queued_.pop_front();
+        delivering_ = true;
+        next();
+        delivering_ = false;
+    }
+}
+
+bool Ike_sa::request_CREATE_CHILD_SA(const std::string& child) {
+    const Child_config* config = nullptr;
+    for (const auto& c : conn_->children) {
+        if (child.empty() || c.name == child) {
+            config = &c;
+            break;
+        }
+    }
+    if (!config) return false;
+    submit([this, config] {
+        req_ = Child_request{};
+        req_.kind = Request_kind::create_child;
+        req_.config = config;
+        deliver(model::ev::Create_CHILD_SA_requested{});
+    });
+    return true;
+}
+
+bool Ike_sa::request_rekey_CHILD_SA(std::uint32_t spi_in) {
+    if (!child_by_spi_in(spi_in)) return false;
+    submit([this, spi_in] {
+        const Child_state* c = child_by_spi_in(spi_in);
+        if (!c) return;  // deleted while the request waited
+        req_ = Child_request{};
+        req_.kind = Request_kind::rekey_child;
+        req_.config = c->config;
+        req_.old_spi_in = c->spi_in;
+        deliver(model::ev::Rekey_CHILD_SA_requested{});
+    });
+    return true;
+}
+
+bool Ike_sa::request_rekey_IKE_SA() {
+    submit([this] {
+        req_ = Child_request{};
+        req_.kind = Request_kind::rekey_IKE;
+        deliver(model::ev::Rekey_IKE_SA_requested{});
+    });
+    return true;
+}
+
+bool Ike_sa::request_delete_CHILD_SA(std::uint32_t spi_in) {
+    if (!child_by_spi_in(spi_in)) return false;
+    submit([this, spi_in] {
+        const Child_state* c = child_by_spi_in(spi_in);
+        if (!c) return;
+        req_ = Child_request{};
+        req_.kind = Request_kind::delete_child;
+        req_.old_spi_in = c->spi_in;
+        deliver(model::ev::Delete_CHILD_SA_requested{});
+    });
+    return true;
+}
+
+void Ike_sa::start_CREATE_CHILD_SA_exchange() {
+    ccs_ = std::make_unique<model::CREATE_CHILD_SA_machine>(*this);
+    switch (req_.kind) {
+        case Request_kind::create_child: ccs_->process(model::ev::Create_CHILD_SA_requested{}); break;
+        case Request_kind::rekey_child: ccs_->process(model::ev::Rekey_CHILD_SA_requested{}); break;
+        case Request_kind::rekey_IKE: ccs_->process(model::ev::Rekey_IKE_SA_requested{}); break;
+        default: break;
+    }
+    check_completions();
+}
+
+void Ike_sa::start_Delete_CHILD_SA_exchange() {
+    info_ = std::make_unique<model::INFORMATIONAL_machine>(*this);
+    info_->process(model::ev::Delete_CHILD_SA_requested{});
+    check_completions();
+}
+
+// ---- requester ------------------------------------------------------------------------------
+
+void Ike_sa::send_CREATE_CHILD_SA_request() {
+    auto& crypto = core_.crypto();
+    req_.Ni = crypto.random(nonce_size);
+    Message m = header_for(Exchange_type::CREATE_CHILD_SA, false, next_request_mid_);
+    if (req_.kind == Request_kind::rekey_IKE) {
+        // §1.3.2: SA (with the new SPIi in the proposals), Ni, KEi; no TS. §2.18: a new D-H is a MUST.
+        if (!req_.new_spi) req_.new_spi = core_.allocate_spi();
+        req_.offer = IKE_offer();
+        for (auto& p : req_.offer) p.spi = spi8(req_.new_spi);
+        if (req_.group == Ke_id::NONE) req_.group = group_;
+        req_.ke = crypto.key_exchange(req_.group);
+        m.payloads.push_back(payload(Payload_type::SA, Payload_SA{req_.offer}));
+        m.payloads.push_back(payload(Payload_type::Nonce, Payload_Nonce{req_.Ni}));
+        m.payloads.push_back(payload(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(req_.group), req_.ke->public_value()}));
+    } else {
+        const Child_config& c = *req_.config;
+        const Child_state* old = req_.kind == Request_kind::rekey_child ? child_by_spi_in(req_.old_spi_in) : nullptr;
+        if (req_.kind == Request_kind::rekey_child) {
+            // §1.3.3: REKEY_SA names the SA being rekeyed by the SPI we receive it with.
+            Payload_N n;
+            n.protocol = Protocol_id::ESP;
+            n.spi = spi4(req_.old_spi_in);
+            n.type = static_cast<std::uint16_t>(Notify_type::REKEY_SA);
+            m.payloads.push_back(payload(Payload_type::N, std::move(n)));
+        }
+        if (c.mode == Ipsec_mode::transport) {
+            Payload_N n;
+            n.type = static_cast<std::uint16_t>(Notify_type::USE_TRANSPORT_MODE);
+            m.payloads.push_back(payload(Payload_type::N, std::move(n)));
+        }
+        req_.new_spi_in = fresh_spi32(crypto);
+        req_.offer = c.esp_proposals;
+        std::uint8_t n = 1;
+        for (auto& p : req_.offer) {
+            p.number = n++;
+            p.protocol = Protocol_id::ESP;
+            p.spi = spi4(req_.new_spi_in);
+        }
+        m.payloads.push_back(payload(Payload_type::SA, Payload_SA{req_.offer}));
+        m.payloads.push_back(payload(Payload_type::Nonce, Payload_Nonce{req_.Ni}));
+        if (req_.group == Ke_id::NONE) req_.group = first_group(req_.offer);
+        if (req_.group != Ke_id::NONE) {  // PFS (§1.3.1): a KE when the ESP proposal names a group
+            req_.ke = crypto.key_exchange(req_.group);
+            m.payloads.push_back(payload(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(req_.group), req_.ke->public_value()}));
+        }
+        m.payloads.push_back(payload(Payload_type::TSi, Payload_TS{old ? old->local_ts : c.local_ts}));
+        m.payloads.push_back(payload(Payload_type::TSr, Payload_TS{old ? old->remote_ts : c.remote_ts}));
+    }
+    send_request(std::move(m));
+}
+
+void Ike_sa::resend_CREATE_CHILD_SA_with_group(const Message& m) {
+    const auto& d = m.find_notify(Notify_type::INVALID_KE_PAYLOAD)->data;
+    ++req_.ke_tries;
+    req_.group = static_cast<Ke_id>((d[0] << 8) | d[1]);
+    diagnose(Severity::info, "7296-1.3-invalid-ke-retry", "peer asked for " + to_string(req_.group) + ": retrying");
+    send_CREATE_CHILD_SA_request();  // a new request with the next Message ID
+}
+
+bool Ike_sa::CREATE_CHILD_SA_response_acceptable(const Message& m) const {
+    const auto* sa = find_body<Payload_SA>(m, Payload_type::SA);
+    const auto* nonce = find_body<Payload_Nonce>(m, Payload_type::Nonce);
+    const bool IKE = req_.kind == Request_kind::rekey_IKE;
+    if (!sa || !nonce || sa->proposals.size() != 1 || !proposal_from_offer(sa->proposals[0], req_.offer) ||
+        sa->proposals[0].spi.size() != (IKE ? 8u : 4u)) {
+        refusal_rule_ = "7296-2.7-response-proposal";
+        refusal_text_ = "the CREATE_CHILD_SA response's SA is not one proposal taken from our offer";
+        return false;
+    }
+    const auto* group = transform_of(sa->proposals[0], Transform_type::KE);
+    if (group && group->id) {
+        const auto* ke = find_body<Payload_KE>(m, Payload_type::KE);
+        if (!req_.ke || group->id != static_cast<std::uint16_t>(req_.group) || !ke || ke->group != group->id ||
+            ke->data.size() != public_value_size(req_.group)) {
+            refusal_rule_ = "7296-1.3-ke";
+            refusal_text_ = "KEr missing or not of the selected group";
+            return false;
+        }
+    }
+    if (!IKE) {
+        const auto* tsi = find_body<Payload_TS>(m, Payload_type::TSi);
+        const auto* tsr = find_body<Payload_TS>(m, Payload_type::TSr);
+        const Child_state* old = req_.kind == Request_kind::rekey_child
+                                     ? const_cast<Ike_sa*>(this)->child_by_spi_in(req_.old_spi_in) : nullptr;
+        const auto& local = old ? old->local_ts : req_.config->local_ts;
+        const auto& remote = old ? old->remote_ts : req_.config->remote_ts;
+        if (!tsi || !tsr || !selectors_within(tsi->selectors, local) || !selectors_within(tsr->selectors, remote)) {
+            refusal_rule_ = "7296-2.9-ts-widened";
+            refusal_text_ = "the responder's selectors are not inside what we proposed";
+            return false;
+        }
+    }
+    return true;
+}
+
+void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
+    const Proposal& chosen = find_body<Payload_SA>(m, Payload_type::SA)->proposals[0];
+    const Bytes& Nr = find_body<Payload_Nonce>(m, Payload_type::Nonce)->data;
+    std::optional<Secret> g_ir;
+    if (const auto* ke = find_body<Payload_KE>(m, Payload_type::KE); ke && req_.ke) {
+        g_ir = req_.ke->shared_secret(ke->data);
+        if (!g_ir) {
+            diagnose(Severity::warning, "7296-3.4-ke-invalid", "peer KE value refused by the group's checks");
+            return;
+        }
+    }
+    if (req_.kind == Request_kind::rekey_IKE) {
+        // §2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) with the old PRF; the new SA's
+        // keys with the new PRF and SPIs. We requested the rekey: we are its original initiator.
+        Rekeyed_state st;
+        st.SPIi = req_.new_spi;
+        st.SPIr = spi8_value(chosen.spi);
+        st.proposal = chosen;
+        st.proposal.spi.clear();
+        st.Ni = req_.Ni;
+        st.Nr = Nr;
+        const Secret skeyseed = crypto::SKEYSEED_rekey(*prf_, keys_.SK_d.view(), g_ir->view(), st.Ni, st.Nr);
+        auto new_prf = core_.crypto().prf(static_cast<Prf_id>(transform_of(chosen, Transform_type::PRF)->id));
+        const auto* e = transform_of(chosen, Transform_type::ENCR);
+        const auto* i = transform_of(chosen, Transform_type::INTEG);
+        const std::size_t encr = core_.crypto().cipher(static_cast<Encr_id>(e->id), e->key_length.value_or(0))->key_size();
+        const std::size_t integ = (i && i->id) ? core_.crypto().integrity(static_cast<Integ_id>(i->id))->key_size() : 0;
+        st.keys = crypto::derive_ike_sa_keys(*new_prf, skeyseed.view(), st.Ni, st.Nr, st.SPIi, st.SPIr, integ, encr);
+        st.children = std::move(children_);
+        children_.clear();
+        st.local = local_;
+        st.remote = remote_;
+        st.nat = nat_detected_ || floated_;
+        st.old_SPIi = SPIi_;
+        st.old_SPIr = SPIr_;
+        auto fresh = std::make_unique<Ike_sa>(core_, *conn_, true, st.SPIi, local_, remote_);
+        fresh->adopt_rekey(std::move(st));
+        core_.adopt(std::move(fresh));
+        return;
+    }
+    Proposal ours = chosen;
+    ours.spi = spi4(req_.new_spi_in);
+    const auto* tsi = find_body<Payload_TS>(m, Payload_type::TSi);
+    const auto* tsr = find_body<Payload_TS>(m, Payload_type::TSr);
+    make_CHILD_SA(req_.config, ours, req_.new_spi_in, spi4_value(chosen.spi), tsi->selectors, tsr->selectors,
+                  g_ir ? g_ir->view() : Octets(), req_.Ni, Nr, true);
+    if (req_.kind == Request_kind::rekey_child) {
+        // §2.8: the requester of a CHILD SA rekey deletes the old SA once the new one is in.
+        request_delete_CHILD_SA(req_.old_spi_in);
+    }
+}
+
+void Ike_sa::send_Delete_CHILD_SA_request() {
+    Message m = header_for(Exchange_type::INFORMATIONAL, false, next_request_mid_);
+    m.payloads.push_back(payload(Payload_type::D, Payload_D{Protocol_id::ESP, 4, {spi4(req_.old_spi_in)}}));
+    send_request(std::move(m));
+}
+
+void Ike_sa::complete_Delete_CHILD_SA(const Message&) {
+    if (req_.kind != Request_kind::delete_child) return;
+    // §1.4.1: the SA is gone in both directions once the response arrives (a response without
+    // the paired Delete means the peer had already removed it).
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+        if (children_[i].spi_in == req_.old_spi_in) {
+            remove_CHILD_SA(i, "deleted");
+            break;
+        }
+    }
+}
+
+// ---- responder -----------------------------------------------------------------------------
+
+bool Ike_sa::is_IKE_SA_rekey(const Message& m) const {
+    const auto* sa = find_body<Payload_SA>(m, Payload_type::SA);
+    return sa && !sa->proposals.empty() && sa->proposals[0].protocol == Protocol_id::IKE;
+}
+
+bool Ike_sa::is_CHILD_SA_rekey(const Message& m) const { return m.find_notify(Notify_type::REKEY_SA) != nullptr; }
+
+bool Ike_sa::KE_acceptable_for(const Message& m, const Proposal& chosen) const {
+    const auto* group = transform_of(chosen, Transform_type::KE);
+    const auto* ke = find_body<Payload_KE>(m, Payload_type::KE);
+    if (!group || group->id == 0) return true;  // no PFS chosen: a KEi is ignored
+    if (!ke || ke->group != group->id) {
+        // §1.3: the KEi group is not the selected one: INVALID_KE_PAYLOAD names the one we want.
+        refusal_rule_ = "7296-1.3-invalid-ke-payload";
+        refusal_text_ = "KEi group is not the selected " + to_string(static_cast<Ke_id>(group->id));
+        refusal_notify_ = Notify_type::INVALID_KE_PAYLOAD;
+        refusal_data_ = {static_cast<std::uint8_t>(group->id >> 8), static_cast<std::uint8_t>(group->id & 0xff)};
+        return false;
+    }
+    if (ke->data.size() != public_value_size(static_cast<Ke_id>(ke->group))) {
+        refusal_rule_ = "7296-3.4-ke-length";
+        refusal_text_ = "KE data length does not match its group";
+        refusal_notify_ = Notify_type::INVALID_SYNTAX;
+        return false;
+    }
+    return true;
+}
+
+bool Ike_sa::new_IKE_SA_acceptable(const Message& m) const {
+    const auto* sa = find_body<Payload_SA>(m, Payload_type::SA);
+    refusal_notify_ = Notify_type::NO_PROPOSAL_CHOSEN;
+    refusal_data_.clear();
+    auto sel = select_proposal(sa->proposals, conn_->proposals, core_.crypto());
+    if (!sel.chosen || sel.chosen->spi.size() != 8 || spi8_value(sel.chosen->spi) == 0) {
+        refusal_rule_ = "7296-2.18-no-proposal-chosen";
+        refusal_text_ = sel.chosen ? "new IKE SPI is not 8 non-zero octets" : sel.reason;
+        return false;
+    }
+    const auto* group = transform_of(*sel.chosen, Transform_type::KE);
+    if (!group || group->id == 0) {
+        refusal_rule_ = "7296-2.18-dh-required";
+        refusal_text_ = "an IKE SA rekey without a D-H group";
+        return false;
+    }
+    return KE_acceptable_for(m, *sel.chosen);
+}
+
+bool Ike_sa::CHILD_SA_rekey_acceptable(const Message& m) const {
+    const auto* n = m.find_notify(Notify_type::REKEY_SA);
+    refusal_notify_ = Notify_type::NO_PROPOSAL_CHOSEN;
+    refusal_data_.clear();
+    const Child_state* old = (n && n->spi.size() == 4) ? const_cast<Ike_sa*>(this)->child_by_spi_out(spi4_value(n->spi)) : nullptr;
+    if (!old) {
+        // §2.25: CHILD_SA_NOT_FOUND, with the SPI copied from REKEY_SA.
+        refusal_rule_ = "7296-2.25-child-sa-not-found";
+        refusal_text_ = "REKEY_SA for SPI " + (n ? to_hex(n->spi) : std::string("?")) + " matches no CHILD SA";
+        refusal_notify_ = Notify_type::CHILD_SA_NOT_FOUND;
+        refusal_protocol_ = Protocol_id::ESP;
+        refusal_spi_ = n ? n->spi : Bytes{};
+        return false;
+    }
+    auto match = match_child(m, old->config);
+    return match && KE_acceptable_for(m, match->chosen);
+}
+
+bool Ike_sa::new_CHILD_SA_acceptable(const Message& m) const {
+    auto match = match_child(m, nullptr);
+    return match && KE_acceptable_for(m, match->chosen);
+}
+
+void Ike_sa::send_CREATE_CHILD_SA_refusal(const Message& m) {
+    diagnose(Severity::warning, refusal_rule_, "CREATE_CHILD_SA refused: " + refusal_text_);
+    Message r = header_for(Exchange_type::CREATE_CHILD_SA, true, m.header.message_id);
+    Payload_N n;
+    n.type = static_cast<std::uint16_t>(refusal_notify_);
+    n.data = refusal_data_;
+    if (refusal_notify_ == Notify_type::CHILD_SA_NOT_FOUND) {
+        n.protocol = refusal_protocol_;
+        n.spi = refusal_spi_;
+    }
+    r.payloads.push_back(payload(Payload_type::N, std::move(n)));
+    send_response(std::move(r));
+}
+
+void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
+    auto& crypto = core_.crypto();
+    const auto* sa = find_body<Payload_SA>(m, Payload_type::SA);
+    Proposal chosen = *select_proposal(sa->proposals, conn_->proposals, crypto).chosen;
+    const Ke_id group = static_cast<Ke_id>(transform_of(chosen, Transform_type::KE)->id);
+    auto ke = crypto.key_exchange(group);
+    const auto* kei = find_body<Payload_KE>(m, Payload_type::KE);
+    auto g_ir = ke->shared_secret(kei->data);
+    if (!g_ir) {
+        refusal_rule_ = "7296-3.4-ke-invalid";
+        refusal_text_ = "peer KE value refused by the group's checks";
+        refusal_notify_ = Notify_type::INVALID_SYNTAX;
+        send_CREATE_CHILD_SA_refusal(m);
+        return;
+    }
+    Rekeyed_state st;
+    st.SPIi = spi8_value(chosen.spi);  // the peer requested the rekey: it is the new SA's original initiator
+    st.SPIr = core_.allocate_spi();
+    st.Ni = find_body<Payload_Nonce>(m, Payload_type::Nonce)->data;
+    st.Nr = crypto.random(nonce_size);
+    Proposal ours = chosen;
+    ours.spi = spi8(st.SPIr);
+    Message r = header_for(Exchange_type::CREATE_CHILD_SA, true, m.header.message_id);
+    r.payloads.push_back(payload(Payload_type::SA, Payload_SA{{ours}}));
+    r.payloads.push_back(payload(Payload_type::Nonce, Payload_Nonce{st.Nr}));
+    r.payloads.push_back(payload(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(group), ke->public_value()}));
+    send_response(std::move(r));
+    // §2.18
+    const Secret skeyseed = crypto::SKEYSEED_rekey(*prf_, keys_.SK_d.view(), g_ir->view(), st.Ni, st.Nr);
+    auto new_prf = crypto.prf(static_cast<Prf_id>(transform_of(chosen, Transform_type::PRF)->id));
+    const auto* e = transform_of(chosen, Transform_type::ENCR);
+    const auto* i = transform_of(chosen, Transform_type::INTEG);
+    const std::size_t encr = crypto.cipher(static_cast<Encr_id>(e->id), e->key_length.value_or(0))->key_size();
+    const std::size_t integ = (i && i->id) ? crypto.integrity(static_cast<Integ_id>(i->id))->key_size() : 0;
+    st.keys = crypto::derive_ike_sa_keys(*new_prf, skeyseed.view(), st.Ni, st.Nr, st.SPIi, st.SPIr, integ, encr);
+    st.proposal = chosen;
+    st.proposal.spi.clear();
+    st.children = std::move(children_);
+    children_.clear();
+    st.local = reply_local_;
+    st.remote = reply_remote_;
+    st.nat = nat_detected_ || floated_;
+    st.old_SPIi = SPIi_;
+    st.old_SPIr = SPIr_;
+    auto fresh = std::make_unique<Ike_sa>(core_, *conn_, false, st.SPIr, reply_local_, reply_remote_);
+    fresh->adopt_rekey(std::move(st));
+    core_.adopt(std::move(fresh));
+    rekeyed_by_peer_ = true;
+}
+
+void Ike_sa::send_CHILD_SA_rekey_response(const Message& m) { send_new_CHILD_SA_response(m); }
+
+void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
+    auto& crypto = core_.crypto();
+    const auto* n = m.find_notify(Notify_type::REKEY_SA);
+    const Child_state* old = n ? child_by_spi_out(spi4_value(n->spi)) : nullptr;
+    auto match = match_child(m, old ? old->config : nullptr);
+    std::optional<Secret> g_ir;
+    std::unique_ptr<Key_exchange> ke;
+    const auto* group = transform_of(match->chosen, Transform_type::KE);
+    if (group && group->id) {
+        ke = crypto.key_exchange(static_cast<Ke_id>(group->id));
+        g_ir = ke->shared_secret(find_body<Payload_KE>(m, Payload_type::KE)->data);
+        if (!g_ir) {
+            refusal_rule_ = "7296-3.4-ke-invalid";
+            refusal_text_ = "peer KE value refused by the group's checks";
+            refusal_notify_ = Notify_type::INVALID_SYNTAX;
+            send_CREATE_CHILD_SA_refusal(m);
+            return;
+        }
+    }
+    const Bytes& Ni = find_body<Payload_Nonce>(m, Payload_type::Nonce)->data;
+    const Bytes Nr = crypto.random(nonce_size);
+    const std::uint32_t spi_in = fresh_spi32(crypto);
+    Proposal ours = match->chosen;
+    ours.spi = spi4(spi_in);
+    Message r = header_for(Exchange_type::CREATE_CHILD_SA, true, m.header.message_id);
+    if (match->config->mode == Ipsec_mode::transport && m.find_notify(Notify_type::USE_TRANSPORT_MODE)) {
+        Payload_N t;
+        t.type = static_cast<std::uint16_t>(Notify_type::USE_TRANSPORT_MODE);
+        r.payloads.push_back(payload(Payload_type::N, std::move(t)));
+    }
+    r.payloads.push_back(payload(Payload_type::SA, Payload_SA{{ours}}));
+    r.payloads.push_back(payload(Payload_type::Nonce, Payload_Nonce{Nr}));
+    if (ke) r.payloads.push_back(payload(Payload_type::KE, Payload_KE{group->id, ke->public_value()}));
+    r.payloads.push_back(payload(Payload_type::TSi, Payload_TS{match->tsi}));
+    r.payloads.push_back(payload(Payload_type::TSr, Payload_TS{match->tsr}));
+    send_response(std::move(r));
+    // The old SA of a rekey stays until the requester deletes it (§2.8).
+    make_CHILD_SA(match->config, ours, spi_in, spi4_value(match->chosen.spi), match->tsr, match->tsi,
+                  g_ir ? g_ir->view() : Octets(), Ni, Nr, false);
+}
+
+// ---- the new IKE SA of a rekey -------------------------------------------------------------
+
+void Ike_sa::adopt_rekey(Rekeyed_state st) {
+    SPIi_ = st.SPIi;
+    SPIr_ = st.SPIr;
+    proposal_ = st.proposal;
+    group_ = static_cast<Ke_id>(transform_of(*proposal_, Transform_type::KE)->id);
+    Ni_ = std::move(st.Ni);
+    Nr_ = std::move(st.Nr);
+    set_algorithms(*proposal_);
+    keys_ = std::move(st.keys);
+    keys_ready_ = true;
+    children_ = std::move(st.children);
+    if (!children_.empty()) child_ = children_.front().config;
+    local_ = reply_local_ = st.local;
+    remote_ = reply_remote_ = st.remote;
+    nat_detected_ = floated_ = st.nat;
+    next_request_mid_ = 0;  // §2.18: the new IKE SA resets its message counters
+    expected_request_mid_ = 0;
+    init_reported_ = auth_reported_ = true;
+    lifecycle_.process(model::ev::Rekeyed_IKE_SA_adopted{});
+    core_.emit(Sa_event{Sa_event_kind::IKE_SA_rekeyed, conn_->name, SPIi_, SPIr_,
+                        "replaces " + to_hex(spi8(st.old_SPIi)) + "_i " + to_hex(spi8(st.old_SPIr)) + "_r, " +
+                            codec::proposal_keyword(*proposal_)});
+    report_established();
 }
 
 }  // namespace ike::core

@@ -4,6 +4,7 @@
 // RFC 7296 §1.2, §1.4.1, §2.1–§2.2, §2.14–§2.17, §2.23.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -28,6 +29,18 @@ public:
     virtual void emit(Output o) = 0;
     virtual Timer_id arm_timer(Spi owner, Time at) = 0;
     virtual void cancel_timer(Timer_id id) = 0;
+    /// A fresh, unused, non-zero IKE SPI (RFC 7296 §2.6: unpredictable).
+    virtual Spi allocate_spi() = 0;
+    /// Takes over the IKE SA born from a rekey of another (§2.18).
+    virtual void adopt(std::unique_ptr<class Ike_sa> sa) = 0;
+};
+
+/// A CHILD SA of this IKE SA (§2.17).
+struct Child_state {
+    const Child_config* config = nullptr;
+    std::uint32_t spi_in = 0, spi_out = 0;
+    Proposal proposal;
+    std::vector<Traffic_selector> local_ts, remote_ts;
 };
 
 class Ike_sa final : public model::Ike_sa_ops {
@@ -40,6 +53,26 @@ public:
     // ---- inputs from the Endpoint (already decoded; decrypted when protected) ------------
     void initiate(const std::string& child);
     void terminate();
+    /// API requests on an established IKE SA; queued while another request is in flight
+    /// (Message ID window of 1, §2.3). Return false when the target does not exist.
+    bool request_CREATE_CHILD_SA(const std::string& child);
+    bool request_rekey_CHILD_SA(std::uint32_t spi_in);
+    bool request_rekey_IKE_SA();
+    bool request_delete_CHILD_SA(std::uint32_t spi_in);
+    bool established() const;
+    /// Makes this (new) IKE SA the continuation of a rekeyed one (§2.18): established at once,
+    /// Message IDs from 0, the old SA's CHILD SAs moved in.
+    struct Rekeyed_state {
+        Spi SPIi = 0, SPIr = 0;
+        Proposal proposal;
+        Bytes Ni, Nr;
+        crypto::Ike_sa_keys keys;
+        std::vector<Child_state> children;
+        Address local, remote;
+        bool nat = false;
+        Spi old_SPIi = 0, old_SPIr = 0;
+    };
+    void adopt_rekey(Rekeyed_state st);
     /// An IKE_SA_INIT request that passed the stateless gate; `raw` is the message octets.
     void on_IKE_SA_INIT_request(const Message& m, Octets raw, const Address& local, const Address& remote);
     /// An IKE_SA_INIT response (plaintext) for our request.
@@ -78,6 +111,12 @@ public:
     bool CHILD_SA_acceptable(const Message& m) const override;
     bool CHILD_SA_response_acceptable(const Message& m) const override;
     bool deletes_IKE_SA(const Message& m) const override;
+    bool is_IKE_SA_rekey(const Message& m) const override;
+    bool is_CHILD_SA_rekey(const Message& m) const override;
+    bool new_IKE_SA_acceptable(const Message& m) const override;
+    bool CHILD_SA_rekey_acceptable(const Message& m) const override;
+    bool new_CHILD_SA_acceptable(const Message& m) const override;
+    bool CREATE_CHILD_SA_response_acceptable(const Message& m) const override;
 
     void send_IKE_SA_INIT_request() override;
     void resend_IKE_SA_INIT_with_cookie(const Message& m) override;
@@ -92,6 +131,17 @@ public:
     void install_CHILD_SA(const Message& m) override;
     void send_Delete_IKE_SA_request() override;
     void send_INFORMATIONAL_response(const Message& m) override;
+    void send_CREATE_CHILD_SA_request() override;
+    void resend_CREATE_CHILD_SA_with_group(const Message& m) override;
+    void complete_CREATE_CHILD_SA(const Message& m) override;
+    void send_IKE_SA_rekey_response(const Message& m) override;
+    void send_CHILD_SA_rekey_response(const Message& m) override;
+    void send_new_CHILD_SA_response(const Message& m) override;
+    void send_CREATE_CHILD_SA_refusal(const Message& m) override;
+    void send_Delete_CHILD_SA_request() override;
+    void complete_Delete_CHILD_SA(const Message& m) override;
+    void start_CREATE_CHILD_SA_exchange() override;
+    void start_Delete_CHILD_SA_exchange() override;
     void start_IKE_SA_INIT_exchange(const Message* m) override;
     void start_IKE_AUTH_exchange() override;
     void dispatch_to_exchange(const Message& m) override;
@@ -124,8 +174,25 @@ private:
     void detect_NAT(const Message& m, const Address& local, const Address& remote);
     bool ke_valid(const Message& m, Ke_id group) const;
     Signed_octets_input signed_octets_of(bool initiator_side) const;
-    void make_CHILD_SA(const Proposal& chosen, std::uint32_t spi_out, std::vector<Traffic_selector> ts_local,
-                       std::vector<Traffic_selector> ts_remote);
+    /// Derives KEYMAT (§2.17) with the nonces (and g^ir, if any) of the exchange that created
+    /// it, records the CHILD SA and emits Install_child_sa.
+    void make_CHILD_SA(const Child_config* config, const Proposal& chosen, std::uint32_t spi_in, std::uint32_t spi_out,
+                       std::vector<Traffic_selector> ts_local, std::vector<Traffic_selector> ts_remote,
+                       Octets g_ir, Octets Ni, Octets Nr, bool we_requested);
+    void remove_CHILD_SA(std::size_t index, const std::string& why);
+    Child_state* child_by_spi_in(std::uint32_t spi_in);
+    Child_state* child_by_spi_out(std::uint32_t spi_out);
+    /// The responder's choice for a CHILD SA request (IKE_AUTH or CREATE_CHILD_SA): which child
+    /// config, proposal and narrowed selectors; nullopt with refusal_* set.
+    struct Child_match {
+        const Child_config* config = nullptr;
+        Proposal chosen;
+        std::vector<Traffic_selector> tsi, tsr;
+    };
+    std::optional<Child_match> match_child(const Message& m, const Child_config* only) const;
+    bool KE_acceptable_for(const Message& m, const Proposal& chosen) const;
+    void submit(std::function<void()> start);
+    void pump();
     void set_algorithms(const Proposal& p);
 
     Core& core_;
@@ -164,12 +231,32 @@ private:
     std::optional<std::uint32_t> last_response_mid_;
     Address reply_local_, reply_remote_;
 
-    // the CHILD SA created with IKE_AUTH (§2.17)
-    std::uint32_t child_spi_in_ = 0, child_spi_out_ = 0;
-    std::optional<Proposal> child_proposal_;
-    std::vector<Traffic_selector> child_ts_local_, child_ts_remote_;
-    bool child_installed_ = false;
+    // CHILD SAs (§2.17); child_spi_in_ is the SPI offered in the IKE_AUTH request in flight
+    std::uint32_t child_spi_in_ = 0;
+    std::vector<Child_state> children_;
 
+    // the CREATE_CHILD_SA or Delete we requested (window 1: at most one in flight, §2.3)
+    enum class Request_kind { none, create_child, rekey_child, rekey_IKE, delete_child, delete_IKE };
+    struct Child_request {
+        Request_kind kind = Request_kind::none;
+        const Child_config* config = nullptr;
+        std::uint32_t old_spi_in = 0;  // rekey / delete target
+        std::uint32_t new_spi_in = 0;
+        Spi new_spi = 0;               // IKE rekey: our SPI of the new IKE SA
+        Ke_id group = Ke_id::NONE;
+        std::unique_ptr<Key_exchange> ke;
+        Bytes Ni;
+        std::vector<Proposal> offer;
+        unsigned ke_tries = 0;
+    };
+    Child_request req_;
+    std::deque<std::function<void()>> queued_;
+    enum class Requester { none, init, auth, ccs, info } requester_ = Requester::none;
+    mutable Notify_type refusal_notify_ = Notify_type::NO_PROPOSAL_CHOSEN;
+    mutable Bytes refusal_data_;
+    mutable Protocol_id refusal_protocol_ = Protocol_id::NONE;
+    mutable Bytes refusal_spi_;
+    bool rekeyed_by_peer_ = false;
     // refusal reason of the last guard that said no (shown by the action that follows)
     mutable std::string refusal_rule_, refusal_text_;
 
@@ -178,9 +265,10 @@ private:
     std::unique_ptr<model::IKE_SA_INIT_machine> init_;
     std::unique_ptr<model::IKE_AUTH_machine> auth_;
     std::unique_ptr<model::INFORMATIONAL_machine> info_;
+    std::unique_ptr<model::CREATE_CHILD_SA_machine> ccs_;
     std::function<void()> dispatch_;
     std::vector<std::function<void()>> completions_;
-    bool init_reported_ = false, auth_reported_ = false, info_reported_ = false;
+    bool init_reported_ = false, auth_reported_ = false;
     bool removed_ = false;
     bool delivering_ = false;
 };

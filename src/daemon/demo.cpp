@@ -133,7 +133,10 @@ int run_demo(const std::string& out_dir) {
                     s.failed = true;
                     s.detail = ev.detail;
                     break;
-                case Sa_event_kind::IKE_SA_deleted: break;
+                case Sa_event_kind::IKE_SA_deleted:
+                case Sa_event_kind::IKE_SA_rekeyed:
+                case Sa_event_kind::CHILD_SA_deleted:
+                case Sa_event_kind::CHILD_SA_failed: break;
             }
             check_done();
         };

@@ -33,6 +33,9 @@ std::string to_string(Sa_event_kind kind) {
         case Sa_event_kind::IKE_SA_established: return "IKE_SA_established";
         case Sa_event_kind::CHILD_SA_installed: return "CHILD_SA_installed";
         case Sa_event_kind::IKE_SA_deleted: return "IKE_SA_deleted";
+        case Sa_event_kind::IKE_SA_rekeyed: return "IKE_SA_rekeyed";
+        case Sa_event_kind::CHILD_SA_deleted: return "CHILD_SA_deleted";
+        case Sa_event_kind::CHILD_SA_failed: return "CHILD_SA_failed";
         case Sa_event_kind::IKE_SA_failed: return "IKE_SA_failed";
     }
     return "?";

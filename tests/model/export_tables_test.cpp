@@ -73,6 +73,18 @@ TEST(IKE_SA_INIT_table, cookie_and_invalid_ke_reactions_are_rows) {
     EXPECT_FALSE(has_row(init, "Idle", "Retransmit_timer_expired"));
 }
 
+TEST(CREATE_CHILD_SA_table, CREATE_CHILD_SA_is_accepted_only_on_an_established_IKE_SA) {
+    const auto tables = all_tables();
+    const auto& ike_sa = tables[0];
+    EXPECT_FALSE(has_row(ike_sa, "Half_open", "CREATE_CHILD_SA_request_received"));
+    EXPECT_FALSE(has_row(ike_sa, "Authenticating", "CREATE_CHILD_SA_request_received"));
+    EXPECT_TRUE(has_row(ike_sa, "Established", "CREATE_CHILD_SA_request_received"));
+    const auto it = std::find_if(tables.begin(), tables.end(), [](const Table_info& t) { return t.machine == "CREATE_CHILD_SA"; });
+    ASSERT_NE(it, tables.end());
+    EXPECT_TRUE(has_row(*it, "Awaiting_CREATE_CHILD_SA_response", "INVALID_KE_PAYLOAD_received"));
+    EXPECT_TRUE(has_row(*it, "Idle", "CREATE_CHILD_SA_request_received"));
+}
+
 // A machine processing an event without a row reports it instead of asserting.
 struct Recording_ops final : Ike_sa_ops {
     std::string seen;
@@ -86,6 +98,23 @@ struct Recording_ops final : Ike_sa_ops {
     bool CHILD_SA_acceptable(const Message&) const override { return true; }
     bool CHILD_SA_response_acceptable(const Message&) const override { return true; }
     bool deletes_IKE_SA(const Message&) const override { return false; }
+    bool is_IKE_SA_rekey(const Message&) const override { return false; }
+    bool is_CHILD_SA_rekey(const Message&) const override { return false; }
+    bool new_IKE_SA_acceptable(const Message&) const override { return true; }
+    bool CHILD_SA_rekey_acceptable(const Message&) const override { return true; }
+    bool new_CHILD_SA_acceptable(const Message&) const override { return true; }
+    bool CREATE_CHILD_SA_response_acceptable(const Message&) const override { return true; }
+    void send_CREATE_CHILD_SA_request() override {}
+    void resend_CREATE_CHILD_SA_with_group(const Message&) override {}
+    void complete_CREATE_CHILD_SA(const Message&) override {}
+    void send_IKE_SA_rekey_response(const Message&) override {}
+    void send_CHILD_SA_rekey_response(const Message&) override {}
+    void send_new_CHILD_SA_response(const Message&) override {}
+    void send_CREATE_CHILD_SA_refusal(const Message&) override {}
+    void send_Delete_CHILD_SA_request() override {}
+    void complete_Delete_CHILD_SA(const Message&) override {}
+    void start_CREATE_CHILD_SA_exchange() override {}
+    void start_Delete_CHILD_SA_exchange() override {}
     void send_IKE_SA_INIT_request() override {}
     void resend_IKE_SA_INIT_with_cookie(const Message&) override {}
     void resend_IKE_SA_INIT_with_group(const Message&) override {}
