@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ike/crypto_provider.hpp"
 #include "ike/message.hpp"
 #include "ike/types.hpp"
 
@@ -35,10 +37,23 @@ struct Identity {
     std::string to_string() const;
 };
 
-/// Which side authenticates how (this slice: "psk").
+/// Which side authenticates how, in swanctl's words: `auth = "psk"` (Auth Method 2) or
+/// `auth = "pubkey"` (certificates: methods 1, 9–11 or 14, RFC 7296 §3.8, RFC 7427).
 struct Auth_config {
     std::string auth = "psk";
     Identity id;
+    /// pubkey, local side: our certificate first, then intermediates, each sent in a CERT
+    /// payload (X.509 Certificate - Signature, §3.6). Remote side: certificates pinned for the
+    /// peer, used when it sends none.
+    std::vector<std::shared_ptr<const Certificate>> certs{};
+    /// pubkey, local side: the private key of certs[0].
+    std::shared_ptr<const Private_key> private_key{};
+    /// pubkey, remote side: the trust anchors the peer's certificate must chain to (RFC 5280
+    /// §6); their SubjectPublicKeyInfo SHA-1 hashes go in our CERTREQ (§3.7).
+    std::vector<std::shared_ptr<const Certificate>> cacerts{};
+    /// pubkey, local side: sign with RSASSA-PSS (RFC 7427, RFC 8247 §3.2) instead of PKCS#1 v1.5
+    /// (swanctl `auth = "rsa/pss"` spelling is accepted by the TOML loader).
+    bool rsa_pss = false;
 };
 
 enum class Ipsec_mode { tunnel, transport };

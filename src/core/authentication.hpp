@@ -1,5 +1,7 @@
 // IKE_AUTH authentication (RFC 7296 §2.15): the payloads that prove our identity and the check
-// of the peer's. PSK (Auth Method 2) for now; certificates (methods 1, 9–11, 14) plug in here.
+// of the peer's. PSK (Auth Method 2) and certificates: RSA (1), ECDSA (9–11) and Digital
+// Signature (14, RFC 7427; RSA PKCS#1 v1.5 / PSS, ECDSA, Ed25519 per RFC 8420), CERT (§3.6,
+// X.509 Certificate - Signature), CERTREQ (§3.7), path validation and the RFC 4945 identity check.
 #pragma once
 
 #include <optional>
@@ -18,6 +20,12 @@ struct Signed_octets_input {
     Octets real_message;
     Octets nonce;
     Octets SK_p;
+    /// Signing side only: the hashes of the peer's SIGNATURE_HASH_ALGORITHMS notify in its
+    /// IKE_SA_INIT message (RFC 7427 §4; see `signature_hashes_of`). Empty: the peer sent none,
+    /// so RSA and ECDSA keys use the classic methods 1 and 9–11.
+    std::vector<Hash_algorithm> peer_signature_hashes{};
+    /// Signing side only: randomness for RSA-PSS salts and ECDSA blinding; the system RNG when null.
+    Crypto_provider* rng = nullptr;
 };
 
 struct Auth_refusal {
@@ -39,7 +47,12 @@ std::optional<Auth_refusal> verify_identity(const Prf& prf, const Config& config
 /// SIGNATURE_HASH_ALGORITHMS, RFC 7427); none with PSK.
 std::vector<Payload> IKE_SA_INIT_auth_payloads(const Config& config, const Connection_config& conn);
 
-/// True when `config` holds a credential for our side of `conn`.
+/// True when `config` holds a credential for our side of `conn` (a PSK for its identities, or
+/// with auth = "pubkey" a private key and a certificate).
 bool have_credentials(const Config& config, const Connection_config& conn);
+
+/// The hashes announced by a SIGNATURE_HASH_ALGORITHMS notify in `IKE_SA_INIT_message` (RFC
+/// 7427 §4); empty when it has none.
+std::vector<Hash_algorithm> signature_hashes_of(const Message& IKE_SA_INIT_message);
 
 }  // namespace ike::core

@@ -433,13 +433,51 @@ Identity identity(const Reader& r, const toml::node& n, const std::string& key,
     }
 }
 
+// A credential file named in the config: absolute, or relative to the config file's directory.
+std::string credential_path(const Reader& r, const std::string& name) {
+    if (!name.empty() && name[0] == '/') return name;
+    const auto slash = r.file().rfind('/');
+    return slash == std::string::npos ? name : r.file().substr(0, slash + 1) + name;
+}
+
+Bytes read_credential(const Reader& r, const toml::node& n, const std::string& key, const std::string& name) {
+    const std::string file = credential_path(r, name);
+    std::ifstream in(file, std::ios::binary);
+    if (!in) r.fail(n, key, "cannot read '" + file + "'");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    return Bytes(text.begin(), text.end());
+}
+
+std::vector<std::shared_ptr<const Certificate>> certificates(const Reader& r, const toml::table& t,
+                                                             const std::string& path, std::string_view key) {
+    std::vector<std::shared_ptr<const Certificate>> out;
+    const auto items = r.strings(t, path, key);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string k = Reader::join(path, key) + "[" + std::to_string(i) + "]";
+        std::string error;
+        auto c = parse_certificate(read_credential(r, *items[i].second, k, items[i].first), &error);
+        if (!c) r.fail(*items[i].second, k, "'" + items[i].first + "': " + error);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
 Auth_config auth(const Reader& r, const toml::table& t, const std::string& path,
-                 const std::vector<std::string>& own_addrs) {
-    r.only_keys(t, path, {"auth", "id"});
+                 const std::vector<std::string>& own_addrs, bool local) {
+    r.only_keys(t, path, {"auth", "id", "certs", "cacerts", "private_key"});
     Auth_config a;
     if (auto v = r.string(t, path, "auth")) {
-        if (*v != "psk") r.fail(*t.get("auth"), path + ".auth", "unsupported auth '" + *v + "' (supported: psk)");
-        a.auth = *v;
+        // swanctl: "pubkey" (any signature method), "rsa/pss" (pubkey, RSASSA-PSS when we sign)
+        if (*v == "rsa/pss") {
+            a.auth = "pubkey";
+            a.rsa_pss = true;
+        } else if (*v == "psk" || *v == "pubkey") {
+            a.auth = *v;
+        } else {
+            r.fail(*t.get("auth"), path + ".auth", "unsupported auth '" + *v + "' (supported: psk, pubkey, rsa/pss)");
+        }
     }
     if (auto v = r.string(t, path, "id")) {
         a.id = identity(r, *t.get("id"), path + ".id", *v);
@@ -447,6 +485,25 @@ Auth_config auth(const Reader& r, const toml::table& t, const std::string& path,
         a.id = Identity::parse(own_addrs.front());  // swanctl: the IP address by default
     } else {
         r.fail(t, path + ".id", "missing id (and no address to default to)");
+    }
+    a.certs = certificates(r, t, path, "certs");
+    a.cacerts = certificates(r, t, path, "cacerts");
+    if (const toml::node* k = t.get("private_key")) {
+        const auto name = r.string(t, path, "private_key");
+        std::string error;
+        a.private_key = parse_private_key(read_credential(r, *k, path + ".private_key", *name), &error);
+        if (!a.private_key) r.fail(*k, path + ".private_key", "'" + *name + "': " + error);
+    }
+    if (a.auth == "pubkey" && local) {
+        if (a.certs.empty()) r.fail(t, path + ".certs", "auth = \"pubkey\" needs our certificate");
+        if (!a.private_key) r.fail(t, path + ".private_key", "auth = \"pubkey\" needs the private key of certs[0]");
+        if (a.private_key->public_key()->subject_public_key_info() !=
+            a.certs.front()->public_key().subject_public_key_info()) {
+            r.fail(*t.get("private_key"), path + ".private_key", "the private key does not belong to certs[0]");
+        }
+    }
+    if (a.auth == "pubkey" && !local && a.cacerts.empty() && a.certs.empty()) {
+        r.fail(t, path + ".cacerts", "auth = \"pubkey\" needs cacerts (or the peer's certs) to trust");
     }
     return a;
 }
@@ -490,8 +547,8 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
     const toml::table* remote = r.table(t, path, "remote");
     if (local == nullptr) r.fail(t, path + ".local", "missing table");
     if (remote == nullptr) r.fail(t, path + ".remote", "missing table");
-    c.local = auth(r, *local, path + ".local", c.local_addrs);
-    c.remote = auth(r, *remote, path + ".remote", c.remote_addrs);
+    c.local = auth(r, *local, path + ".local", c.local_addrs, true);
+    c.remote = auth(r, *remote, path + ".remote", c.remote_addrs, false);
     if (const toml::table* children = r.table(t, path, "children")) {
         for (auto&& [k, v] : *children) {
             const std::string cpath = path + ".children." + std::string(k.str());

@@ -43,7 +43,11 @@ struct Daemon_settings {
 ///   [connections.NAME] version (2) local_addrs remote_addrs (IP literals) remote_port (500)
 ///                      remote_nat_t_port (4500: where the initiator floats, RFC 7296 §2.23)
 ///                      proposals (IKE keywords, default ["aes128-sha256-x25519"])
-///   [connections.NAME.local|remote] auth ("psk") id (default: the first address)
+///   [connections.NAME.local|remote] auth ("psk" | "pubkey" | "rsa/pss") id (default: the
+///                      first address); with pubkey: local certs (PEM/DER files, ours first)
+///                      and private_key (PKCS#8, PKCS#1 or SEC1), remote cacerts (trust
+///                      anchors) and/or certs (pinned peer certificate); relative paths are
+///                      taken from the config file's directory
 ///   [connections.NAME.children.CHILD] local_ts remote_ts (CIDR, address, a-b range, each with
 ///                      an optional "[proto/port]"; empty = the IKE SA's own address),
 ///                      esp_proposals (default ["aes128gcm16", "aes128-sha256"]),

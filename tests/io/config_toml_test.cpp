@@ -232,7 +232,7 @@ TEST(config_toml, refuses_out_of_range_and_bad_enum_values) {
     EXPECT_EQ(refusal("[daemon.gate]\ncookies = \"sometimes\"\n"),
               "home.toml:2: daemon.gate.cookies: expected \"on_load\", \"always\" or \"never\", "
               "got 'sometimes'");
-    const std::string m = refusal(edited("auth = \"psk\"", "auth = \"pubkey\""));
+    const std::string m = refusal(edited("auth = \"psk\"", "auth = \"eap\""));
     EXPECT_EQ(m.rfind("home.toml:6: connections.home.local.auth: ", 0), 0u) << m;
 }
 

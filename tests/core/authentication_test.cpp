@@ -1,0 +1,302 @@
+// Authentication seam (RFC 7296 §2.15, §3.6–§3.8; RFC 7427; RFC 4945 §3.1): certificates made
+// at test time by src/crypto/x509.hpp (whose output OpenSSL checks in tests/crypto), then IKE SAs
+// established between two in-memory Endpoints with RSA, ECDSA P-256 and Ed25519, and each bad
+// input refused with AUTHENTICATION_FAILED and a named reason.
+#include <gtest/gtest.h>
+
+#include "src/core/authentication.hpp"
+#include "src/crypto/auth_signature.hpp"
+#include "src/crypto/x509.hpp"
+#include "tests/support/peer_pair.hpp"
+
+namespace ike::test {
+namespace {
+
+struct Credentials {
+    std::shared_ptr<const Certificate> ca;
+    std::shared_ptr<const Private_key> ca_key;
+    std::shared_ptr<const Certificate> other_ca;  // unrelated CA
+    std::shared_ptr<const Private_key> other_ca_key;
+    std::map<std::pair<Key_algorithm, std::string>, std::pair<std::shared_ptr<const Certificate>,
+                                                              std::shared_ptr<const Private_key>>> ee;
+};
+
+class Certificates : public ::testing::Test {
+protected:
+    static std::unique_ptr<Crypto_provider> rng;
+    static Credentials creds;
+
+    static std::shared_ptr<const Certificate> make_ca(const std::string& cn, std::shared_ptr<const Private_key>& key) {
+        key = crypto::generate_private_key(Key_algorithm::ECDSA_P256, *rng);
+        crypto::Certificate_request r;
+        r.common_name = cn;
+        r.ca = true;
+        return crypto::self_sign(*key, r, *rng);
+    }
+    static void SetUpTestSuite() {
+        rng = make_seeded_botan_provider(99);
+        creds.ca = make_ca("ikeref Test CA", creds.ca_key);
+        creds.other_ca = make_ca("Other CA", creds.other_ca_key);
+        for (auto alg : {Key_algorithm::RSA, Key_algorithm::ECDSA_P256, Key_algorithm::Ed25519}) {
+            for (std::string name : {"a.example.test", "b.example.test"}) {
+                auto key = crypto::generate_private_key(alg, *rng);
+                crypto::Certificate_request r;
+                r.common_name = name;
+                r.dns = {name};
+                creds.ee[{alg, name}] = {crypto::issue(*creds.ca, *creds.ca_key, *key, r, *rng), key};
+            }
+        }
+    }
+    static void TearDownTestSuite() {
+        creds = Credentials{};
+        rng.reset();
+    }
+
+    /// make_config(side_a) switched to certificates of `alg`, trusting `ca`.
+    static Config pubkey_config(bool side_a, Key_algorithm alg, std::shared_ptr<const Certificate> trust = nullptr) {
+        Config c = make_config(side_a);
+        auto& conn = c.connections[0];
+        const std::string me = side_a ? "a.example.test" : "b.example.test";
+        conn.local.auth = "pubkey";
+        conn.local.certs = {creds.ee[{alg, me}].first};
+        conn.local.private_key = creds.ee[{alg, me}].second;
+        conn.remote.auth = "pubkey";
+        conn.remote.cacerts = {trust ? trust : creds.ca};
+        c.secrets.clear();  // no PSK to fall back on
+        return c;
+    }
+
+    /// Runs the prove/verify seam once: a's IKE_AUTH payloads checked by b's config.
+    std::optional<core::Auth_refusal> prove_and_verify(const Config& a, const Config& b,
+                                                       std::vector<Hash_algorithm> hashes = {},
+                                                       std::function<void(Message&)> tamper = nullptr,
+                                                       Bytes verify_message = {}) {
+        auto prf = rng->prf(Prf_id::PRF_HMAC_SHA2_256);
+        const Bytes real_message = {1, 2, 3, 4}, nonce(32, 0x5a), SK_p(32, 0x11);
+        core::Signed_octets_input ours{real_message, nonce, SK_p, hashes, rng.get()};
+        Message m;
+        m.payloads = core::prove_identity(*prf, a, a.connections[0], false, ours);
+        if (tamper) tamper(m);
+        const Bytes& rm = verify_message.empty() ? real_message : verify_message;
+        core::Signed_octets_input peers{rm, nonce, SK_p};
+        return core::verify_identity(*prf, b, b.connections[0], false, m, peers);
+    }
+};
+std::unique_ptr<Crypto_provider> Certificates::rng;
+Credentials Certificates::creds;
+
+Auth_method method_of(const std::vector<Payload>& ps) {
+    for (const auto& p : ps)
+        if (p.type == Payload_type::AUTH) return std::get<Payload_AUTH>(p.body).method;
+    return Auth_method::DSS_Digital_Signature;
+}
+
+TEST_F(Certificates, prove_identity_sends_IDi_CERT_AUTH_with_the_key_method) {
+    auto prf = rng->prf(Prf_id::PRF_HMAC_SHA2_256);
+    const Bytes x = {1}, n(16, 2), k(32, 3);
+    const std::pair<Key_algorithm, Auth_method> classic[] = {
+        {Key_algorithm::RSA, Auth_method::RSA_Digital_Signature},
+        {Key_algorithm::ECDSA_P256, Auth_method::ECDSA_SHA256_P256},
+        {Key_algorithm::Ed25519, Auth_method::Digital_Signature},  // RFC 8420: method 14 only
+    };
+    for (const auto& [alg, method] : classic) {
+        Config a = pubkey_config(true, alg);
+        auto ps = core::prove_identity(*prf, a, a.connections[0], false, {x, n, k, {}, rng.get()});
+        ASSERT_EQ(ps.size(), 3u);
+        EXPECT_EQ(ps[0].type, Payload_type::IDi);
+        EXPECT_EQ(ps[1].type, Payload_type::CERT);
+        const auto& cert = std::get<Payload_unknown>(ps[1].body).body;
+        ASSERT_FALSE(cert.empty());
+        EXPECT_EQ(cert[0], 4);  // X.509 Certificate - Signature
+        EXPECT_EQ(Bytes(cert.begin() + 1, cert.end()), a.connections[0].local.certs[0]->der());
+        EXPECT_EQ(ps[2].type, Payload_type::AUTH);
+        EXPECT_EQ(method_of(ps), method) << to_string(alg);
+        // with the peer's SIGNATURE_HASH_ALGORITHMS: Digital Signature (RFC 7427)
+        auto ps14 = core::prove_identity(*prf, a, a.connections[0], false,
+                                         {x, n, k, crypto::default_signature_hashes(), rng.get()});
+        EXPECT_EQ(method_of(ps14), Auth_method::Digital_Signature) << to_string(alg);
+    }
+}
+
+TEST_F(Certificates, verify_identity_accepts_every_kind_and_method) {
+    for (auto alg : {Key_algorithm::RSA, Key_algorithm::ECDSA_P256, Key_algorithm::Ed25519}) {
+        for (bool with_hashes : {false, true}) {
+            const auto hashes = with_hashes ? crypto::default_signature_hashes() : std::vector<Hash_algorithm>{};
+            EXPECT_EQ(prove_and_verify(pubkey_config(true, alg), pubkey_config(false, alg), hashes), std::nullopt)
+                << to_string(alg) << (with_hashes ? " method 14" : " classic");
+        }
+    }
+    // RSA-PSS
+    Config a = pubkey_config(true, Key_algorithm::RSA);
+    a.connections[0].local.rsa_pss = true;
+    EXPECT_EQ(prove_and_verify(a, pubkey_config(false, Key_algorithm::RSA), crypto::default_signature_hashes()),
+              std::nullopt);
+}
+
+TEST_F(Certificates, empty_signature_is_refused) {
+    auto r = prove_and_verify(pubkey_config(true, Key_algorithm::ECDSA_P256), pubkey_config(false, Key_algorithm::ECDSA_P256),
+                              {}, [](Message& m) {
+                                  for (auto& p : m.payloads)
+                                      if (p.type == Payload_type::AUTH) std::get<Payload_AUTH>(p.body).data.clear();
+                              });
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->rule, "7296-2.15-auth-signature");
+    EXPECT_EQ(r->text, "empty signature");
+}
+
+TEST_F(Certificates, signature_over_wrong_octets_is_refused) {
+    for (auto alg : {Key_algorithm::RSA, Key_algorithm::ECDSA_P256, Key_algorithm::Ed25519}) {
+        auto r = prove_and_verify(pubkey_config(true, alg), pubkey_config(false, alg), {}, nullptr, Bytes{1, 2, 3, 5});
+        ASSERT_TRUE(r) << to_string(alg);
+        EXPECT_EQ(r->rule, "7296-2.15-auth-signature");
+        EXPECT_NE(r->text.find("does not verify"), std::string::npos) << r->text;
+    }
+}
+
+TEST_F(Certificates, certificate_that_does_not_chain_is_refused) {
+    auto r = prove_and_verify(pubkey_config(true, Key_algorithm::RSA),
+                              pubkey_config(false, Key_algorithm::RSA, creds.other_ca));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->rule, "5280-6-path-validation");
+    EXPECT_NE(r->text.find("does not chain to a configured CA"), std::string::npos) << r->text;
+    EXPECT_NE(r->text.find("CN=a.example.test"), std::string::npos) << r->text;
+}
+
+TEST_F(Certificates, identity_differing_from_the_certificate_is_refused) {
+    // a claims b.example.test's identity... no: a claims "c.example.test" with a's certificate,
+    // and b is configured to expect c.example.test: the ID passes, the certificate does not back it.
+    Config a = pubkey_config(true, Key_algorithm::ECDSA_P256);
+    a.connections[0].local.id = Identity::parse("c.example.test");
+    Config b = pubkey_config(false, Key_algorithm::ECDSA_P256);
+    b.connections[0].remote.id = Identity::parse("c.example.test");
+    auto r = prove_and_verify(a, b);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->rule, "4945-3.1-id-not-in-cert");
+    EXPECT_NE(r->text.find("c.example.test"), std::string::npos) << r->text;
+}
+
+TEST_F(Certificates, missing_or_malformed_CERT_is_refused) {
+    auto strip = [](Message& m) {
+        m.payloads.erase(std::remove_if(m.payloads.begin(), m.payloads.end(),
+                                        [](const Payload& p) { return p.type == Payload_type::CERT; }),
+                         m.payloads.end());
+    };
+    auto r = prove_and_verify(pubkey_config(true, Key_algorithm::Ed25519), pubkey_config(false, Key_algorithm::Ed25519), {},
+                              strip);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->rule, "7296-3.6-cert-missing");
+    // a pinned peer certificate makes the CERT payload unnecessary
+    Config b = pubkey_config(false, Key_algorithm::Ed25519);
+    b.connections[0].remote.certs = {creds.ee[{Key_algorithm::Ed25519, "a.example.test"}].first};
+    EXPECT_EQ(prove_and_verify(pubkey_config(true, Key_algorithm::Ed25519), b, {}, strip), std::nullopt);
+
+    auto garble = [](Message& m) {
+        for (auto& p : m.payloads)
+            if (p.type == Payload_type::CERT) std::get<Payload_unknown>(p.body).body.resize(40);
+    };
+    r = prove_and_verify(pubkey_config(true, Key_algorithm::RSA), pubkey_config(false, Key_algorithm::RSA), {}, garble);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->rule, "7296-3.6-cert-malformed");
+}
+
+TEST_F(Certificates, psk_AUTH_where_certificates_are_configured_is_refused) {
+    Config a = make_config(true);
+    auto r = prove_and_verify(a, pubkey_config(false, Key_algorithm::RSA));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->rule, "7296-2.15-auth-method");
+}
+
+TEST_F(Certificates, IKE_SA_INIT_carries_hash_algorithms_and_CERTREQ) {
+    Config b = pubkey_config(false, Key_algorithm::RSA);
+    auto ps = core::IKE_SA_INIT_auth_payloads(b, b.connections[0]);
+    ASSERT_EQ(ps.size(), 2u);
+    const auto& n = std::get<Payload_N>(ps[0].body);
+    EXPECT_EQ(n.type, static_cast<std::uint16_t>(Notify_type::SIGNATURE_HASH_ALGORITHMS));
+    EXPECT_EQ(to_hex(n.data), "0002000300040005");
+    EXPECT_EQ(ps[1].type, Payload_type::CERTREQ);
+    const auto& req = std::get<Payload_unknown>(ps[1].body).body;
+    ASSERT_EQ(req.size(), 21u);
+    EXPECT_EQ(req[0], 4);
+    EXPECT_EQ(Bytes(req.begin() + 1, req.end()), creds.ca->public_key().spki_sha1());
+    // PSK: nothing
+    Config p = make_config(false);
+    EXPECT_TRUE(core::IKE_SA_INIT_auth_payloads(p, p.connections[0]).empty());
+    Message init;
+    init.payloads = ps;
+    EXPECT_EQ(core::signature_hashes_of(init), crypto::default_signature_hashes());
+}
+
+TEST_F(Certificates, have_credentials_needs_key_and_certificate) {
+    Config a = pubkey_config(true, Key_algorithm::RSA);
+    EXPECT_TRUE(core::have_credentials(a, a.connections[0]));
+    a.connections[0].local.private_key.reset();
+    EXPECT_FALSE(core::have_credentials(a, a.connections[0]));
+}
+
+// ---- two Endpoints ----------------------------------------------------------------------
+
+void expect_established(const Peer_pair& p) {
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    ASSERT_EQ(p.a.keys.size(), 1u);
+    ASSERT_EQ(p.b.keys.size(), 1u);
+    EXPECT_EQ(p.a.keys[0].SK_pi.hex(), p.b.keys[0].SK_pi.hex());
+    EXPECT_EQ(p.a.installed.size(), 1u);
+    EXPECT_EQ(p.b.installed.size(), 1u);
+}
+
+TEST_F(Certificates, establishes_IKE_SA_with_RSA_certificates) {
+    Peer_pair p(pubkey_config(true, Key_algorithm::RSA), pubkey_config(false, Key_algorithm::RSA));
+    p.initiate();
+    p.run();
+    expect_established(p);
+}
+
+TEST_F(Certificates, establishes_IKE_SA_with_ECDSA_P256_certificates) {
+    Peer_pair p(pubkey_config(true, Key_algorithm::ECDSA_P256), pubkey_config(false, Key_algorithm::ECDSA_P256));
+    p.initiate();
+    p.run();
+    expect_established(p);
+}
+
+TEST_F(Certificates, establishes_IKE_SA_with_Ed25519_certificates) {
+    Peer_pair p(pubkey_config(true, Key_algorithm::Ed25519), pubkey_config(false, Key_algorithm::Ed25519));
+    p.initiate();
+    p.run();
+    expect_established(p);
+}
+
+TEST_F(Certificates, establishes_with_mixed_key_kinds) {
+    Peer_pair p(pubkey_config(true, Key_algorithm::Ed25519), pubkey_config(false, Key_algorithm::RSA));
+    p.initiate();
+    p.run();
+    expect_established(p);
+}
+
+TEST_F(Certificates, responder_refuses_certificate_from_untrusted_CA_with_AUTHENTICATION_FAILED) {
+    Peer_pair p(pubkey_config(true, Key_algorithm::ECDSA_P256),
+                pubkey_config(false, Key_algorithm::ECDSA_P256, creds.other_ca));
+    p.initiate();
+    p.run();
+    EXPECT_FALSE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_FALSE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_TRUE(p.b.has_diagnostic("5280-6-path-validation")) << p.transcript();
+    EXPECT_TRUE(p.b.installed.empty());
+    EXPECT_NE(p.transcript().find("AUTHENTICATION_FAILED"), std::string::npos) << p.transcript();
+}
+
+TEST_F(Certificates, initiator_refuses_responder_identity_not_in_certificate) {
+    Config b = pubkey_config(false, Key_algorithm::RSA);
+    b.connections[0].local.id = Identity::parse("c.example.test");
+    Config a = pubkey_config(true, Key_algorithm::RSA);
+    a.connections[0].remote.id = Identity::parse("c.example.test");
+    Peer_pair p(a, b);
+    p.initiate();
+    p.run();
+    EXPECT_FALSE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_TRUE(p.a.has_diagnostic("4945-3.1-id-not-in-cert")) << p.transcript();
+    EXPECT_TRUE(p.a.installed.empty());
+}
+
+}  // namespace
+}  // namespace ike::test
