@@ -45,6 +45,7 @@ IKEREF_ACTION(Send_IKE_SA_rekey_response, if (m) fsm.ops().send_IKE_SA_rekey_res
 IKEREF_ACTION(Send_CHILD_SA_rekey_response, if (m) fsm.ops().send_CHILD_SA_rekey_response(*m));
 IKEREF_ACTION(Send_new_CHILD_SA_response, if (m) fsm.ops().send_new_CHILD_SA_response(*m));
 IKEREF_ACTION(Send_CREATE_CHILD_SA_refusal, if (m) fsm.ops().send_CREATE_CHILD_SA_refusal(*m));
+IKEREF_ACTION(Send_TEMPORARY_FAILURE, if (m) fsm.ops().send_TEMPORARY_FAILURE(*m));
 IKEREF_ACTION(Send_Delete_CHILD_SA_request, fsm.ops().send_Delete_CHILD_SA_request());
 IKEREF_ACTION(Complete_Delete_CHILD_SA, if (m) fsm.ops().complete_Delete_CHILD_SA(*m));
 // Lifecycle

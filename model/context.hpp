@@ -32,6 +32,10 @@ public:
     virtual bool CHILD_SA_rekey_acceptable(const Message& m) const = 0;     // §1.3.3, §2.25
     virtual bool new_CHILD_SA_acceptable(const Message& m) const = 0;       // §1.3.1
     virtual bool CREATE_CHILD_SA_response_acceptable(const Message& m) const = 0;
+    /// §2.25.1, §2.25.2: the request collides with an exchange we are running on the same SA in a
+    /// way that only TEMPORARY_FAILURE can answer (rekey of a CHILD SA we are closing, anything
+    /// during our IKE SA rekey, an IKE SA rekey while we work on a CHILD SA or close the IKE SA).
+    virtual bool temporary_condition(const Message& m) const = 0;
 
     // ---- actions ------------------------------------------------------------------------
     virtual void send_IKE_SA_INIT_request() = 0;
@@ -54,6 +58,7 @@ public:
     virtual void send_CHILD_SA_rekey_response(const Message& m) = 0;
     virtual void send_new_CHILD_SA_response(const Message& m) = 0;
     virtual void send_CREATE_CHILD_SA_refusal(const Message& m) = 0;
+    virtual void send_TEMPORARY_FAILURE(const Message& m) = 0;
     virtual void send_Delete_CHILD_SA_request() = 0;
     virtual void complete_Delete_CHILD_SA(const Message& m) = 0;
 

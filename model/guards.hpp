@@ -35,6 +35,7 @@ IKEREF_GUARD(Rekeys_CHILD_SA, m && fsm.ops().is_CHILD_SA_rekey(*m));            
 IKEREF_GUARD(New_IKE_SA_acceptable, m && fsm.ops().new_IKE_SA_acceptable(*m));             // §2.18
 IKEREF_GUARD(CHILD_SA_rekey_acceptable, m && fsm.ops().CHILD_SA_rekey_acceptable(*m));     // §1.3.3
 IKEREF_GUARD(New_CHILD_SA_acceptable, m && fsm.ops().new_CHILD_SA_acceptable(*m));         // §1.3.1
+IKEREF_GUARD(Temporary_condition, m && fsm.ops().temporary_condition(*m));                 // §2.25
 IKEREF_GUARD(CREATE_CHILD_SA_response_acceptable, m && fsm.ops().CREATE_CHILD_SA_response_acceptable(*m));
 
 #undef IKEREF_GUARD

@@ -58,15 +58,21 @@ struct IKE_SA_def : Machine_base<IKE_SA_def> {
     Row<st::Rekeying,       ev::INVALID_KE_PAYLOAD_received,    st::Rekeying,       act::Dispatch_to_exchange,                           none>,                     // §1.3.2
     Row<st::Rekeying,       ev::Error_notify_received,          st::Rekeying,       act::Dispatch_to_exchange,                           none>,                     // §2.21.3
     Row<st::Rekeying,       ev::INFORMATIONAL_request_received, st::Rekeying,       act::Dispatch_to_exchange,                           grd::Not<grd::Deletes_IKE_SA>>, // §1.4
+    Row<st::Rekeying,       ev::INFORMATIONAL_request_received, st::Deleted,        act::Seq<act::Dispatch_to_exchange, act::Remove_IKE_SA>, grd::Deletes_IKE_SA>,  // §2.25.2: forget our rekey
+    Row<st::Rekeying,       ev::CREATE_CHILD_SA_request_received, st::Rekeying,     act::Dispatch_to_exchange,                           none>,                     // §2.8.2, §2.25.2
+    Row<st::Rekeying,       ev::IKE_SA_rekeyed_by_peer,         st::Rekeyed,        none,                                                none>,                     // §2.8.2: the peer's new SA survives
     Row<st::Rekeying,       ev::IKE_SA_rekeyed,                 st::Deleting,       act::Start_Delete_exchange,                          none>,                     // §1.3.2: the rekey initiator deletes the old SA
     Row<st::Rekeying,       ev::CHILD_exchange_completed,       st::Established,    none,                                                none>,                     // §2.21.3: a refused rekey keeps the SA
     Row<st::Rekeying,       ev::Exchange_failed,                st::Deleted,        act::Remove_IKE_SA,                                  none>,                     // §2.4
     Row<st::Rekeyed,        ev::INFORMATIONAL_request_received, st::Deleted,        act::Seq<act::Dispatch_to_exchange, act::Remove_IKE_SA>, grd::Deletes_IKE_SA>,  // §1.4.1
     Row<st::Rekeyed,        ev::INFORMATIONAL_request_received, st::Rekeyed,        act::Dispatch_to_exchange,                           grd::Not<grd::Deletes_IKE_SA>>, // §1.4
+    Row<st::Rekeyed,        ev::CREATE_CHILD_SA_request_received, st::Rekeyed,      act::Dispatch_to_exchange,                           none>,                     // §2.8.2 TEMPORARY_FAILURE
     Row<st::Idle,           ev::Rekeyed_IKE_SA_adopted,         st::Established,    none,                                                none>,                     // §2.18
     // --- deleting ----------------------------------------------------------------------------------------------------------------------------------------------
     Row<st::Deleting,       ev::INFORMATIONAL_response_received, st::Deleting,      act::Dispatch_to_exchange,                           none>,                     // §1.4.1
-    Row<st::Deleting,       ev::INFORMATIONAL_request_received, st::Deleting,       act::Dispatch_to_exchange,                           none>,                     // §1.4.1, §2.25
+    Row<st::Deleting,       ev::INFORMATIONAL_request_received, st::Deleting,       act::Dispatch_to_exchange,                           grd::Not<grd::Deletes_IKE_SA>>, // §1.4.1
+    Row<st::Deleting,       ev::INFORMATIONAL_request_received, st::Deleted,        act::Seq<act::Dispatch_to_exchange, act::Remove_IKE_SA>, grd::Deletes_IKE_SA>,  // §2.25.2: forget our close
+    Row<st::Deleting,       ev::CREATE_CHILD_SA_request_received, st::Deleting,     act::Dispatch_to_exchange,                           none>,                     // §2.25.2 TEMPORARY_FAILURE
     Row<st::Deleting,       ev::Delete_completed,               st::Deleted,        act::Remove_IKE_SA,                                  none>,                     // §1.4.1
     Row<st::Deleting,       ev::Exchange_failed,                st::Deleted,        act::Remove_IKE_SA,                                  none>                      // §2.4
     >;

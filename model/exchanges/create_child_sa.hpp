@@ -16,12 +16,15 @@ struct CREATE_CHILD_SA_def : Machine_base<CREATE_CHILD_SA_def> {
     using initial_state = st::Idle;
     template <class E, class F> void on_entry(const E&, F&) {}
 
-    using IKE_rekey_ok = grd::And<grd::Rekeys_IKE_SA, grd::New_IKE_SA_acceptable>;
-    using IKE_rekey_refused = grd::And<grd::Rekeys_IKE_SA, grd::Not<grd::New_IKE_SA_acceptable>>;
-    using CHILD_rekey_ok = grd::And<grd::Rekeys_CHILD_SA, grd::CHILD_SA_rekey_acceptable>;
-    using CHILD_rekey_refused = grd::And<grd::Rekeys_CHILD_SA, grd::Not<grd::CHILD_SA_rekey_acceptable>>;
-    using New_CHILD_ok = grd::And<grd::Creates_CHILD_SA, grd::New_CHILD_SA_acceptable>;
-    using New_CHILD_refused = grd::And<grd::Creates_CHILD_SA, grd::Not<grd::New_CHILD_SA_acceptable>>;
+    using Temporary = grd::Temporary_condition;
+    template <class G>
+    using Normally = grd::And<grd::Not<Temporary>, G>;
+    using IKE_rekey_ok = Normally<grd::And<grd::Rekeys_IKE_SA, grd::New_IKE_SA_acceptable>>;
+    using IKE_rekey_refused = Normally<grd::And<grd::Rekeys_IKE_SA, grd::Not<grd::New_IKE_SA_acceptable>>>;
+    using CHILD_rekey_ok = Normally<grd::And<grd::Rekeys_CHILD_SA, grd::CHILD_SA_rekey_acceptable>>;
+    using CHILD_rekey_refused = Normally<grd::And<grd::Rekeys_CHILD_SA, grd::Not<grd::CHILD_SA_rekey_acceptable>>>;
+    using New_CHILD_ok = Normally<grd::And<grd::Creates_CHILD_SA, grd::New_CHILD_SA_acceptable>>;
+    using New_CHILD_refused = Normally<grd::And<grd::Creates_CHILD_SA, grd::Not<grd::New_CHILD_SA_acceptable>>>;
     using Awaiting = st::Awaiting_CREATE_CHILD_SA_response;
 
     // clang-format off
@@ -44,7 +47,8 @@ struct CREATE_CHILD_SA_def : Machine_base<CREATE_CHILD_SA_def> {
     Row<st::Idle,  ev::CREATE_CHILD_SA_request_received,   st::Completed, act::Send_CHILD_SA_rekey_response,     CHILD_rekey_ok>,                                    // §1.3.3
     Row<st::Idle,  ev::CREATE_CHILD_SA_request_received,   st::Failed,  act::Send_CREATE_CHILD_SA_refusal,       CHILD_rekey_refused>,                               // §2.25 CHILD_SA_NOT_FOUND
     Row<st::Idle,  ev::CREATE_CHILD_SA_request_received,   st::Completed, act::Send_new_CHILD_SA_response,       New_CHILD_ok>,                                      // §1.3.1
-    Row<st::Idle,  ev::CREATE_CHILD_SA_request_received,   st::Failed,  act::Send_CREATE_CHILD_SA_refusal,       New_CHILD_refused>                                  // §2.21.3
+    Row<st::Idle,  ev::CREATE_CHILD_SA_request_received,   st::Failed,  act::Send_CREATE_CHILD_SA_refusal,       New_CHILD_refused>,                                 // §2.21.3
+    Row<st::Idle,  ev::CREATE_CHILD_SA_request_received,   st::Failed,  act::Send_TEMPORARY_FAILURE,             Temporary>                                          // §2.25.1, §2.25.2
     >;
     // clang-format on
 };

@@ -46,6 +46,10 @@ struct Endpoint::Impl final : core::Core {
     }
 
     Spi allocate_spi() override { return new_spi(); }
+    Ike_sa* find(Spi spi) override {
+        auto it = sas.find(spi);
+        return it == sas.end() ? nullptr : it->second.get();
+    }
     void adopt(std::unique_ptr<Ike_sa> sa) override {
         const Spi spi = sa->our_spi();
         sas.emplace(spi, std::move(sa));

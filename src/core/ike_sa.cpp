@@ -187,6 +187,8 @@ void Ike_sa::check_completions() {
             req_ = Child_request{};
             if (timed_out) {
                 lifecycle_.process(ev::Exchange_failed{});  // §2.4: the peer is gone
+            } else if (IKE_rekey && ok && lost_IKE_collision_) {
+                lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{});  // §2.8.2: the peer's new SA survives
             } else if (IKE_rekey) {
                 ok ? lifecycle_.process(ev::IKE_SA_rekeyed{}) : lifecycle_.process(ev::CHILD_exchange_completed{});
             }
@@ -859,8 +861,10 @@ void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
             // §1.4.1: the peer names its inbound SPIs (our outbound); we answer with ours.
             for (std::size_t i = 0; i < children_.size(); ++i) {
                 if (children_[i].spi_out != spi_value(spi)) continue;
-                ours.spis.push_back(spi_octets(children_[i].spi_in));
-                remove_CHILD_SA(i, "deleted by the peer");
+                // §2.25.1: closing one we are closing too: answer without a Delete payload.
+                const bool closing = request_in_flight(Request_kind::delete_child) && req_.old_spi_in == children_[i].spi_in;
+                if (!closing) ours.spis.push_back(spi_octets(children_[i].spi_in));
+                remove_CHILD_SA(i, closing ? "deleted by both peers at once" : "deleted by the peer");
                 break;
             }
         }
@@ -1343,16 +1347,38 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
         const std::size_t encr = core_.crypto().cipher(static_cast<Encr_id>(e->id), e->key_length.value_or(0))->key_size();
         const std::size_t integ = (i && i->id) ? core_.crypto().integrity(static_cast<Integ_id>(i->id))->key_size() : 0;
         st.keys = crypto::derive_ike_sa_keys(*new_prf, skeyseed.view(), st.Ni, st.Nr, st.SPIi, st.SPIr, integ, encr);
-        st.children = std::move(children_);
-        children_.clear();
+        bool ours_redundant = false;
+        Ike_sa* theirs_sa = nullptr;
+        if (collision_.active && collision_.new_IKE_spi) {
+            // §2.8.2: the new IKE SA with the lowest nonce is deleted by the node that created it;
+            // the other one inherits every CHILD SA.
+            ours_redundant = std::min(st.Ni, st.Nr) < std::min(collision_.Ni, collision_.Nr);
+            theirs_sa = core_.find(collision_.new_IKE_spi);
+            diagnose(Severity::info, "7296-2.8.2-rekey-collision",
+                     std::string("simultaneous IKE SA rekey: ") +
+                         (ours_redundant ? "our new IKE SA has the lowest nonce: we delete it; the peer's inherits"
+                                         : "the peer's new IKE SA has the lowest nonce: ours inherits"));
+            collision_ = Collision{};
+        }
+        if (!ours_redundant) {
+            st.children = std::move(children_);
+            children_.clear();
+        }
         st.local = local_;
         st.remote = remote_;
         st.nat = nat_detected_ || floated_;
         st.old_SPIi = SPIi_;
         st.old_SPIr = SPIr_;
         auto fresh = std::make_unique<Ike_sa>(core_, *conn_, true, st.SPIi, local_, remote_);
+        Ike_sa& ref = *fresh;
         fresh->adopt_rekey(std::move(st));
         core_.adopt(std::move(fresh));
+        if (ours_redundant) {
+            lost_IKE_collision_ = true;
+            if (theirs_sa) theirs_sa->inherit_children(std::move(children_));
+            children_.clear();
+            ref.terminate();
+        }
         return;
     }
     Proposal ours = chosen;
@@ -1362,8 +1388,23 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
     make_CHILD_SA(req_.config, ours, req_.new_spi_in, spi4_value(chosen.spi), tsi->selectors, tsr->selectors,
                   g_ir ? g_ir->view() : Octets(), req_.Ni, Nr, true);
     if (req_.kind == Request_kind::rekey_child) {
-        // §2.8: the requester of a CHILD SA rekey deletes the old SA once the new one is in.
-        request_delete_CHILD_SA(req_.old_spi_in);
+        if (collision_.active && collision_.new_spi_in) {
+            // §2.8.1: of the two new SAs, the one whose exchange holds the lowest of the four nonces
+            // (octet by octet; a prefix is lower) is closed by the node that created it; the
+            // node that initiated the survivor deletes the old SA.
+            const Bytes& lowest_ours = std::min(req_.Ni, Nr);
+            const Bytes& lowest_theirs = std::min(collision_.Ni, collision_.Nr);
+            const bool ours_redundant = lowest_ours < lowest_theirs;
+            diagnose(Severity::info, "7296-2.8.1-rekey-collision",
+                     std::string("simultaneous CHILD SA rekey: the lowest nonce is in ") +
+                         (ours_redundant ? "our exchange: we delete our new SA " + to_hex(spi4(req_.new_spi_in))
+                                         : "the peer's exchange: we delete the old SA " + to_hex(spi4(req_.old_spi_in))));
+            request_delete_CHILD_SA(ours_redundant ? req_.new_spi_in : req_.old_spi_in);
+            collision_ = Collision{};
+        } else {
+            // §2.8: the requester of a CHILD SA rekey deletes the old SA once the new one is in.
+            request_delete_CHILD_SA(req_.old_spi_in);
+        }
     }
 }
 
@@ -1508,8 +1549,17 @@ void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     st.keys = crypto::derive_ike_sa_keys(*new_prf, skeyseed.view(), st.Ni, st.Nr, st.SPIi, st.SPIr, integ, encr);
     st.proposal = chosen;
     st.proposal.spi.clear();
-    st.children = std::move(children_);
-    children_.clear();
+    const bool colliding = request_in_flight(Request_kind::rekey_IKE);
+    if (colliding) {
+        // §2.25.2: answer as usual; which new SA survives is decided when our own response arrives.
+        collision_.active = true;
+        collision_.Ni = st.Ni;
+        collision_.Nr = st.Nr;
+        collision_.new_IKE_spi = st.SPIr;
+    } else {
+        st.children = std::move(children_);
+        children_.clear();
+    }
     st.local = reply_local_;
     st.remote = reply_remote_;
     st.nat = nat_detected_ || floated_;
@@ -1518,7 +1568,7 @@ void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     auto fresh = std::make_unique<Ike_sa>(core_, *conn_, false, st.SPIr, reply_local_, reply_remote_);
     fresh->adopt_rekey(std::move(st));
     core_.adopt(std::move(fresh));
-    rekeyed_by_peer_ = true;
+    if (!colliding) rekeyed_by_peer_ = true;
 }
 
 void Ike_sa::send_CHILD_SA_rekey_response(const Message& m) { send_new_CHILD_SA_response(m); }
@@ -1559,6 +1609,13 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
     r.payloads.push_back(payload(Payload_type::TSi, Payload_TS{match->tsi}));
     r.payloads.push_back(payload(Payload_type::TSr, Payload_TS{match->tsr}));
     send_response(std::move(r));
+    if (old && request_in_flight(Request_kind::rekey_child) && req_.old_spi_in == old->spi_in) {
+        // §2.25.1: we are rekeying the same CHILD SA: answer as usual, decide by the nonces later.
+        collision_.active = true;
+        collision_.Ni = Ni;
+        collision_.Nr = Nr;
+        collision_.new_spi_in = spi_in;
+    }
     // The old SA of a rekey stays until the requester deletes it (§2.8).
     make_CHILD_SA(match->config, ours, spi_in, spi4_value(match->chosen.spi), match->tsr, match->tsi,
                   g_ir ? g_ir->view() : Octets(), Ni, Nr, false);
@@ -1589,6 +1646,54 @@ void Ike_sa::adopt_rekey(Rekeyed_state st) {
                         "replaces " + to_hex(spi8(st.old_SPIi)) + "_i " + to_hex(spi8(st.old_SPIr)) + "_r, " +
                             codec::proposal_keyword(*proposal_)});
     report_established();
+}
+
+}  // namespace ike::core
+
+namespace ike::core {
+
+bool Ike_sa::temporary_condition(const Message& m) const {
+    const std::string state = lifecycle_.state();
+    const bool closing_IKE = state == "Deleting" || state == "Rekeyed";
+    if (is_IKE_SA_rekey(m)) {
+        // §2.25.1: while we create, rekey or close a CHILD SA; §2.25.2 / §2.8.2: while we close
+        // (or already replaced) this IKE SA.
+        const bool child_work = request_in_flight(Request_kind::create_child) ||
+                                request_in_flight(Request_kind::rekey_child) ||
+                                request_in_flight(Request_kind::delete_child);
+        if (child_work || closing_IKE) {
+            refusal_text_ = child_work ? "IKE SA rekey while our CHILD SA exchange is in flight"
+                                       : "IKE SA rekey of an IKE SA we are closing";
+            return true;
+        }
+        return false;
+    }
+    // §2.25.2: creating or rekeying a CHILD SA while we rekey or close the IKE SA.
+    if (request_in_flight(Request_kind::rekey_IKE) || closing_IKE) {
+        refusal_text_ = "CHILD SA request while the IKE SA is being rekeyed or closed";
+        return true;
+    }
+    // §2.25.1: rekeying a CHILD SA we are closing.
+    if (const auto* n = m.find_notify(Notify_type::REKEY_SA); n && n->spi.size() == 4) {
+        const auto* c = const_cast<Ike_sa*>(this)->child_by_spi_out(spi_value(n->spi));
+        if (c && request_in_flight(Request_kind::delete_child) && req_.old_spi_in == c->spi_in) {
+            refusal_text_ = "rekey of a CHILD SA we are closing";
+            return true;
+        }
+    }
+    return false;
+}
+
+void Ike_sa::send_TEMPORARY_FAILURE(const Message& m) {
+    diagnose(Severity::info, "7296-2.25-temporary-failure", "TEMPORARY_FAILURE: " + refusal_text_);
+    Message r = header_for(Exchange_type::CREATE_CHILD_SA, true, m.header.message_id);
+    r.payloads.push_back(notify(Notify_type::TEMPORARY_FAILURE));
+    send_response(std::move(r));
+}
+
+void Ike_sa::inherit_children(std::vector<Child_state> children) {
+    for (auto& c : children) children_.push_back(std::move(c));
+    if (!children_.empty() && !child_) child_ = children_.front().config;
 }
 
 }  // namespace ike::core

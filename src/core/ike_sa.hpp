@@ -33,6 +33,8 @@ public:
     virtual Spi allocate_spi() = 0;
     /// Takes over the IKE SA born from a rekey of another (§2.18).
     virtual void adopt(std::unique_ptr<class Ike_sa> sa) = 0;
+    /// The IKE SA with our SPI `spi`, or nullptr.
+    virtual class Ike_sa* find(Spi spi) = 0;
 };
 
 /// A CHILD SA of this IKE SA (§2.17).
@@ -73,6 +75,8 @@ public:
         Spi old_SPIi = 0, old_SPIr = 0;
     };
     void adopt_rekey(Rekeyed_state st);
+    /// §2.8.2: the surviving new IKE SA of a rekey collision inherits the CHILD SAs.
+    void inherit_children(std::vector<Child_state> children);
     /// An IKE_SA_INIT request that passed the stateless gate; `raw` is the message octets.
     void on_IKE_SA_INIT_request(const Message& m, Octets raw, const Address& local, const Address& remote);
     /// An IKE_SA_INIT response (plaintext) for our request.
@@ -117,6 +121,7 @@ public:
     bool CHILD_SA_rekey_acceptable(const Message& m) const override;
     bool new_CHILD_SA_acceptable(const Message& m) const override;
     bool CREATE_CHILD_SA_response_acceptable(const Message& m) const override;
+    bool temporary_condition(const Message& m) const override;
 
     void send_IKE_SA_INIT_request() override;
     void resend_IKE_SA_INIT_with_cookie(const Message& m) override;
@@ -138,6 +143,7 @@ public:
     void send_CHILD_SA_rekey_response(const Message& m) override;
     void send_new_CHILD_SA_response(const Message& m) override;
     void send_CREATE_CHILD_SA_refusal(const Message& m) override;
+    void send_TEMPORARY_FAILURE(const Message& m) override;
     void send_Delete_CHILD_SA_request() override;
     void complete_Delete_CHILD_SA(const Message& m) override;
     void start_CREATE_CHILD_SA_exchange() override;
@@ -257,6 +263,18 @@ private:
     mutable Protocol_id refusal_protocol_ = Protocol_id::NONE;
     mutable Bytes refusal_spi_;
     bool rekeyed_by_peer_ = false;
+
+    // §2.8: a peer's rekey answered while our own rekey of the same SA was in flight. The nonces of
+    // the peer's exchange decide, against ours, which new SA is redundant.
+    struct Collision {
+        bool active = false;
+        Bytes Ni, Nr;                 // of the peer's exchange
+        std::uint32_t new_spi_in = 0; // CHILD: the SA that exchange created (our inbound SPI)
+        Spi new_IKE_spi = 0;          // IKE: our SPI of the IKE SA that exchange created
+    };
+    Collision collision_;
+    bool lost_IKE_collision_ = false;
+    bool request_in_flight(Request_kind k) const { return req_.kind == k && (ccs_ || info_); }
     // refusal reason of the last guard that said no (shown by the action that follows)
     mutable std::string refusal_rule_, refusal_text_;
 

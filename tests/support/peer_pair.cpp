@@ -18,8 +18,10 @@ Config make_config(bool side_a, const std::string& proposal, const std::string& 
     auto p = codec::parse_proposal(proposal, Protocol_id::IKE, &err);
     if (!p) throw std::invalid_argument(err);
     conn.proposals = {*p};
-    conn.local = {"psk", Identity::parse(side_a ? "a.example.test" : "b.example.test")};
-    conn.remote = {"psk", Identity::parse(side_a ? "b.example.test" : "a.example.test")};
+    conn.local.auth = "psk";
+    conn.local.id = Identity::parse(side_a ? "a.example.test" : "b.example.test");
+    conn.remote.auth = "psk";
+    conn.remote.id = Identity::parse(side_a ? "b.example.test" : "a.example.test");
     Child_config child;
     child.name = "net";
     Traffic_selector net1{Ts_type::TS_IPV4_ADDR_RANGE, 0, 0, 65535, {10, 1, 0, 0}, {10, 1, 0, 255}};
