@@ -1,4 +1,5 @@
-// ikeref command line (CLI11): daemon, initiate, list, terminate (control socket clients),
+// ikeref command line (CLI11): daemon, initiate, list, terminate, rekey, create-child,
+// delete-child (control socket clients),
 // model (transition tables as DOT / markdown / JSON), demo.
 #include <CLI/CLI.hpp>
 
@@ -66,9 +67,34 @@ int main(int argc, char** argv) {
     list->add_flag("--keys", keys, "include keys (daemon needs log_keys = true)");
     list->add_option("--control", control, "control socket path");
 
-    auto* terminate = app.add_subcommand("terminate", "delete the IKE SAs of a connection");
+    auto* terminate = app.add_subcommand("terminate", "delete the IKE SAs of a connection and wait");
     terminate->add_option("connection", conn, "connection name")->required();
+    terminate->add_option("--timeout", timeout, "seconds to wait (default 30)");
     terminate->add_option("--control", control, "control socket path");
+
+    // Lifecycle commands (RFC 7296 §1.3, §1.4.1): each waits for the outcome, exit 0 on success.
+    bool rekey_ike = false;
+    std::string spi;
+    auto* rekey = app.add_subcommand("rekey", "rekey the IKE SA (--ike) or a CHILD SA (--child SPI) and wait");
+    rekey->add_option("connection", conn, "connection name")->required();
+    auto* rekey_ike_flag = rekey->add_flag("--ike", rekey_ike, "rekey the IKE SA (RFC 7296 §1.3.2)");
+    auto* rekey_child_opt =
+        rekey->add_option("--child", spi, "rekey the CHILD SA with this spi_in (hex, as in `list`; §1.3.3)");
+    rekey_ike_flag->excludes(rekey_child_opt);
+    rekey->add_option("--timeout", timeout, "seconds to wait (default 30)");
+    rekey->add_option("--control", control, "control socket path");
+
+    auto* create_child = app.add_subcommand("create-child", "create another CHILD SA on the IKE SA and wait");
+    create_child->add_option("connection", conn, "connection name")->required();
+    create_child->add_option("child", child, "CHILD SA name (config children.NAME)")->required();
+    create_child->add_option("--timeout", timeout, "seconds to wait (default 30)");
+    create_child->add_option("--control", control, "control socket path");
+
+    auto* delete_child = app.add_subcommand("delete-child", "delete a CHILD SA and wait");
+    delete_child->add_option("connection", conn, "connection name")->required();
+    delete_child->add_option("spi", spi, "spi_in of the CHILD SA (hex, as in `list`; default: the first)");
+    delete_child->add_option("--timeout", timeout, "seconds to wait (default 30)");
+    delete_child->add_option("--control", control, "control socket path");
 
     std::string format = "dot";
     auto* model = app.add_subcommand("model", "print the transition tables");
@@ -113,10 +139,27 @@ int main(int argc, char** argv) {
             std::cout << ike::daemon::list_text(reply, keys);
         return 0;
     }
-    if (terminate->parsed()) {
+    if (terminate->parsed() || rekey->parsed() || create_child->parsed() || delete_child->parsed()) {
+        nlohmann::json req{{"connection", conn}, {"timeout", timeout}};
+        if (terminate->parsed()) {
+            req["cmd"] = "terminate";
+        } else if (create_child->parsed()) {
+            req["cmd"] = "create_child";
+            req["child"] = child;
+        } else if (delete_child->parsed()) {
+            req["cmd"] = "delete_child";
+            if (!spi.empty()) req["spi_in"] = spi;
+        } else if (rekey_ike) {
+            req["cmd"] = "rekey_ike";
+        } else if (!spi.empty()) {
+            req["cmd"] = "rekey_child";
+            req["spi_in"] = spi;
+        } else {
+            std::cerr << "ikeref: rekey needs --ike or --child SPI\n";
+            return 2;
+        }
         nlohmann::json reply;
-        if (int rc = client(control, {{"cmd", "terminate"}, {"connection", conn}}, 10, reply))
-            return rc;
+        if (int rc = client(control, req, static_cast<int>(timeout) + 5, reply)) return rc;
         std::cout << reply.dump() << "\n";
         return reply.value("ok", false) ? 0 : 1;
     }

@@ -591,11 +591,109 @@ Psk_config secret(const Reader& r, const toml::table& t, const std::string& path
     return p;
 }
 
+// ---- [daemon.impair] (TEST ONLY, io/impair.hpp) ---------------------------------------------
+
+io::Impair_selector impair_selector(const Reader& r, const toml::table& t, const std::string& path,
+                                    bool with_until) {
+    if (with_until)
+        r.only_keys(t, path,
+                    {"action", "direction", "exchange", "message", "message_id", "nth", "count",
+                     "probability", "delay_ms", "until"});
+    else
+        r.only_keys(t, path, {"direction", "exchange", "message", "message_id"});
+    io::Impair_selector s;
+    if (auto v = r.string(t, path, "direction")) {
+        if (*v == "in")
+            s.direction = io::Impair_direction::in;
+        else if (*v == "out")
+            s.direction = io::Impair_direction::out;
+        else if (*v != "any")
+            r.fail(*t.get("direction"), path + ".direction",
+                   "expected \"in\", \"out\" or \"any\", got '" + *v + "'");
+    }
+    if (const toml::node* n = t.get("exchange")) {
+        if (n->is_integer()) {
+            const auto v = r.integer(t, path, "exchange", 0, 255);
+            s.exchange = static_cast<Exchange_type>(*v);
+        } else {
+            const auto v = r.string(t, path, "exchange");
+            static const Exchange_type all[] = {Exchange_type::IKE_SA_INIT, Exchange_type::IKE_AUTH,
+                                                Exchange_type::CREATE_CHILD_SA,
+                                                Exchange_type::INFORMATIONAL};
+            for (auto e : all)
+                if (ike::to_string(e) == *v) s.exchange = e;
+            if (!s.exchange && *v != "any")
+                r.fail(*n, path + ".exchange",
+                       "expected IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL, any or "
+                       "a number, got '" + *v + "'");
+        }
+    }
+    if (auto v = r.string(t, path, "message")) {
+        if (*v == "request")
+            s.response = false;
+        else if (*v == "response")
+            s.response = true;
+        else if (*v != "any")
+            r.fail(*t.get("message"), path + ".message",
+                   "expected \"request\", \"response\" or \"any\", got '" + *v + "'");
+    }
+    if (auto v = r.integer(t, path, "message_id", 0, 0xffffffffLL))
+        s.message_id = static_cast<std::uint32_t>(*v);
+    return s;
+}
+
+io::Impair_config impair_table(const Reader& r, const toml::table& t) {
+    const std::string path = "daemon.impair";
+    r.only_keys(t, path, {"seed", "rules"});
+    io::Impair_config c;
+    if (auto v = r.integer(t, path, "seed", 0, std::numeric_limits<std::int64_t>::max()))
+        c.seed = static_cast<std::uint64_t>(*v);
+    const toml::node* rules = t.get("rules");
+    if (rules == nullptr) return c;
+    if (!rules->is_array_of_tables())
+        r.fail(*rules, path + ".rules", "expected an array of tables ([[daemon.impair.rules]])");
+    const toml::array& a = *rules->as_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string p = path + ".rules[" + std::to_string(i) + "]";
+        const toml::table& rt = *a[i].as_table();
+        io::Impair_rule rule;
+        rule.match = impair_selector(r, rt, p, true);
+        const auto action = r.string(rt, p, "action");
+        if (!action) r.fail(rt, p + ".action", "missing action (drop, duplicate, delay, reorder)");
+        if (*action == "drop")
+            rule.action = io::Impair_action::drop;
+        else if (*action == "duplicate")
+            rule.action = io::Impair_action::duplicate;
+        else if (*action == "delay")
+            rule.action = io::Impair_action::delay;
+        else if (*action == "reorder")
+            rule.action = io::Impair_action::reorder;
+        else
+            r.fail(*rt.get("action"), p + ".action",
+                   "expected drop, duplicate, delay or reorder, got '" + *action + "'");
+        if (auto v = r.integer(rt, p, "nth", 1, 0xffffffffLL)) rule.nth = static_cast<std::uint32_t>(*v);
+        if (auto v = r.integer(rt, p, "count", 0, 0xffffffffLL))
+            rule.count = static_cast<std::uint32_t>(*v);
+        if (auto v = r.number(rt, p, "probability", 0.0, 1.0)) rule.probability = *v;
+        if (auto v = r.integer(rt, p, "delay_ms", 0, 3600000)) rule.delay = Time(*v);
+        if (const toml::table* u = r.table(rt, p, "until")) {
+            if (rule.action != io::Impair_action::delay)
+                r.fail(*rt.get("until"), p + ".until", "only a delay rule can have until");
+            rule.until = impair_selector(r, *u, p + ".until", false);
+        }
+        if (rule.action == io::Impair_action::delay && !rule.until && rule.delay.count() == 0)
+            r.fail(rt, p + ".delay_ms", "a delay rule needs delay_ms > 0 or until");
+        c.rules.push_back(std::move(rule));
+    }
+    return c;
+}
+
 void daemon_table(const Reader& r, const toml::table& t, Daemon_settings& out) {
     const std::string path = "daemon";
     r.only_keys(t, path,
                 {"ike_port", "nat_t_port", "log_keys", "key_dir", "force_nat_t", "retransmit",
-                 "gate"});
+                 "gate", "impair"});
+    if (const toml::table* im = r.table(t, path, "impair")) out.impair = impair_table(r, *im);
     Config& c = out.config;
     if (auto v = r.integer(t, path, "ike_port", 1, 65535)) c.ike_port = static_cast<std::uint16_t>(*v);
     if (auto v = r.integer(t, path, "nat_t_port", 1, 65535))

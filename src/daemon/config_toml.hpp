@@ -3,11 +3,13 @@
 // the line and the key at fault: `home.toml:7: connections.home.proposals[0]: unknown ...`.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "ike/config.hpp"
+#include "src/io/impair.hpp"
 
 namespace ike::daemon {
 
@@ -30,6 +32,8 @@ private:
 struct Daemon_settings {
     Config config;
     std::string key_dir;  ///< [daemon] key_dir: where Wireshark key tables go; "" = none
+    /// [daemon.impair] (TEST ONLY): present = the impairing transport is on (io/impair.hpp).
+    std::optional<io::Impair_config> impair;
 };
 
 /// Parses TOML text (`file_name` only labels errors). Throws Config_error on a TOML syntax
@@ -40,6 +44,16 @@ struct Daemon_settings {
 ///   [daemon] ike_port (500) nat_t_port (4500) log_keys (false) key_dir ("") force_nat_t (false)
 ///   [daemon.retransmit] timeout (seconds, 4.0) base (1.8) tries (5)
 ///   [daemon.gate] cookies ("on_load" | "always" | "never") half_open_threshold (50)
+///   [daemon.impair] (TEST ONLY: drops, repeats, delays or reorders IKE datagrams on purpose;
+///                      present = enabled) seed (1)
+///   [[daemon.impair.rules]] action ("drop" | "duplicate" | "delay" | "reorder")
+///                      direction ("in" | "out" | "any") exchange ("IKE_SA_INIT" | "IKE_AUTH" |
+///                      "CREATE_CHILD_SA" | "INFORMATIONAL" | a number; default any)
+///                      message ("request" | "response" | "any") message_id (default any)
+///                      nth (1) count (1; 0 = no limit) probability (1.0)
+///                      delay_ms (delay: hold; with until: at most, 5000; duplicate: gap of the
+///                      copy, 0; reorder: longest hold, 1000)
+///                      until = { direction, exchange, message, message_id } (delay only)
 ///   [connections.NAME] version (2) local_addrs remote_addrs (IP literals) remote_port (500)
 ///                      remote_nat_t_port (4500: where the initiator floats, RFC 7296 §2.23)
 ///                      proposals (IKE keywords, default ["aes128-sha256-x25519"])

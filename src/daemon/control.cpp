@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstring>
 #include <istream>
+#include <set>
 #include <stdexcept>
 
 #include "src/daemon/sa_listing.hpp"
@@ -87,6 +88,64 @@ struct Control_server::Waiter {
     Spi SPIi = 0, SPIr = 0;
 };
 
+/// One lifecycle command waiting for its outcome (see handle()).
+struct Control_server::Operation {
+    explicit Operation(asio::io_context& io) : timer(io) {}
+    std::string cmd, connection, child;
+    std::uint32_t spi_in = 0;             ///< the CHILD SA rekeyed or deleted
+    Spi SPIi = 0, SPIr = 0;               ///< the IKE SA when the command started
+    std::set<std::uint32_t> before;       ///< spi_in of every CHILD SA when it started
+    std::function<void(nlohmann::json)> reply;
+    asio::steady_timer timer;
+    bool done = false;
+    bool check_posted = false;
+};
+
+namespace {
+
+bool live(const Ike_sa_info& sa) { return sa.state != "Deleted" && sa.state != "Deleting"; }
+
+/// The established IKE SA of `connection` (the newest when an IKE rekey left two).
+const Ike_sa_info* established(const std::vector<Ike_sa_info>& list, const std::string& connection) {
+    const Ike_sa_info* found = nullptr;
+    for (const auto& sa : list)
+        if (sa.connection == connection && sa.state == "Established") found = &sa;
+    return found;
+}
+
+const Ike_sa_info::Child* child_of(const Ike_sa_info& sa, std::uint32_t spi_in) {
+    for (const auto& c : sa.children)
+        if (c.spi_in == spi_in) return &c;
+    return nullptr;
+}
+
+bool parse_spi(const nlohmann::json& request, std::uint32_t& out, std::string& error) {
+    if (!request.contains("spi_in") || request["spi_in"].is_null()) {
+        out = 0;
+        return true;
+    }
+    const auto& v = request["spi_in"];
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() <= 0xffffffffu) {
+        out = static_cast<std::uint32_t>(v.get<std::uint64_t>());
+        return true;
+    }
+    if (!v.is_string()) {
+        error = "spi_in: expected 8 hex digits";
+        return false;
+    }
+    std::string t = v.get<std::string>();
+    if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t = t.substr(2);
+    if (t.empty() || t.size() > 8 ||
+        t.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+        error = "spi_in: expected up to 8 hex digits, got '" + v.get<std::string>() + "'";
+        return false;
+    }
+    out = static_cast<std::uint32_t>(std::stoul(t, nullptr, 16));
+    return true;
+}
+
+}  // namespace
+
 Control_server::Control_server(asio::io_context& io, io::Udp_runtime& runtime,
                                const io::Recording_backend& backend, std::string path)
     : io_(io),
@@ -97,6 +156,9 @@ Control_server::Control_server(asio::io_context& io, io::Udp_runtime& runtime,
     std::weak_ptr<bool> alive = alive_;
     runtime_.add_event_observer([this, alive](const Sa_event& ev) {
         if (auto a = alive.lock(); a && *a) on_event(ev);
+    });
+    runtime_.add_trace_observer([this, alive](const Message_trace& tr) {
+        if (auto a = alive.lock(); a && *a) on_trace(tr);
     });
 }
 
@@ -133,6 +195,8 @@ void Control_server::stop() {
     }
     for (auto& w : waiters_) w->timer.cancel();
     waiters_.clear();
+    for (auto& op : operations_) op->timer.cancel();
+    operations_.clear();
 }
 
 void Control_server::accept() {
@@ -183,16 +247,14 @@ void Control_server::handle(const nlohmann::json& request,
                 w->reply({{"ok", false}, {"result", "timeout"}, {"connection", w->connection}});
             });
             runtime_.submit(Initiate{connection, child, io::steady_now()});
-        } else if (cmd == "terminate") {
-            const std::string connection = request.value("connection", "");
-            if (runtime_.endpoint().config().find_connection(connection) == nullptr) {
-                reply({{"ok", false}, {"error", "no connection '" + connection + "'"}});
-                return;
-            }
-            runtime_.submit(Terminate{connection, io::steady_now()});
-            reply({{"ok", true}, {"result", "terminating"}, {"connection", connection}});
+        } else if (cmd == "terminate" || cmd == "create_child" || cmd == "rekey_child" ||
+                   cmd == "rekey_ike" || cmd == "delete_child") {
+            start_operation(cmd, request, std::move(reply));
         } else {
-            reply({{"ok", false}, {"error", "unknown cmd '" + cmd + "' (initiate, list, terminate)"}});
+            reply({{"ok", false},
+                   {"error", "unknown cmd '" + cmd +
+                                 "' (initiate, list, terminate, create_child, rekey_child, "
+                                 "rekey_ike, delete_child)"}});
         }
     } catch (const std::exception& e) {
         reply({{"ok", false}, {"error", e.what()}});
@@ -202,6 +264,12 @@ void Control_server::handle(const nlohmann::json& request,
 // IKE_SA_established answers after the rest of the same output batch has run, so a
 // CHILD_SA_installed from the same IKE_AUTH exchange is reported too, before or after it.
 void Control_server::on_event(const Sa_event& ev) {
+    if (ev.kind == Sa_event_kind::CHILD_SA_failed)
+        schedule_check(ev.connection, "CHILD_SA_failed" + (ev.detail.empty() ? "" : ": " + ev.detail));
+    else if (ev.kind == Sa_event_kind::IKE_SA_failed)
+        schedule_check(ev.connection, "IKE_SA_failed" + (ev.detail.empty() ? "" : ": " + ev.detail));
+    else
+        schedule_check(ev.connection, "");
     for (auto& w : waiters_) {
         if (w->done || w->connection != ev.connection) continue;
         if (ev.kind == Sa_event_kind::CHILD_SA_installed) w->children_of.push_back(ev.SPIi);
@@ -234,6 +302,193 @@ void Control_server::on_event(const Sa_event& ev) {
         });
         if (!ok) w->established = true;  // answered (failed): take no further events
     }
+}
+
+void Control_server::start_operation(const std::string& cmd, const nlohmann::json& request,
+                                     std::function<void(nlohmann::json)> reply) {
+    const std::string connection = request.value("connection", "");
+    const Connection_config* conn = runtime_.endpoint().config().find_connection(connection);
+    if (conn == nullptr) {
+        reply({{"ok", false}, {"error", "no connection '" + connection + "'"}});
+        return;
+    }
+    auto op = std::make_shared<Operation>(io_);
+    op->cmd = cmd;
+    op->connection = connection;
+    const auto list = runtime_.endpoint().list();
+    const Ike_sa_info* sa = established(list, connection);
+    if (cmd == "terminate") {
+        if (std::none_of(list.begin(), list.end(),
+                         [&](const Ike_sa_info& s) { return s.connection == connection; })) {
+            reply({{"ok", false}, {"error", "no IKE SA of '" + connection + "'"}});
+            return;
+        }
+    } else if (sa == nullptr) {
+        reply({{"ok", false}, {"error", "no established IKE SA of '" + connection + "'"}});
+        return;
+    }
+    if (sa != nullptr) {
+        op->SPIi = sa->SPIi;
+        op->SPIr = sa->SPIr;
+        for (const auto& c : sa->children) op->before.insert(c.spi_in);
+    }
+    Input input;
+    const Time now = io::steady_now();
+    if (cmd == "create_child") {
+        op->child = request.value("child", "");
+        if (op->child.empty() && !conn->children.empty()) op->child = conn->children.front().name;
+        if (std::none_of(conn->children.begin(), conn->children.end(),
+                         [&](const Child_config& c) { return c.name == op->child; })) {
+            reply({{"ok", false},
+                   {"error", "connection '" + connection + "' has no child '" + op->child + "'"}});
+            return;
+        }
+        input = Create_CHILD_SA{connection, op->child, now};
+    } else if (cmd == "rekey_child" || cmd == "delete_child") {
+        std::string error;
+        if (!parse_spi(request, op->spi_in, error)) {
+            reply({{"ok", false}, {"error", error}});
+            return;
+        }
+        if (op->spi_in == 0 && !sa->children.empty()) op->spi_in = sa->children.front().spi_in;
+        const Ike_sa_info::Child* c = child_of(*sa, op->spi_in);
+        if (c == nullptr) {
+            reply({{"ok", false},
+                   {"error", "no CHILD SA with spi_in " + spi_hex(op->spi_in) + " in '" +
+                                 connection + "'"}});
+            return;
+        }
+        op->child = c->name;
+        if (cmd == "rekey_child")
+            input = Rekey_CHILD_SA{connection, op->spi_in, now};
+        else
+            input = Delete_CHILD_SA{connection, op->spi_in, now};
+    } else if (cmd == "rekey_ike") {
+        input = Rekey_IKE_SA{connection, now};
+    } else {
+        input = Terminate{connection, now};
+    }
+    op->reply = std::move(reply);
+    operations_.push_back(op);
+    const double timeout = request.value("timeout", 30.0);
+    op->timer.expires_after(std::chrono::milliseconds(
+        static_cast<long long>(std::max(0.1, std::min(timeout, 3600.0)) * 1000.0)));
+    std::shared_ptr<bool> alive = alive_;
+    op->timer.async_wait([this, op, alive](const boost::system::error_code& ec) {
+        if (ec || !*alive || op->done) return;
+        finish(op, {{"ok", false}, {"result", "timeout"}});
+    });
+    runtime_.submit(std::move(input));
+    schedule_check(connection, "");  // e.g. an input refused at once by the Endpoint
+}
+
+// Checks run after the whole output batch of the Endpoint (posted), on the SA list.
+void Control_server::schedule_check(const std::string& connection, std::string failure) {
+    for (auto& op : operations_) {
+        if (op->done || op->connection != connection) continue;
+        if (op->check_posted && failure.empty()) continue;
+        op->check_posted = true;
+        std::shared_ptr<Operation> o = op;
+        std::shared_ptr<bool> alive = alive_;
+        asio::post(io_, [this, o, alive, failure] {
+            if (!*alive || o->done) return;
+            o->check_posted = false;
+            check(*o, failure);
+        });
+    }
+}
+
+void Control_server::check(Operation& op, const std::string& failure) {
+    std::shared_ptr<Operation> self;
+    for (auto& o : operations_)
+        if (o.get() == &op) self = o;
+    if (!self) return;
+    const auto list = runtime_.endpoint().list();
+    const Ike_sa_info* sa = established(list, op.connection);
+    nlohmann::json j{{"ok", true}};
+    if (op.cmd == "terminate") {
+        if (std::any_of(list.begin(), list.end(),
+                        [&](const Ike_sa_info& s) { return s.connection == op.connection; }))
+            return;
+        j["result"] = "deleted";
+        finish(self, std::move(j));
+        return;
+    }
+    const bool any_live = std::any_of(list.begin(), list.end(), [&](const Ike_sa_info& s) {
+        return s.connection == op.connection && live(s);
+    });
+    if (!failure.empty() || !any_live) {
+        finish(self, {{"ok", false},
+                      {"result", "failed"},
+                      {"detail", failure.empty() ? "the IKE SA is gone" : failure}});
+        return;
+    }
+    if (sa == nullptr) return;
+    if (op.cmd == "rekey_ike") {
+        const bool old_listed = std::any_of(list.begin(), list.end(), [&](const Ike_sa_info& s) {
+            return s.SPIi == op.SPIi && s.SPIr == op.SPIr;
+        });
+        if (old_listed || (sa->SPIi == op.SPIi && sa->SPIr == op.SPIr)) return;
+        j["result"] = "rekeyed";
+        j["old_SPIi"] = spi_hex(op.SPIi);
+        j["old_SPIr"] = spi_hex(op.SPIr);
+        j["SPIi"] = spi_hex(sa->SPIi);
+        j["SPIr"] = spi_hex(sa->SPIr);
+        finish(self, std::move(j));
+        return;
+    }
+    const Ike_sa_info::Child* fresh = nullptr;
+    for (const auto& c : sa->children)
+        if (c.name == op.child && op.before.count(c.spi_in) == 0) fresh = &c;
+    if (op.cmd == "create_child") {
+        if (fresh == nullptr) return;
+        j["result"] = "installed";
+    } else if (op.cmd == "rekey_child") {
+        if (child_of(*sa, op.spi_in) != nullptr) return;
+        if (fresh == nullptr) {
+            finish(self, {{"ok", false},
+                          {"result", "failed"},
+                          {"detail", "CHILD SA " + spi_hex(op.spi_in) + " deleted without a replacement"}});
+            return;
+        }
+        j["result"] = "rekeyed";
+        j["old_spi_in"] = spi_hex(op.spi_in);
+    } else {  // delete_child
+        if (child_of(*sa, op.spi_in) != nullptr) return;
+        j["result"] = "deleted";
+        j["spi_in"] = spi_hex(op.spi_in);
+        finish(self, std::move(j));
+        return;
+    }
+    j["spi_in"] = spi_hex(fresh->spi_in);
+    j["spi_out"] = spi_hex(fresh->spi_out);
+    j["SPIi"] = spi_hex(sa->SPIi);
+    j["SPIr"] = spi_hex(sa->SPIr);
+    finish(self, std::move(j));
+}
+
+void Control_server::finish(const std::shared_ptr<Operation>& op, nlohmann::json result) {
+    if (op->done) return;
+    op->done = true;
+    op->timer.cancel();
+    operations_.remove(op);
+    result["cmd"] = op->cmd;
+    result["connection"] = op->connection;
+    op->reply(std::move(result));
+}
+
+// §2.21.3: an error notify in a CREATE_CHILD_SA response ends the exchange without a CHILD SA
+// (INVALID_KE_PAYLOAD is retried by the Endpoint in the named group, §1.3).
+void Control_server::on_trace(const Message_trace& tr) {
+    if (operations_.empty() || tr.sent) return;
+    if (tr.notation.rfind("CREATE_CHILD_SA response", 0) != 0) return;
+    if (tr.notation.find("N(") == std::string::npos ||
+        tr.notation.find("INVALID_KE_PAYLOAD") != std::string::npos ||
+        tr.notation.find(" SA,") != std::string::npos || tr.notation.find("{ SA") != std::string::npos)
+        return;
+    for (auto& op : operations_)
+        if (!op->done && op->cmd != "terminate" && op->cmd != "delete_child")
+            schedule_check(op->connection, "peer answered " + tr.notation);
 }
 
 nlohmann::json control_request(const std::string& path, const nlohmann::json& request,

@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <memory>
+#include <optional>
 
 #include "ike/crypto_provider.hpp"
 #include "ike/endpoint.hpp"
@@ -82,6 +83,8 @@ int run_daemon(const Daemon_options& options) {
         return 2;
     }
     const bool log_keys = settings.config.log_keys;
+    const std::uint16_t nat_t_port = settings.config.nat_t_port;
+    std::optional<io::Impair_config> impair = std::move(settings.impair);
     std::unique_ptr<Endpoint> endpoint;
     try {
         endpoint = std::make_unique<Endpoint>(std::move(settings.config), make_botan_provider());
@@ -93,6 +96,7 @@ int run_daemon(const Daemon_options& options) {
     Key_file_backend backend(recording, log_keys ? settings.key_dir : std::string());
     boost::asio::io_context io;
     io::Udp_runtime runtime(io, *endpoint, backend, "ikeref");
+    if (impair) runtime.set_impairer(std::make_unique<io::Impairer>(std::move(*impair), nat_t_port));
     Control_server control(io, runtime, recording, options.control_path);
     try {
         runtime.start();

@@ -215,9 +215,55 @@ void Udp_runtime::drain(Socket& s) {
         d.bytes.assign(buf.begin(), buf.begin() + n);
         d.now = steady_now();
         if (pcap_ != nullptr) pcap_->write(d.remote, d.local, Octets(d.bytes));
-        submit(std::move(d));
+        deliver(std::move(d));
     }
     // Budget spent with data still queued: the next async_wait fires at once.
+}
+
+void Udp_runtime::deliver(Datagram_received d) {
+    if (!impairer_) {
+        submit(std::move(d));
+        return;
+    }
+    Impair_packet p{false, std::move(d.local), std::move(d.remote), std::move(d.bytes)};
+    carry_out(impairer_->pass(std::move(p), d.now));
+}
+
+void Udp_runtime::set_impairer(std::unique_ptr<Impairer> impairer) {
+    impairer_ = std::move(impairer);
+    if (impairer_)
+        spdlog::warn("[{}] impairing transport ON ({} rule(s), seed {}): TEST ONLY", name_,
+                     impairer_->config().rules.size(), impairer_->config().seed);
+}
+
+// What the Impairer let through or released: outbound to the socket, inbound to the Endpoint.
+void Udp_runtime::carry_out(std::vector<Impair_packet> packets) {
+    if (impairer_)
+        for (const auto& n : impairer_->take_notes()) spdlog::info("[{}] impair: {}", name_, n);
+    for (auto& p : packets) {
+        if (stopped_) break;
+        if (p.outbound)
+            send_now(Send_datagram{std::move(p.local), std::move(p.remote), std::move(p.bytes)});
+        else
+            submit(Datagram_received{std::move(p.local), std::move(p.remote), std::move(p.bytes),
+                                     steady_now()});
+    }
+    rearm_impair_timer();
+}
+
+void Udp_runtime::rearm_impair_timer() {
+    if (!impairer_ || stopped_) return;
+    const auto at = impairer_->next_deadline();
+    if (!impair_timer_) impair_timer_ = std::make_unique<Timer>(io_);
+    impair_timer_->timer.cancel();
+    if (!at) return;
+    const std::uint64_t generation = ++impair_timer_->generation;
+    impair_timer_->timer.expires_at(asio::steady_timer::time_point(
+        std::chrono::duration_cast<asio::steady_timer::duration>(*at)));
+    impair_timer_->timer.async_wait([this, generation](const boost::system::error_code& ec) {
+        if (ec || stopped_ || !impair_timer_ || impair_timer_->generation != generation) return;
+        carry_out(impairer_->expire(steady_now()));
+    });
 }
 
 void Udp_runtime::submit(Input input) {
@@ -258,10 +304,19 @@ void Udp_runtime::execute(Output& out) {
         for (auto& f : trace_observers_) f(*tr);
     } else if (auto* dg = std::get_if<Diagnostic>(&out)) {
         spdlog::log(level(dg->severity), "[{}] {}: {}", name_, dg->rule, dg->text);
+        for (auto& f : diagnostic_observers_) f(*dg);
     }
 }
 
 void Udp_runtime::send(const Send_datagram& d) {
+    if (!impairer_) {
+        send_now(d);
+        return;
+    }
+    carry_out(impairer_->pass(Impair_packet{true, d.local, d.remote, d.bytes}, steady_now()));
+}
+
+void Udp_runtime::send_now(const Send_datagram& d) {
     // Prefer the socket bound to exactly local; else a wildcard socket of that port and family,
     // telling the kernel the source address with PKTINFO.
     Socket* chosen = nullptr;
@@ -357,6 +412,7 @@ void Udp_runtime::stop() {
     sockets_.clear();
     for (auto& [id, t] : timers_) t->timer.cancel();
     timers_.clear();
+    if (impair_timer_) impair_timer_->timer.cancel();
 }
 
 const Keys_derived* Udp_runtime::ike_keys(Spi SPIi, Spi SPIr) const {

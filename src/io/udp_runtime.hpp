@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ike/endpoint.hpp"
+#include "src/io/impair.hpp"
 #include "src/io/pcap_writer.hpp"
 #include "src/io/sa_backend.hpp"
 
@@ -28,6 +29,7 @@ class Udp_runtime {
 public:
     using Event_observer = std::function<void(const Sa_event&)>;
     using Trace_observer = std::function<void(const Message_trace&)>;
+    using Diagnostic_observer = std::function<void(const Diagnostic&)>;
 
     /// `endpoint` and `backend` must outlive the runtime. `name` prefixes log lines.
     Udp_runtime(boost::asio::io_context& io, Endpoint& endpoint, Sa_backend& backend,
@@ -55,6 +57,11 @@ public:
     /// Called for every Sa_event / Message_trace output, after logging.
     void add_event_observer(Event_observer f) { event_observers_.push_back(std::move(f)); }
     void add_trace_observer(Trace_observer f) { trace_observers_.push_back(std::move(f)); }
+    void add_diagnostic_observer(Diagnostic_observer f) { diagnostic_observers_.push_back(std::move(f)); }
+    /// TEST ONLY: put an Impairer between the sockets and the Endpoint, both directions
+    /// (nullptr: none). Its actions are logged as "impair: ...".
+    void set_impairer(std::unique_ptr<Impairer> impairer);
+    Impairer* impairer() { return impairer_.get(); }
     /// IKE SA keys from Keys_derived outputs (present only with Config::log_keys).
     const Keys_derived* ike_keys(Spi SPIi, Spi SPIr) const;
     /// The addresses actually bound (after start()).
@@ -69,6 +76,10 @@ private:
     void drain(Socket& s);
     void execute(Output& out);
     void send(const Send_datagram& d);
+    void send_now(const Send_datagram& d);
+    void deliver(Datagram_received d);
+    void carry_out(std::vector<Impair_packet> packets);
+    void rearm_impair_timer();
     void arm(const Arm_timer& t);
     void cancel(Timer_id id);
 
@@ -83,6 +94,9 @@ private:
     std::map<std::pair<Spi, Spi>, Keys_derived> ike_keys_;
     std::vector<Event_observer> event_observers_;
     std::vector<Trace_observer> trace_observers_;
+    std::vector<Diagnostic_observer> diagnostic_observers_;
+    std::unique_ptr<Impairer> impairer_;
+    std::unique_ptr<Timer> impair_timer_;
     bool stopped_ = false;
 };
 

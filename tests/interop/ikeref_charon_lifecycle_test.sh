@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Interop: the IKE SA lifecycle between ikeref (namespace b) and strongSwan charon (namespace a):
+# CREATE_CHILD_SA for a new CHILD SA (RFC 7296 §1.3.1), CHILD SA rekey (§1.3.3), IKE SA rekey
+# (§1.3.2, §2.18), CHILD SA delete and IKE SA delete (§1.4.1), each requested once by charon
+# (swanctl) and once by ikeref (ikeref CLI), with charon as the original initiator and with
+# ikeref as the original initiator; and a dead peer (charon stopped: ikeref's next request times
+# out, §2.4, and the IKE SA is removed).
+# Usage: ikeref_charon_lifecycle_test.sh PATH/TO/ikeref      Exit 0 pass, 1 fail, 77 skipped.
+#
+# After every step both sides must list the same SAs and keys (lifecycle_check.py): one IKE SA
+# with equal SPIs, ikeref's SK_* equal to those charon logged for that IKE SA (after an IKE
+# rekey: the new one), the expected number of CHILD SAs pairing up one to one by SPI, and each
+# CHILD SA's keys equal to those charon logged for it. The requesting command must exit 0; the
+# listing is polled until it matches (up to IOP_CONVERGE_MS, default 5000). Each step is timed.
+# IOP_RUNS="charon ikeref dead" narrows the runs; IOP_KEEP=1 keeps the work dir.
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+if [ $# -lt 1 ] || [ -z "$1" ]; then
+    iop_skip "usage: $0 PATH/TO/ikeref (no ikeref binary given)"
+fi
+IOP_IKEREF=$1
+case "$IOP_IKEREF" in /*) ;; *) IOP_IKEREF="$PWD/$IOP_IKEREF" ;; esac
+[ -f "$IOP_IKEREF" ] && [ -x "$IOP_IKEREF" ] || iop_skip "ikeref binary '$1' missing or not executable"
+iop_init
+command -v python3 >/dev/null || iop_skip "python3 is needed to compare the listings"
+command -v jq >/dev/null || iop_skip "jq is needed to read 'ikeref list --json'"
+
+PROPOSAL=aes256gcm16-prfsha256-x25519
+IOP_RUNS=${IOP_RUNS:-charon ikeref dead}
+IOP_CONVERGE_MS=${IOP_CONVERGE_MS:-5000}
+STEPS_RUN=0
+STEPS_FAILED=()
+TIMINGS=()
+
+# life_setup NAME ESP: fresh namespaces, charon (a) and ikeref (b) configured and running.
+life_setup() {
+    iop_case "$1"
+    iop_swanctl_conn a home net "$PROPOSAL" "$2" a.example.test b.example.test 10.1.0.0/24 10.2.0.0/24
+    iop_ikeref_conf b home net "$PROPOSAL" "$2" b.example.test a.example.test 10.2.0.0/24 10.1.0.0/24
+    iop_charon_start a
+    iop_swanctl_load a
+    iop_ikeref_start b || { iop_show_ikeref b; iop_die "ikeref daemon did not start"; }
+}
+
+# life_spi N: spi_in (8 hex) of ikeref's N-th CHILD SA of "home" (0-based), from a fresh list.
+life_spi() {
+    iop_ikeref b list --json --keys >"$IOP_DIR/b/spi.json" 2>/dev/null
+    jq -r --argjson n "$1" '[.ike_sas[] | select(.connection == "home" and .state == "Established")][0].children[$n].spi_in // empty' \
+        "$IOP_DIR/b/spi.json"
+}
+
+# life_compare WANT: one comparison into $IOP_DIR/check.out; 0 when it passes.
+life_compare() {
+    iop_swanctl a --list-sas --raw >"$IOP_DIR/a/list-sas.raw" 2>&1
+    iop_ikeref b list --json --keys >"$IOP_DIR/b/list.json" 2>"$IOP_DIR/b/list.err"
+    python3 "$HERE/lifecycle_check.py" "$IOP_DIR/a/list-sas.raw" "$IOP_DIR/a/charon.log" \
+        "$IOP_DIR/b/list.json" home "$1" >"$IOP_DIR/check.out" 2>&1
+}
+
+# life_step NAME WANT CMD...: run CMD (a swanctl or ikeref request), require exit 0, then poll
+# until both listings agree with WANT CHILD SAs ("-": no IKE SA on either side).
+life_step() {
+    local name=$1 want=$2 t0 t1 t2 rc
+    shift 2
+    STEPS_RUN=$((STEPS_RUN + 1))
+    echo "--- $CASE: $name"
+    t0=$(iop_now_ms)
+    "$@" >"$IOP_DIR/step.out" 2>&1
+    rc=$?
+    t1=$(iop_now_ms)
+    local ok=1
+    if [ "$rc" != 0 ]; then
+        echo "  FAIL $* exited $rc:"; sed 's/^/       /' "$IOP_DIR/step.out"
+        ok=0
+    else
+        echo "  ok   request: exit 0 after $((t1 - t0)) ms ($(tr -d '\n' <"$IOP_DIR/step.out" | cut -c1-150))"
+    fi
+    local limit=$((t1 + IOP_CONVERGE_MS))
+    while ! life_compare "$want"; do
+        [ "$(iop_now_ms)" -lt "$limit" ] || break
+        sleep 0.1
+    done
+    t2=$(iop_now_ms)
+    if grep -q FAIL "$IOP_DIR/check.out"; then ok=0; fi
+    cat "$IOP_DIR/check.out"
+    TIMINGS+=("$CASE: $name: request $((t1 - t0)) ms, listings agree after $((t2 - t1)) ms")
+    if [ "$ok" = 0 ]; then
+        STEPS_FAILED+=("$CASE: $name")
+        iop_show_log a 40
+        iop_show_ikeref b 40
+    fi
+}
+
+ikeref_req() { iop_ikeref b "$@" --timeout 10; }
+charon_req() { iop_swanctl a "$@"; }
+life_rekey_child_ikeref() { ikeref_req rekey home --child "$(life_spi 0)"; }
+life_delete_child_ikeref() { ikeref_req delete-child home "$(life_spi 1)"; }
+
+# Charon is the original initiator; charon's child rekeys happen while there is one CHILD SA
+# (swanctl --rekey --child names a child, not an SA). ESP with x25519: PFS in every rekey.
+run_charon_initiates() {
+    CASE=charon-initiates
+    life_setup "$CASE" "${IOP_LIFE_ESP_CHARON:-aes256gcm16}"
+    life_step "swanctl --initiate" 1 charon_req --initiate --ike home --child net --timeout 10
+    life_step "swanctl --rekey --child net" 1 charon_req --rekey --child net
+    life_step "swanctl --rekey --ike home" 1 charon_req --rekey --ike home
+    life_step "ikeref create-child home net" 2 ikeref_req create-child home net
+    life_step "ikeref rekey home --child" 2 life_rekey_child_ikeref
+    life_step "ikeref rekey home --ike" 2 ikeref_req rekey home --ike
+    life_step "ikeref delete-child home SPI" 1 life_delete_child_ikeref
+    life_step "swanctl --rekey --child net after ikeref's IKE rekey" 1 charon_req --rekey --child net
+    life_step "swanctl --terminate --ike home" - charon_req --terminate --ike home
+}
+
+# ikeref is the original initiator; no PFS.
+run_ikeref_initiates() {
+    CASE=ikeref-initiates
+    life_setup "$CASE" "${IOP_LIFE_ESP_IKEREF:-aes256gcm16}"
+    life_step "ikeref initiate home" 1 ikeref_req initiate home --child net
+    life_step "swanctl --rekey --child net" 1 charon_req --rekey --child net
+    life_step "swanctl --rekey --ike home" 1 charon_req --rekey --ike home
+    life_step "ikeref create-child home net" 2 ikeref_req create-child home net
+    life_step "ikeref rekey home --child" 2 life_rekey_child_ikeref
+    life_step "ikeref rekey home --ike" 2 ikeref_req rekey home --ike
+    life_step "ikeref delete-child home SPI" 1 life_delete_child_ikeref
+    life_step "ikeref terminate home" - ikeref_req terminate home
+}
+
+# §2.4: charon disappears (killed, no Delete); ikeref's IKE rekey request is retransmitted
+# (1.0 s, base 1.4, 3 tries: ~7 s) and then the IKE SA and its CHILD SA are removed.
+run_dead_peer() {
+    CASE=dead-peer
+    life_setup "$CASE" aes256gcm16
+    life_step "ikeref initiate home" 1 ikeref_req initiate home --child net
+    STEPS_RUN=$((STEPS_RUN + 1))
+    echo "--- $CASE: charon killed, ikeref rekey home --ike"
+    # shellcheck disable=SC2154
+    kill -KILL "$IOP_CHARON_PID_a" 2>/dev/null
+    local t0 t1 rc
+    t0=$(iop_now_ms)
+    iop_ikeref b rekey home --ike --timeout 20 >"$IOP_DIR/step.out" 2>&1
+    rc=$?
+    t1=$(iop_now_ms)
+    local ok=1
+    if [ "$rc" = 0 ]; then
+        echo "  FAIL rekey succeeded with charon dead: $(cat "$IOP_DIR/step.out")"; ok=0
+    elif grep -q '"result":"failed"' "$IOP_DIR/step.out"; then
+        echo "  ok   rekey failed after $((t1 - t0)) ms: $(cat "$IOP_DIR/step.out")"
+    else
+        echo "  FAIL rekey did not report failure: rc $rc $(cat "$IOP_DIR/step.out")"; ok=0
+    fi
+    iop_ikeref b list --json --keys >"$IOP_DIR/b/list.json" 2>&1
+    local n
+    n=$(jq '[.ike_sas[] | select(.connection == "home")] | length' "$IOP_DIR/b/list.json")
+    if [ "$n" = 0 ]; then
+        echo "  ok   ikeref lists no IKE SA of home"
+    else
+        echo "  FAIL ikeref still lists $n IKE SA(s) of home"; ok=0
+    fi
+    if grep -q 'remove CHILD SA home' "$IOP_DIR/b/ikeref.log"; then
+        echo "  ok   CHILD SA removed from the backend"
+    else
+        echo "  FAIL no 'remove CHILD SA' in ikeref's log"; ok=0
+    fi
+    if grep -q 'IKE_SA_deleted home' "$IOP_DIR/b/ikeref.log"; then
+        echo "  ok   IKE_SA_deleted reported"
+    else
+        echo "  FAIL no IKE_SA_deleted in ikeref's log"; ok=0
+    fi
+    TIMINGS+=("$CASE: rekey with the peer dead -> failed and removed after $((t1 - t0)) ms")
+    [ "$ok" = 1 ] || { STEPS_FAILED+=("$CASE: dead peer"); iop_show_ikeref b 40; }
+}
+
+T_START=$(iop_now_ms)
+for r in $IOP_RUNS; do
+    case $r in
+        charon) run_charon_initiates ;;
+        ikeref) run_ikeref_initiates ;;
+        dead) run_dead_peer ;;
+        *) iop_die "unknown run '$r' (charon ikeref dead)" ;;
+    esac
+done
+iop_case_end
+echo "=== timings"
+for t in "${TIMINGS[@]}"; do echo "  $t"; done
+echo "  whole test: $(($(iop_now_ms) - T_START)) ms"
+if [ "${#STEPS_FAILED[@]}" != 0 ]; then
+    echo "FAILED steps (${#STEPS_FAILED[@]} of $STEPS_RUN):"
+    for s in "${STEPS_FAILED[@]}"; do echo "  $s"; done
+    exit 1
+fi
+echo "PASS: all $STEPS_RUN lifecycle steps"
+exit 0
