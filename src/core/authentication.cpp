@@ -138,6 +138,28 @@ std::optional<Auth_refusal> verify_pubkey(const Prf& prf, const Connection_confi
 
 }  // namespace
 
+Payload certificate_request(const Connection_config& conn) {
+    // §3.7: the SHA-1 of each trusted CA's SubjectPublicKeyInfo, concatenated.
+    Bytes hashes;
+    for (const auto& ca : conn.remote.cacerts) {
+        const Bytes h = ca->public_key().spki_sha1();
+        hashes.insert(hashes.end(), h.begin(), h.end());
+    }
+    return cert_payload(Payload_type::CERTREQ, hashes);
+}
+
+bool wants_certificate_request(const Connection_config& conn) {
+    return is_pubkey(conn.remote) && !conn.remote.cacerts.empty();
+}
+
+std::vector<Payload> IKE_SA_INIT_auth_payloads(const Config& config, const Connection_config& conn, bool as_responder) {
+    std::vector<Payload> out = IKE_SA_INIT_auth_payloads(config, conn);
+    // §1.2: CERTREQ rides in the IKE_SA_INIT response; the initiator's goes in IKE_AUTH (peers
+    // such as strongSwan refuse a CERTREQ in the IKE_SA_INIT request).
+    if (as_responder && wants_certificate_request(conn)) out.push_back(certificate_request(conn));
+    return out;
+}
+
 std::vector<Payload> IKE_SA_INIT_auth_payloads(const Config&, const Connection_config& conn) {
     std::vector<Payload> out;
     if (!is_pubkey(conn.local) && !is_pubkey(conn.remote)) return out;
@@ -147,15 +169,6 @@ std::vector<Payload> IKE_SA_INIT_auth_payloads(const Config&, const Connection_c
     n.body = Payload_N{Protocol_id::NONE, {}, static_cast<std::uint16_t>(Notify_type::SIGNATURE_HASH_ALGORITHMS),
                        crypto::signature_hash_algorithms_data(crypto::default_signature_hashes())};
     out.push_back(std::move(n));
-    // §3.7: CERTREQ with the SHA-1 of each trusted CA's SubjectPublicKeyInfo.
-    if (is_pubkey(conn.remote) && !conn.remote.cacerts.empty()) {
-        Bytes hashes;
-        for (const auto& ca : conn.remote.cacerts) {
-            const Bytes h = ca->public_key().spki_sha1();
-            hashes.insert(hashes.end(), h.begin(), h.end());
-        }
-        out.push_back(cert_payload(Payload_type::CERTREQ, hashes));
-    }
     return out;
 }
 
@@ -185,6 +198,7 @@ std::vector<Payload> prove_identity(const Prf& prf, const Config& config, const 
         }
         // §1.2 IDx, [CERT+], AUTH: our certificate, then intermediates.
         for (const auto& c : conn.local.certs) out.push_back(cert_payload(Payload_type::CERT, c->der()));
+        if (!as_responder && wants_certificate_request(conn)) out.push_back(certificate_request(conn));
         std::unique_ptr<Crypto_provider> system_rng;
         Crypto_provider* rng = ours.rng;
         if (!rng) {

@@ -33,8 +33,9 @@ struct Auth_refusal {
     std::string text;
 };
 
-/// IDi (or IDr when `as_responder`) and AUTH for our side of `conn`. Throws std::invalid_argument
-/// when the config has no credential for it (checked before initiating).
+/// IDi (or IDr when `as_responder`) and AUTH for our side of `conn`; with certificates
+/// IDx, CERT (ours, then intermediates), [CERTREQ (initiator only)], AUTH (§1.2). Throws
+/// std::invalid_argument when the config has no credential for it (checked before initiating).
 std::vector<Payload> prove_identity(const Prf& prf, const Config& config, const Connection_config& conn,
                                     bool as_responder, const Signed_octets_input& ours);
 
@@ -43,9 +44,16 @@ std::optional<Auth_refusal> verify_identity(const Prf& prf, const Config& config
                                             bool peer_is_responder, const Message& m,
                                             const Signed_octets_input& peers);
 
-/// Payloads our side adds to its IKE_SA_INIT message for authentication (CERTREQ, §3.7, and
-/// SIGNATURE_HASH_ALGORITHMS, RFC 7427); none with PSK.
+/// Payloads our side adds to its IKE_SA_INIT message for authentication: with certificates on
+/// either side N(SIGNATURE_HASH_ALGORITHMS) (RFC 7427 §4); none with PSK. The two-argument form
+/// never adds CERTREQ (it does not know the direction).
 std::vector<Payload> IKE_SA_INIT_auth_payloads(const Config& config, const Connection_config& conn);
+
+/// As above; `as_responder` (the IKE_SA_INIT response) adds CERTREQ with our trusted CAs' key
+/// hashes (§1.2, §3.7) when the peer must authenticate with a certificate. The initiator's
+/// CERTREQ goes in its IKE_AUTH request (prove_identity adds it).
+std::vector<Payload> IKE_SA_INIT_auth_payloads(const Config& config, const Connection_config& conn,
+                                               bool as_responder);
 
 /// True when `config` holds a credential for our side of `conn` (a PSK for its identities, or
 /// with auth = "pubkey" a private key and a certificate).

@@ -102,15 +102,21 @@ TEST_F(Certificates, prove_identity_sends_IDi_CERT_AUTH_with_the_key_method) {
     for (const auto& [alg, method] : classic) {
         Config a = pubkey_config(true, alg);
         auto ps = core::prove_identity(*prf, a, a.connections[0], false, {x, n, k, {}, rng.get()});
-        ASSERT_EQ(ps.size(), 3u);
+        ASSERT_EQ(ps.size(), 4u);
         EXPECT_EQ(ps[0].type, Payload_type::IDi);
         EXPECT_EQ(ps[1].type, Payload_type::CERT);
         const auto& cert = std::get<Payload_unknown>(ps[1].body).body;
         ASSERT_FALSE(cert.empty());
         EXPECT_EQ(cert[0], 4);  // X.509 Certificate - Signature
         EXPECT_EQ(Bytes(cert.begin() + 1, cert.end()), a.connections[0].local.certs[0]->der());
-        EXPECT_EQ(ps[2].type, Payload_type::AUTH);
+        EXPECT_EQ(ps[2].type, Payload_type::CERTREQ);  // §1.2: the initiator's CERTREQ is in IKE_AUTH
+        EXPECT_EQ(ps[3].type, Payload_type::AUTH);
         EXPECT_EQ(method_of(ps), method) << to_string(alg);
+        // the responder sends no CERTREQ in IKE_AUTH
+        auto psr = core::prove_identity(*prf, a, a.connections[0], true, {x, n, k, {}, rng.get()});
+        ASSERT_EQ(psr.size(), 3u);
+        EXPECT_EQ(psr[0].type, Payload_type::IDr);
+        EXPECT_EQ(psr[2].type, Payload_type::AUTH);
         // with the peer's SIGNATURE_HASH_ALGORITHMS: Digital Signature (RFC 7427)
         auto ps14 = core::prove_identity(*prf, a, a.connections[0], false,
                                          {x, n, k, crypto::default_signature_hashes(), rng.get()});
@@ -206,9 +212,9 @@ TEST_F(Certificates, psk_AUTH_where_certificates_are_configured_is_refused) {
     EXPECT_EQ(r->rule, "7296-2.15-auth-method");
 }
 
-TEST_F(Certificates, IKE_SA_INIT_carries_hash_algorithms_and_CERTREQ) {
+TEST_F(Certificates, IKE_SA_INIT_carries_hash_algorithms_and_the_responder_CERTREQ) {
     Config b = pubkey_config(false, Key_algorithm::RSA);
-    auto ps = core::IKE_SA_INIT_auth_payloads(b, b.connections[0]);
+    auto ps = core::IKE_SA_INIT_auth_payloads(b, b.connections[0], true);
     ASSERT_EQ(ps.size(), 2u);
     const auto& n = std::get<Payload_N>(ps[0].body);
     EXPECT_EQ(n.type, static_cast<std::uint16_t>(Notify_type::SIGNATURE_HASH_ALGORITHMS));
@@ -218,9 +224,12 @@ TEST_F(Certificates, IKE_SA_INIT_carries_hash_algorithms_and_CERTREQ) {
     ASSERT_EQ(req.size(), 21u);
     EXPECT_EQ(req[0], 4);
     EXPECT_EQ(Bytes(req.begin() + 1, req.end()), creds.ca->public_key().spki_sha1());
+    // the request (and the direction-blind form) carries no CERTREQ (§1.2)
+    EXPECT_EQ(core::IKE_SA_INIT_auth_payloads(b, b.connections[0], false).size(), 1u);
+    EXPECT_EQ(core::IKE_SA_INIT_auth_payloads(b, b.connections[0]).size(), 1u);
     // PSK: nothing
     Config p = make_config(false);
-    EXPECT_TRUE(core::IKE_SA_INIT_auth_payloads(p, p.connections[0]).empty());
+    EXPECT_TRUE(core::IKE_SA_INIT_auth_payloads(p, p.connections[0], true).empty());
     Message init;
     init.payloads = ps;
     EXPECT_EQ(core::signature_hashes_of(init), crypto::default_signature_hashes());

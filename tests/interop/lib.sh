@@ -705,3 +705,79 @@ iop_show_ikeref() {
         tail -n "$n" "$IOP_DIR/$s/$f" >&2
     done
 }
+
+# ---------------------------------------------------------------------------------------------
+# Certificates (auth = pubkey). strongSwan's `pki` is not installed here: OpenSSL makes them.
+
+# iop_make_certs DIR KIND(rsa|ecdsa|ed25519): DIR/ca.key, DIR/ca.pem (ECDSA P-256 CA
+# "C=CH, O=ikeref, CN=ikeref interop CA"), and for s in a b: DIR/s.key (PKCS#8 private key of
+# KIND: RSA-2048, ECDSA P-256 or Ed25519) and DIR/s.pem (CN = subjectAltName DNS =
+# s.example.test, signed by the CA with SHA-256, valid 2 days). Returns 1 when openssl fails.
+iop_make_certs() {
+    local dir=$1 kind=$2
+    mkdir -p "$dir"
+    (
+        cd "$dir" || exit 1
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key &&
+        openssl req -x509 -new -key ca.key -sha256 -days 2 -subj '/C=CH/O=ikeref/CN=ikeref interop CA' \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out ca.pem ||
+            exit 1
+        for s in a b; do
+            case $kind in
+                rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$s.key" ;;
+                ecdsa) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$s.key" ;;
+                ed25519) openssl genpkey -algorithm ed25519 -out "$s.key" ;;
+                *) exit 1 ;;
+            esac || exit 1
+            printf 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:%s.example.test\n' "$s" >"$s.ext"
+            openssl req -new -key "$s.key" -subj "/C=CH/O=ikeref/CN=$s.example.test" -out "$s.csr" &&
+            openssl x509 -req -in "$s.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -sha256 \
+                -extfile "$s.ext" -out "$s.pem" || exit 1
+        done
+    ) >"$dir/openssl.log" 2>&1
+}
+
+# iop_swanctl_conn_pubkey SIDE CONN CHILD PROPOSAL ESP LOCAL_ID REMOTE_ID LOCAL_TS REMOTE_TS CERTDIR:
+# iop_swanctl_conn with certificates, auth = pubkey: CERTDIR/SIDE.pem, SIDE.key and ca.pem are
+# copied where swanctl --load-all finds them (x509/, private/, x509ca/ next to swanctl.conf);
+# local certs = SIDE.pem, remote cacerts = ca.pem; no PSK secret.
+iop_swanctl_conn_pubkey() {
+    local s=$1 certs=${10}
+    iop_swanctl_conn "$@"
+    local d="$IOP_DIR/$s" f="$IOP_DIR/$s/swanctl.conf" tmp="$IOP_DIR/$s/swanctl.conf.tmp"
+    mkdir -p "$d/x509" "$d/x509ca" "$d/private"
+    cp "$certs/$s.pem" "$d/x509/" && cp "$certs/ca.pem" "$d/x509ca/" && cp "$certs/$s.key" "$d/private/" || return 1
+    awk -v side="$s" '
+        /^secrets \{/ { exit }
+        /^    local \{/ { section = "local" }
+        /^    remote \{/ { section = "remote" }
+        /^      auth = psk/ {
+            print "      auth = pubkey"
+            if (section == "local") print "      certs = " side ".pem"
+            else print "      cacerts = ca.pem"
+            next
+        }
+        { print }' "$f" >"$tmp" && mv "$tmp" "$f"
+}
+
+# iop_ikeref_conf_pubkey SIDE CONN CHILD PROPOSAL ESP LOCAL_ID REMOTE_ID LOCAL_TS REMOTE_TS CERTDIR:
+# iop_ikeref_conf with auth = "pubkey": local certs = [CERTDIR/SIDE.pem], private_key =
+# CERTDIR/SIDE.key, remote cacerts = [CERTDIR/ca.pem]; no [secrets].
+iop_ikeref_conf_pubkey() {
+    local s=$1 certs=${10}
+    iop_ikeref_conf "$@"
+    local f="$IOP_DIR/$s/ikeref.toml" tmp="$IOP_DIR/$s/ikeref.toml.tmp"
+    awk -v certs="$certs" -v side="$s" '
+        /^\[secrets\./ { skip = 1; next }
+        /^\[/ { skip = 0 }
+        skip { next }
+        /^\[connections\.[^.]*\.local\]/ { section = "local" }
+        /^\[connections\.[^.]*\.remote\]/ { section = "remote" }
+        /^auth = "psk"/ {
+            print "auth = \"pubkey\""
+            if (section == "local") { print "certs = [\"" certs "/" side ".pem\"]"; print "private_key = \"" certs "/" side ".key\"" }
+            else print "cacerts = [\"" certs "/ca.pem\"]"
+            next
+        }
+        { print }' "$f" >"$tmp" && mv "$tmp" "$f"
+}
