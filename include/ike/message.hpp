@@ -1,5 +1,6 @@
 // Typed IKEv2 messages: the IKE header (RFC 7296 §3.1), the generic payload header (§3.2) and
-// one struct per payload body (§3.3–§3.14). The codec (src/codec) turns bytes into these and back.
+// one struct per payload body (§3.3–§3.16, RFC 7383 §2.5 SKF). The codec (src/codec) turns
+// bytes into these and back.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +54,25 @@ struct Payload_ID {  ///< §3.5, IDi or IDr by the payload type
     Bytes data;
     bool operator==(const Payload_ID&) const;
 };
+/// §3.6 Certificate payload: Cert Encoding (1 octet) and Certificate Data (the rest, e.g. one
+/// DER X.509 certificate for X509_Certificate_Signature).
+struct Payload_CERT {
+    Cert_encoding encoding = Cert_encoding::X509_Certificate_Signature;  ///< unknown values kept
+    Bytes data;
+    bool operator==(const Payload_CERT&) const;
+};
+/// §3.7 Certificate Request payload. For the X.509 encodings (4, 12, 13) the Certification
+/// Authority field is a concatenation of 20-octet SHA-1 hashes of CA SubjectPublicKeyInfos,
+/// decoded into `ca_hashes` (at least one; a field that is empty or not a multiple of 20 is a
+/// decode error, "7296-3.7-certreq-ca-length"). For any other encoding the field is kept raw in
+/// `authority` (§3.7 defines its contents only for X.509; RFC 7670 §3 wants it empty for
+/// Raw_Public_Key).
+struct Payload_CERTREQ {
+    Cert_encoding encoding = Cert_encoding::X509_Certificate_Signature;
+    std::vector<Bytes> ca_hashes;  ///< each 20 octets (X.509 encodings only)
+    Bytes authority;               ///< other encodings only
+    bool operator==(const Payload_CERTREQ&) const;
+};
 struct Payload_AUTH {  ///< §3.8
     Auth_method method = Auth_method::Shared_Key_Message_Integrity_Code;
     Bytes data;
@@ -100,6 +120,41 @@ struct Payload_SK {
     Bytes body;
     bool operator==(const Payload_SK&) const;
 };
+/// §3.15.1 Configuration attribute: 15-bit type and value (length is value.size()).
+struct Cfg_attribute {
+    std::uint16_t type = 0;  ///< Cfg_attribute_type value, without the reserved bit
+    Bytes value;
+    bool operator==(const Cfg_attribute&) const;
+};
+/// §3.15 Configuration payload (CP): CFG Type and attributes in order. Known attribute types
+/// must have the lengths of the §3.15.1 table (decode error "7296-3.15.1-attribute-length").
+struct Payload_CP {
+    Cfg_type cfg_type = Cfg_type::CFG_REQUEST;  ///< unknown values kept
+    std::vector<Cfg_attribute> attributes;
+    bool operator==(const Payload_CP&) const;
+};
+/// §3.16 EAP payload: one EAP message (RFC 3748 §4). The EAP Length field is not stored: it is
+/// the encoded size and must equal the payload body on decode ("7296-3.16-eap-length").
+/// `type` is present for Request (1) and Response (2) (and RFC 6696 Initiate 5 / Finish 6),
+/// absent for Success (3) and Failure (4); `data` is Type-Data (empty for Success/Failure).
+struct Payload_EAP {
+    std::uint8_t code = 1;
+    std::uint8_t identifier = 0;
+    std::optional<std::uint8_t> type;
+    Bytes data;
+    bool operator==(const Payload_EAP&) const;
+};
+/// RFC 7383 §2.5 Encrypted Fragment payload (SKF), as on the wire: Fragment Number (2),
+/// Total Fragments (2), then IV | ciphertext | ICV kept whole (like Payload_SK). The generic
+/// header's Next Payload is the first inner payload type in fragment 1 and 0 in the others.
+/// Decode requires 1 <= fragment_number <= total_fragments ("7383-2.5-fragment-number").
+struct Payload_SKF {
+    Payload_type first_inner = Payload_type::NONE;
+    std::uint16_t fragment_number = 1;
+    std::uint16_t total_fragments = 1;
+    Bytes body;
+    bool operator==(const Payload_SKF&) const;
+};
 /// A payload of a type this codec does not decode (kept whole: skipped, or refused if critical).
 struct Payload_unknown {
     Bytes body;
@@ -108,7 +163,8 @@ struct Payload_unknown {
 
 using Payload_body = std::variant<Payload_SA, Payload_KE, Payload_ID, Payload_AUTH, Payload_Nonce,
                                   Payload_N, Payload_D, Payload_V, Payload_TS, Payload_SK,
-                                  Payload_unknown>;
+                                  Payload_unknown, Payload_CERT, Payload_CERTREQ, Payload_CP,
+                                  Payload_EAP, Payload_SKF>;
 
 /// One payload of a chain (§3.2): its type (the previous Next Payload field), critical bit, body.
 struct Payload {

@@ -155,6 +155,45 @@ enum class Auth_method : std::uint8_t {
     Digital_Signature = 14,
 };
 
+/// RFC 7296 §3.6 Certificate Encoding (IANA "IKEv2 Certificate Encodings"), used by CERT and
+/// CERTREQ; RFC 4806 adds 14, RFC 7670 adds 15.
+enum class Cert_encoding : std::uint8_t {
+    PKCS7_wrapped_X509 = 1,
+    PGP_Certificate = 2,
+    DNS_Signed_Key = 3,
+    X509_Certificate_Signature = 4,
+    Kerberos_Token = 6,
+    Certificate_Revocation_List = 7,
+    Authority_Revocation_List = 8,
+    SPKI_Certificate = 9,
+    X509_Certificate_Attribute = 10,
+    Raw_RSA_Key = 11,
+    Hash_and_URL_of_X509_certificate = 12,
+    Hash_and_URL_of_X509_bundle = 13,
+    OCSP_Content = 14,
+    Raw_Public_Key = 15,
+};
+
+/// RFC 7296 §3.15 CFG Type.
+enum class Cfg_type : std::uint8_t { CFG_REQUEST = 1, CFG_REPLY = 2, CFG_SET = 3, CFG_ACK = 4 };
+
+/// RFC 7296 §3.15.1 Configuration Attribute Type (IANA "IKEv2 Configuration Payload Attribute
+/// Types"), 15 bits.
+enum class Cfg_attribute_type : std::uint16_t {
+    INTERNAL_IP4_ADDRESS = 1,
+    INTERNAL_IP4_NETMASK = 2,
+    INTERNAL_IP4_DNS = 3,
+    INTERNAL_IP4_NBNS = 4,
+    INTERNAL_IP4_DHCP = 6,
+    APPLICATION_VERSION = 7,
+    INTERNAL_IP6_ADDRESS = 8,
+    INTERNAL_IP6_DNS = 10,
+    INTERNAL_IP6_DHCP = 12,
+    INTERNAL_IP4_SUBNET = 13,
+    SUPPORTED_ATTRIBUTES = 14,
+    INTERNAL_IP6_SUBNET = 15,
+};
+
 /// RFC 7296 §3.13.1 TS Type.
 enum class Ts_type : std::uint8_t { TS_IPV4_ADDR_RANGE = 7, TS_IPV6_ADDR_RANGE = 8 };
 
@@ -207,6 +246,15 @@ std::string to_string(Encr_id);
 std::string to_string(Prf_id);
 std::string to_string(Integ_id);
 std::string to_string(Ke_id);
+std::string to_string(Esn_id);
+std::string to_string(Transform_type);
+std::string to_string(Protocol_id);
+std::string to_string(Id_type);
+std::string to_string(Auth_method);
+std::string to_string(Ts_type);
+std::string to_string(Cert_encoding);
+std::string to_string(Cfg_type);
+std::string to_string(Cfg_attribute_type);
 
 /// Move-only octet buffer for key material that zeroizes itself on destruction and move.
 /// Compare with `equal_constant_time`; never printed unless key logging is asked for.

@@ -53,9 +53,10 @@ std::optional<Header> peek_header(Octets datagram);
 
 /// Decode a whole IKE message (§3.1, §3.2): the header must be 28 octets, Length must equal the
 /// datagram length, the major version must be 2, then the outer payload chain is decoded.
-/// An SK payload (§3.14) is kept as Payload_SK (body = IV | ciphertext | ICV) and must be last.
-/// Unknown payload types become Payload_unknown with their critical bit; so do CERT, CERTREQ,
-/// CP, EAP and SKF, whose bodies are not interpreted here. Never throws.
+/// An SK payload (§3.14) is kept as Payload_SK (body = IV | ciphertext | ICV) and must be last;
+/// so is an SKF payload (RFC 7383 §2.5, Payload_SKF). CERT, CERTREQ, CP and EAP (§3.6, §3.7,
+/// §3.15, §3.16) are decoded into their structs. Unknown payload types become Payload_unknown
+/// with their critical bit. Never throws.
 Decoded<Message> decode_message(Octets datagram);
 
 /// Decode a payload chain starting with type `first` that fills `bytes` exactly (an inner
@@ -65,8 +66,8 @@ Decoded<std::vector<Payload>> decode_payload_chain(Payload_type first, Octets by
                                                    std::size_t base_offset);
 
 /// Encode a message: computes every Next Payload field (an SK payload's Next Payload is its
-/// `first_inner`) and every length. Throws std::length_error if a payload body exceeds
-/// 65531 octets (not representable, §3.2). `was_protected` is ignored: encryption is core's.
+/// `first_inner`, likewise for SKF) and every length. Throws std::length_error if a payload
+/// body exceeds 65531 octets (not representable, §3.2) or a CERTREQ CA hash is not 20 octets. `was_protected` is ignored: encryption is core's.
 Bytes encode_message(const Message&);
 
 /// Encode a chain without header: the plaintext of an SK payload (§3.14); the SK payload's

@@ -42,6 +42,25 @@ bool Payload_TS::operator==(const Payload_TS& o) const { return selectors == o.s
 bool Payload_SK::operator==(const Payload_SK& o) const {
     return first_inner == o.first_inner && body == o.body;
 }
+bool Payload_CERT::operator==(const Payload_CERT& o) const {
+    return encoding == o.encoding && data == o.data;
+}
+bool Payload_CERTREQ::operator==(const Payload_CERTREQ& o) const {
+    return encoding == o.encoding && ca_hashes == o.ca_hashes && authority == o.authority;
+}
+bool Cfg_attribute::operator==(const Cfg_attribute& o) const {
+    return type == o.type && value == o.value;
+}
+bool Payload_CP::operator==(const Payload_CP& o) const {
+    return cfg_type == o.cfg_type && attributes == o.attributes;
+}
+bool Payload_EAP::operator==(const Payload_EAP& o) const {
+    return code == o.code && identifier == o.identifier && type == o.type && data == o.data;
+}
+bool Payload_SKF::operator==(const Payload_SKF& o) const {
+    return first_inner == o.first_inner && fragment_number == o.fragment_number &&
+           total_fragments == o.total_fragments && body == o.body;
+}
 bool Payload_unknown::operator==(const Payload_unknown& o) const { return body == o.body; }
 bool Payload::operator==(const Payload& o) const {
     return type == o.type && critical == o.critical && body == o.body;

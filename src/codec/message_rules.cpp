@@ -110,9 +110,12 @@ const std::vector<Payload_rule> rules = {
 };
 // clang-format on
 
+// Types the table decides: RFC 7296 §3.2 (33..48) and SKF (53, RFC 7383 §2.5). A type
+// without a row in a form is forbidden in it; SK and SKF have no row anywhere, so an inner
+// chain holding them (or an IKE_SA_INIT carrying them) is refused.
 bool is_rfc7296_payload(Payload_type t) {
     const auto v = static_cast<unsigned>(t);
-    return v >= 33 && v <= 48;
+    return (v >= 33 && v <= 48) || v == 53;
 }
 
 std::string direction(bool is_response) { return is_response ? "response" : "request"; }

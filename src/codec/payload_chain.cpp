@@ -40,9 +40,15 @@ Decoded<Payload_body> decode_body(Payload_type type, std::uint8_t next, Octets b
         case Payload_type::TSr: return lift(decode_TS(type, body, base));
         case Payload_type::SK:
             return lift(decode_SK(static_cast<Payload_type>(next), body, base));
+        case Payload_type::CERT: return lift(decode_CERT(body, base));
+        case Payload_type::CERTREQ: return lift(decode_CERTREQ(body, base));
+        case Payload_type::CP: return lift(decode_CP(body, base));
+        case Payload_type::EAP: return lift(decode_EAP(body, base));
+        case Payload_type::SKF:
+            return lift(decode_SKF(static_cast<Payload_type>(next), body, base));
         default:
-            // CERT, CERTREQ, CP, EAP, SKF and unknown types: kept whole (§3.2 critical bit
-            // decides, in the caller, between skipping and UNSUPPORTED_CRITICAL_PAYLOAD).
+            // Unknown types: kept whole (§3.2 critical bit decides, in the caller, between
+            // skipping and UNSUPPORTED_CRITICAL_PAYLOAD, §2.5).
             return Payload_body(Payload_unknown{body.to_bytes()});
     }
 }
@@ -61,6 +67,11 @@ void encode_body(const Payload_body& body, Bytes& out) {
             else if constexpr (std::is_same_v<T, Payload_V>) encode_V(b, out);
             else if constexpr (std::is_same_v<T, Payload_TS>) encode_TS(b, out);
             else if constexpr (std::is_same_v<T, Payload_SK>) encode_SK(b, out);
+            else if constexpr (std::is_same_v<T, Payload_CERT>) encode_CERT(b, out);
+            else if constexpr (std::is_same_v<T, Payload_CERTREQ>) encode_CERTREQ(b, out);
+            else if constexpr (std::is_same_v<T, Payload_CP>) encode_CP(b, out);
+            else if constexpr (std::is_same_v<T, Payload_EAP>) encode_EAP(b, out);
+            else if constexpr (std::is_same_v<T, Payload_SKF>) encode_SKF(b, out);
             else put_bytes(out, b.body);  // Payload_unknown
         },
         body);
@@ -96,11 +107,14 @@ Decoded<std::vector<Payload>> decode_payload_chain(Payload_type first, Octets by
         auto body = decode_body(type, next, r.view(body_size), body_at);
         if (!ok(body)) return error(body);
         payloads.push_back(Payload{type, critical, std::move(value(body))});
-        if (type == Payload_type::SK) {
-            // §3.14: the SK payload is the last one; its Next Payload names the first inner one.
+        if (type == Payload_type::SK || type == Payload_type::SKF) {
+            // §3.14 (RFC 7383 §2.5 for SKF): the SK payload is the last one; its Next Payload
+            // names the first inner one.
             if (r.remaining() != 0)
-                return fail(r.offset(), type, "7296-3.14-sk-last",
-                            std::to_string(r.remaining()) + " octets follow the SK payload");
+                return fail(r.offset(), type,
+                            type == Payload_type::SK ? "7296-3.14-sk-last" : "7383-2.5-skf-last",
+                            std::to_string(r.remaining()) + " octets follow the " +
+                                to_string(type) + " payload");
             break;
         }
         type = static_cast<Payload_type>(next);
@@ -117,6 +131,7 @@ Bytes encode_payload_chain(const std::vector<Payload>& payloads) {
         const Payload& p = payloads[i];
         Payload_type next = i + 1 < payloads.size() ? payloads[i + 1].type : Payload_type::NONE;
         if (const auto* sk = std::get_if<Payload_SK>(&p.body)) next = sk->first_inner;
+        if (const auto* skf = std::get_if<Payload_SKF>(&p.body)) next = skf->first_inner;
         const std::size_t at = out.size();
         put_u8(out, static_cast<std::uint8_t>(next));
         put_u8(out, p.critical ? 0x80 : 0x00);

@@ -60,6 +60,7 @@ constexpr Name notify_names[] = {
     {45, "INVALID_GROUP_ID"},
     {46, "AUTHORIZATION_FAILED"},
     {47, "STATE_NOT_FOUND"},
+    {48, "TS_MAX_QUEUE"},
     {16384, "INITIAL_CONTACT"},
     {16385, "SET_WINDOW_SIZE"},
     {16386, "ADDITIONAL_TS_POSSIBLE"},
@@ -119,6 +120,8 @@ constexpr Name notify_names[] = {
     {16440, "IP6_ALLOWED"},
     {16441, "ADDITIONAL_KEY_EXCHANGE"},
     {16442, "USE_AGGFRAG"},
+    {16443, "SUPPORTED_AUTH_METHODS"},
+    {16444, "SA_RESOURCE_INFO"},
 };
 
 // IANA "Transform Type 1 - Encryption Algorithm Transform IDs".
@@ -130,14 +133,17 @@ constexpr Name encr_names[] = {
     {18, "ENCR_AES_GCM_8"}, {19, "ENCR_AES_GCM_12"}, {20, "ENCR_AES_GCM_16"},
     {21, "ENCR_NULL_AUTH_AES_GMAC"}, {23, "ENCR_CAMELLIA_CBC"}, {24, "ENCR_CAMELLIA_CTR"},
     {25, "ENCR_CAMELLIA_CCM_8"}, {26, "ENCR_CAMELLIA_CCM_12"}, {27, "ENCR_CAMELLIA_CCM_16"},
-    {28, "ENCR_CHACHA20_POLY1305"},
+    {28, "ENCR_CHACHA20_POLY1305"}, {29, "ENCR_AES_CCM_8_IIV"}, {30, "ENCR_AES_GCM_16_IIV"},
+    {31, "ENCR_CHACHA20_POLY1305_IIV"}, {32, "ENCR_KUZNYECHIK_MGM_KTREE"},
+    {33, "ENCR_MAGMA_MGM_KTREE"}, {34, "ENCR_KUZNYECHIK_MGM_MAC_KTREE"},
+    {35, "ENCR_MAGMA_MGM_MAC_KTREE"},
 };
 
 // IANA "Transform Type 2 - Pseudorandom Function Transform IDs".
 constexpr Name prf_names[] = {
     {1, "PRF_HMAC_MD5"},      {2, "PRF_HMAC_SHA1"},     {3, "PRF_HMAC_TIGER"},
     {4, "PRF_AES128_XCBC"},   {5, "PRF_HMAC_SHA2_256"}, {6, "PRF_HMAC_SHA2_384"},
-    {7, "PRF_HMAC_SHA2_512"}, {8, "PRF_AES128_CMAC"},
+    {7, "PRF_HMAC_SHA2_512"}, {8, "PRF_AES128_CMAC"},   {9, "PRF_HMAC_STREEBOG_512"},
 };
 
 // IANA "Transform Type 3 - Integrity Algorithm Transform IDs".
@@ -167,6 +173,97 @@ constexpr Name ke_names[] = {
     {22, "MODP_1024_160_POS"}, {23, "MODP_2048_224_POS"}, {24, "MODP_2048_256_POS"},
     {25, "ECP_192"},   {26, "ECP_224"},   {27, "BRAINPOOL_P224"}, {28, "BRAINPOOL_P256"},
     {29, "BRAINPOOL_P384"}, {30, "BRAINPOOL_P512"}, {31, "Curve25519"}, {32, "Curve448"},
+    {33, "GOST3410_2012_256"}, {34, "GOST3410_2012_512"}, {35, "ML_KEM_512"},
+    {36, "ML_KEM_768"}, {37, "ML_KEM_1024"},
+};
+
+// IANA "Transform Type 5 - Extended Sequence Numbers Transform IDs".
+constexpr Name esn_names[] = {{0, "No_ESN"}, {1, "ESN"}};
+
+// IANA "Transform Type Values" (RFC 7296 §3.3.2, RFC 9370 ADDKE1..7).
+constexpr Name transform_type_names[] = {
+    {1, "ENCR"},   {2, "PRF"},    {3, "INTEG"},  {4, "KE"},     {5, "ESN"},   {6, "ADDKE1"},
+    {7, "ADDKE2"}, {8, "ADDKE3"}, {9, "ADDKE4"}, {10, "ADDKE5"}, {11, "ADDKE6"}, {12, "ADDKE7"},
+};
+
+// IANA "IKEv2 Security Protocol Identifiers" (RFC 7296 §3.3.1, RFC 4595).
+constexpr Name protocol_names[] = {
+    {0, "NONE"}, {1, "IKE"}, {2, "AH"}, {3, "ESP"}, {4, "FC_ESP_HEADER"}, {5, "FC_CT_AUTHENTICATION"},
+};
+
+// IANA "IKEv2 Identification Payload ID Types" (RFC 7296 §3.5, RFC 4595, RFC 7619).
+constexpr Name id_type_names[] = {
+    {1, "ID_IPV4_ADDR"},   {2, "ID_FQDN"},   {3, "ID_RFC822_ADDR"}, {5, "ID_IPV6_ADDR"},
+    {9, "ID_DER_ASN1_DN"}, {10, "ID_DER_ASN1_GN"}, {11, "ID_KEY_ID"}, {12, "ID_FC_NAME"},
+    {13, "ID_NULL"},
+};
+
+// IANA "IKEv2 Authentication Method" (RFC 7296 §3.8, RFC 4754, RFC 6467, RFC 7619, RFC 7427).
+constexpr Name auth_method_names[] = {
+    {1, "RSA_Digital_Signature"},
+    {2, "Shared_Key_Message_Integrity_Code"},
+    {3, "DSS_Digital_Signature"},
+    {9, "ECDSA_SHA256_P256"},
+    {10, "ECDSA_SHA384_P384"},
+    {11, "ECDSA_SHA512_P521"},
+    {12, "Generic_Secure_Password_Authentication_Method"},
+    {13, "NULL_Authentication"},
+    {14, "Digital_Signature"},
+};
+
+// IANA "IKEv2 Traffic Selector Types" (RFC 7296 §3.13.1, RFC 4595, RFC 9478).
+constexpr Name ts_type_names[] = {
+    {7, "TS_IPV4_ADDR_RANGE"}, {8, "TS_IPV6_ADDR_RANGE"}, {9, "TS_FC_ADDR_RANGE"}, {10, "TS_SECLABEL"},
+};
+
+// IANA "IKEv2 Certificate Encodings" (RFC 7296 §3.6, RFC 4806, RFC 7670).
+constexpr Name cert_encoding_names[] = {
+    {1, "PKCS7_wrapped_X509"},
+    {2, "PGP_Certificate"},
+    {3, "DNS_Signed_Key"},
+    {4, "X509_Certificate_Signature"},
+    {6, "Kerberos_Token"},
+    {7, "Certificate_Revocation_List"},
+    {8, "Authority_Revocation_List"},
+    {9, "SPKI_Certificate"},
+    {10, "X509_Certificate_Attribute"},
+    {11, "Raw_RSA_Key"},
+    {12, "Hash_and_URL_of_X509_certificate"},
+    {13, "Hash_and_URL_of_X509_bundle"},
+    {14, "OCSP_Content"},
+    {15, "Raw_Public_Key"},
+};
+
+// IANA "IKEv2 Configuration Payload CFG Types" (RFC 7296 §3.15).
+constexpr Name cfg_type_names[] = {
+    {1, "CFG_REQUEST"}, {2, "CFG_REPLY"}, {3, "CFG_SET"}, {4, "CFG_ACK"},
+};
+
+// IANA "IKEv2 Configuration Payload Attribute Types" (RFC 7296 §3.15.1 and later RFCs).
+constexpr Name cfg_attribute_names[] = {
+    {1, "INTERNAL_IP4_ADDRESS"},
+    {2, "INTERNAL_IP4_NETMASK"},
+    {3, "INTERNAL_IP4_DNS"},
+    {4, "INTERNAL_IP4_NBNS"},
+    {6, "INTERNAL_IP4_DHCP"},
+    {7, "APPLICATION_VERSION"},
+    {8, "INTERNAL_IP6_ADDRESS"},
+    {10, "INTERNAL_IP6_DNS"},
+    {12, "INTERNAL_IP6_DHCP"},
+    {13, "INTERNAL_IP4_SUBNET"},
+    {14, "SUPPORTED_ATTRIBUTES"},
+    {15, "INTERNAL_IP6_SUBNET"},
+    {16, "MIP6_HOME_PREFIX"},
+    {17, "INTERNAL_IP6_LINK"},
+    {18, "INTERNAL_IP6_PREFIX"},
+    {19, "HOME_AGENT_ADDRESS"},
+    {20, "P_CSCF_IP4_ADDRESS"},
+    {21, "P_CSCF_IP6_ADDRESS"},
+    {22, "FTT_KAT"},
+    {23, "EXTERNAL_SOURCE_IP4_NAT_INFO"},
+    {24, "TIMEOUT_PERIOD_FOR_LIVENESS_CHECK"},
+    {25, "INTERNAL_DNS_DOMAIN"},
+    {26, "INTERNAL_DNSSEC_TA"},
 };
 
 int hex_digit(char c) {
@@ -185,6 +282,21 @@ std::string to_string(Encr_id v) { return lookup(encr_names, static_cast<unsigne
 std::string to_string(Prf_id v) { return lookup(prf_names, static_cast<unsigned>(v)); }
 std::string to_string(Integ_id v) { return lookup(integ_names, static_cast<unsigned>(v)); }
 std::string to_string(Ke_id v) { return lookup(ke_names, static_cast<unsigned>(v)); }
+std::string to_string(Esn_id v) { return lookup(esn_names, static_cast<unsigned>(v)); }
+std::string to_string(Transform_type v) {
+    return lookup(transform_type_names, static_cast<unsigned>(v));
+}
+std::string to_string(Protocol_id v) { return lookup(protocol_names, static_cast<unsigned>(v)); }
+std::string to_string(Id_type v) { return lookup(id_type_names, static_cast<unsigned>(v)); }
+std::string to_string(Auth_method v) { return lookup(auth_method_names, static_cast<unsigned>(v)); }
+std::string to_string(Ts_type v) { return lookup(ts_type_names, static_cast<unsigned>(v)); }
+std::string to_string(Cert_encoding v) {
+    return lookup(cert_encoding_names, static_cast<unsigned>(v));
+}
+std::string to_string(Cfg_type v) { return lookup(cfg_type_names, static_cast<unsigned>(v)); }
+std::string to_string(Cfg_attribute_type v) {
+    return lookup(cfg_attribute_names, static_cast<unsigned>(v));
+}
 
 std::string Secret::hex() const { return to_hex(view()); }
 

@@ -95,4 +95,15 @@ void encode_TS(const Payload_TS&, Bytes& out);
 Decoded<Payload_SK> decode_SK(Payload_type first_inner, Octets body, std::size_t base);
 void encode_SK(const Payload_SK&, Bytes& out);
 
+Decoded<Payload_CERT> decode_CERT(Octets body, std::size_t base);
+void encode_CERT(const Payload_CERT&, Bytes& out);
+Decoded<Payload_CERTREQ> decode_CERTREQ(Octets body, std::size_t base);
+void encode_CERTREQ(const Payload_CERTREQ&, Bytes& out);
+Decoded<Payload_CP> decode_CP(Octets body, std::size_t base);
+void encode_CP(const Payload_CP&, Bytes& out);
+Decoded<Payload_EAP> decode_EAP(Octets body, std::size_t base);
+void encode_EAP(const Payload_EAP&, Bytes& out);
+Decoded<Payload_SKF> decode_SKF(Payload_type first_inner, Octets body, std::size_t base);
+void encode_SKF(const Payload_SKF&, Bytes& out);
+
 }  // namespace ike::codec::wire

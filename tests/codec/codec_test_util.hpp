@@ -180,6 +180,70 @@ inline rc::Gen<Payload_D> del() {
     });
 }
 
+inline rc::Gen<Payload_CERT> cert() {
+    return rc::gen::build<Payload_CERT>(
+        rc::gen::set(&Payload_CERT::encoding, enum_value<Cert_encoding, std::uint8_t>()),
+        rc::gen::set(&Payload_CERT::data, bytes(0, 80)));
+}
+
+/// X.509 encodings (4, 12, 13) carry 1..4 hashes of 20 octets; others a raw authority field.
+inline rc::Gen<Payload_CERTREQ> certreq() {
+    return rc::gen::mapcat(enum_value<Cert_encoding, std::uint8_t>(), [](Cert_encoding e) {
+        const auto v = static_cast<unsigned>(e);
+        const bool x509 = v == 4 || v == 12 || v == 13;
+        return rc::gen::build<Payload_CERTREQ>(
+            rc::gen::set(&Payload_CERTREQ::encoding, rc::gen::just(e)),
+            rc::gen::set(&Payload_CERTREQ::ca_hashes,
+                         x509 ? rc::gen::mapcat(rc::gen::inRange<std::size_t>(1, 5),
+                                                [](std::size_t n) {
+                                                    return rc::gen::container<std::vector<Bytes>>(
+                                                        n, bytes(20, 20));
+                                                })
+                              : rc::gen::just(std::vector<Bytes>{})),
+            rc::gen::set(&Payload_CERTREQ::authority, x509 ? rc::gen::just(Bytes{}) : bytes(0, 30)));
+    });
+}
+
+/// Attribute types with free lengths (7 APPLICATION_VERSION, unassigned ones) or a value of a
+/// length the §3.15.1 table allows.
+inline rc::Gen<Cfg_attribute> cfg_attribute() {
+    return rc::gen::oneOf(
+        rc::gen::build<Cfg_attribute>(
+            rc::gen::set(&Cfg_attribute::type, rc::gen::element<std::uint16_t>(7, 16, 100, 0x7fff)),
+            rc::gen::set(&Cfg_attribute::value, bytes(0, 20))),
+        rc::gen::mapcat(rc::gen::elementOf(std::vector<std::pair<std::uint16_t, std::size_t>>{
+                            {1, 0}, {1, 4}, {2, 4}, {3, 4}, {4, 0}, {6, 4}, {8, 17}, {8, 0}, {10, 16},
+                            {12, 16}, {13, 8}, {14, 6}, {15, 17}}),
+                        [](std::pair<std::uint16_t, std::size_t> t) {
+                            return rc::gen::build<Cfg_attribute>(
+                                rc::gen::set(&Cfg_attribute::type, rc::gen::just(t.first)),
+                                rc::gen::set(&Cfg_attribute::value, bytes(t.second, t.second)));
+                        }));
+}
+
+inline rc::Gen<Payload_CP> cp() {
+    return rc::gen::build<Payload_CP>(
+        rc::gen::set(&Payload_CP::cfg_type, enum_value<Cfg_type, std::uint8_t>()),
+        rc::gen::set(&Payload_CP::attributes,
+                     rc::gen::resize(6, rc::gen::container<std::vector<Cfg_attribute>>(cfg_attribute()))));
+}
+
+/// Request/Response/Initiate/Finish carry a Type octet, Success/Failure nothing, other codes data.
+inline rc::Gen<Payload_EAP> eap() {
+    return rc::gen::mapcat(rc::gen::arbitrary<std::uint8_t>(), [](std::uint8_t code) {
+        const bool typed = code == 1 || code == 2 || code == 5 || code == 6;
+        const bool bare = code == 3 || code == 4;
+        return rc::gen::build<Payload_EAP>(
+            rc::gen::set(&Payload_EAP::code, rc::gen::just(code)),
+            rc::gen::set(&Payload_EAP::identifier, rc::gen::arbitrary<std::uint8_t>()),
+            rc::gen::set(&Payload_EAP::type,
+                         typed ? rc::gen::map(rc::gen::arbitrary<std::uint8_t>(),
+                                              [](std::uint8_t t) { return std::optional<std::uint8_t>(t); })
+                               : rc::gen::just(std::optional<std::uint8_t>())),
+            rc::gen::set(&Payload_EAP::data, bare ? rc::gen::just(Bytes{}) : bytes(0, 40)));
+    });
+}
+
 /// A payload other than SK: its type always matches its body.
 inline rc::Gen<Payload> plain_payload() {
     using P = Payload_type;
@@ -212,20 +276,37 @@ inline rc::Gen<Payload> plain_payload() {
                                &Payload_TS::selectors,
                                rc::gen::resize(4, rc::gen::container<std::vector<Traffic_selector>>(selector())))));
         }),
-        // CERT, CERTREQ, CP, EAP, SKF and unassigned types are carried as Payload_unknown.
+        with(P::CERT, cert()),
+        with(P::CERTREQ, certreq()),
+        with(P::CP, cp()),
+        with(P::EAP, eap()),
+        // Unassigned and not-decoded types are carried as Payload_unknown.
         rc::gen::mapcat(rc::gen::suchThat(rc::gen::inRange<unsigned>(1, 256),
-                                          [](unsigned v) { return (v < 33 || v > 46); }),
+                                          [](unsigned v) { return (v < 33 || v > 48) && v != 53; }),
                         [with](unsigned v) {
                             return with(static_cast<P>(v), rc::gen::build<Payload_unknown>(
                                                                rc::gen::set(&Payload_unknown::body, bytes(0, 40))));
                         }));
 }
 
+/// An SK payload, or (one time in four) an SKF payload (RFC 7383 §2.5): both end a chain.
 inline rc::Gen<Payload> sk_payload() {
-    return rc::gen::map(
+    auto sk = rc::gen::map(
         rc::gen::pair(rc::gen::arbitrary<std::uint8_t>(), bytes(0, 64)), [](std::pair<std::uint8_t, Bytes> p) {
             return Payload{Payload_type::SK, false, Payload_SK{static_cast<Payload_type>(p.first), std::move(p.second)}};
         });
+    auto skf = rc::gen::map(
+        rc::gen::tuple(rc::gen::arbitrary<std::uint8_t>(), rc::gen::inRange<std::uint16_t>(1, 0xffff),
+                       rc::gen::arbitrary<std::uint16_t>(), bytes(0, 64)),
+        [](std::tuple<std::uint8_t, std::uint16_t, std::uint16_t, Bytes> t) {
+            Payload_SKF f;
+            f.first_inner = static_cast<Payload_type>(std::get<0>(t));
+            f.total_fragments = std::get<1>(t);
+            f.fragment_number = static_cast<std::uint16_t>(1 + std::get<2>(t) % f.total_fragments);
+            f.body = std::move(std::get<3>(t));
+            return Payload{Payload_type::SKF, false, Payload_body(std::move(f))};
+        });
+    return rc::gen::weightedOneOf<Payload>({{3, sk}, {1, skf}});
 }
 
 inline rc::Gen<Header> header() {

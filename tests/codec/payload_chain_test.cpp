@@ -70,17 +70,22 @@ TEST(Payload_chain, keeps_unknown_payloads_with_their_critical_bit) {
     EXPECT_EQ(codec::encode_message(m), d);
 }
 
-TEST(Payload_chain, keeps_CERTREQ_CP_and_EAP_bodies_whole) {
-    Bytes chain = raw_payload(P::CP, {4, 5});       // CERTREQ
-    const Bytes cp = raw_payload(P::EAP, {1, 0, 0, 0});
-    const Bytes eap = raw_payload(P::NONE, {1, 2, 0, 5, 1});
+TEST(Payload_chain, decodes_CERTREQ_CP_and_EAP_in_one_chain) {
+    // CERTREQ (encoding 4, one 20-octet hash), CP (CFG_REQUEST, empty INTERNAL_IP4_ADDRESS),
+    // EAP (Request, id 2, Identity, RFC 3748 §5.1).
+    Bytes chain = raw_payload(P::CP, from_hex("04" "00112233445566778899aabbccddeeff00112233"));
+    const Bytes cp = raw_payload(P::EAP, from_hex("01000000" "00010000"));
+    const Bytes eap = raw_payload(P::NONE, from_hex("0102000501"));
     chain.insert(chain.end(), cp.begin(), cp.end());
     chain.insert(chain.end(), eap.begin(), eap.end());
-    const Message m = decode_ok(datagram_with_chain(P::CERTREQ, chain));
+    const Bytes d = datagram_with_chain(P::CERTREQ, chain);
+    const Message m = decode_ok(d);
     ASSERT_EQ(m.payloads.size(), 3u);
-    EXPECT_EQ(std::get<Payload_unknown>(m.payloads[0].body).body, (Bytes{4, 5}));
-    EXPECT_EQ(std::get<Payload_unknown>(m.payloads[2].body).body, (Bytes{1, 2, 0, 5, 1}));
+    EXPECT_EQ(std::get<Payload_CERTREQ>(m.payloads[0].body).ca_hashes.size(), 1u);
+    EXPECT_EQ(std::get<Payload_CP>(m.payloads[1].body).attributes.at(0).type, 1u);
+    EXPECT_EQ(std::get<Payload_EAP>(m.payloads[2].body).type, std::optional<std::uint8_t>(1));
     EXPECT_EQ(describe(m), "IKE_SA_INIT request #0 { CERTREQ, CP, EAP }");
+    EXPECT_EQ(codec::encode_message(m), d);
 }
 
 TEST(Payload_chain, inner_chain_offsets_are_relative_to_base) {
