@@ -40,13 +40,20 @@ bool is_signature_method(Auth_method m) {
            m == Auth_method::Digital_Signature;
 }
 
-// CERT and CERTREQ travel as Payload_unknown until the codec types them: | Cert Encoding | data |.
+// CERT (§3.6) with encoding 4 and `data` = one DER certificate, or CERTREQ (§3.7) with `data` =
+// concatenated 20-octet CA hashes, as the codec's typed payloads.
 Payload cert_payload(Payload_type type, const Bytes& data) {
-    Bytes body{X509_Certificate_Signature};
-    body.insert(body.end(), data.begin(), data.end());
     Payload p;
     p.type = type;
-    p.body = Payload_unknown{std::move(body)};
+    if (type == Payload_type::CERT) {
+        p.body = Payload_CERT{Cert_encoding::X509_Certificate_Signature, data};
+    } else {
+        Payload_CERTREQ req;
+        for (std::size_t i = 0; i + 20 <= data.size(); i += 20)
+            req.ca_hashes.emplace_back(data.begin() + static_cast<std::ptrdiff_t>(i),
+                                       data.begin() + static_cast<std::ptrdiff_t>(i + 20));
+        p.body = std::move(req);
+    }
     return p;
 }
 
@@ -55,16 +62,17 @@ std::vector<Bytes> received_certificates(const Message& m, std::vector<std::stri
     std::vector<Bytes> out;
     for (const auto& p : m.payloads) {
         if (p.type != Payload_type::CERT) continue;
-        const auto* u = std::get_if<Payload_unknown>(&p.body);
-        if (!u || u->body.empty()) {
+        // The codec decodes CERT into Payload_CERT (§3.6; an empty body is a decode error).
+        const auto* c = std::get_if<Payload_CERT>(&p.body);
+        if (!c) {
             ignored.push_back("empty CERT payload");
             continue;
         }
-        if (u->body[0] != X509_Certificate_Signature) {
-            ignored.push_back("CERT encoding " + std::to_string(int(u->body[0])) + " not supported");
+        if (c->encoding != Cert_encoding::X509_Certificate_Signature) {
+            ignored.push_back("CERT encoding " + std::to_string(int(c->encoding)) + " not supported");
             continue;
         }
-        out.emplace_back(u->body.begin() + 1, u->body.end());
+        out.push_back(c->data);
     }
     return out;
 }

@@ -105,10 +105,9 @@ TEST_F(Certificates, prove_identity_sends_IDi_CERT_AUTH_with_the_key_method) {
         ASSERT_EQ(ps.size(), 4u);
         EXPECT_EQ(ps[0].type, Payload_type::IDi);
         EXPECT_EQ(ps[1].type, Payload_type::CERT);
-        const auto& cert = std::get<Payload_unknown>(ps[1].body).body;
-        ASSERT_FALSE(cert.empty());
-        EXPECT_EQ(cert[0], 4);  // X.509 Certificate - Signature
-        EXPECT_EQ(Bytes(cert.begin() + 1, cert.end()), a.connections[0].local.certs[0]->der());
+        const auto& cert = std::get<Payload_CERT>(ps[1].body);
+        EXPECT_EQ(cert.encoding, Cert_encoding::X509_Certificate_Signature);  // 4
+        EXPECT_EQ(cert.data, a.connections[0].local.certs[0]->der());
         EXPECT_EQ(ps[2].type, Payload_type::CERTREQ);  // §1.2: the initiator's CERTREQ is in IKE_AUTH
         EXPECT_EQ(ps[3].type, Payload_type::AUTH);
         EXPECT_EQ(method_of(ps), method) << to_string(alg);
@@ -198,7 +197,7 @@ TEST_F(Certificates, missing_or_malformed_CERT_is_refused) {
 
     auto garble = [](Message& m) {
         for (auto& p : m.payloads)
-            if (p.type == Payload_type::CERT) std::get<Payload_unknown>(p.body).body.resize(40);
+            if (p.type == Payload_type::CERT) std::get<Payload_CERT>(p.body).data.resize(39);
     };
     r = prove_and_verify(pubkey_config(true, Key_algorithm::RSA), pubkey_config(false, Key_algorithm::RSA), {}, garble);
     ASSERT_TRUE(r);
@@ -220,10 +219,10 @@ TEST_F(Certificates, IKE_SA_INIT_carries_hash_algorithms_and_the_responder_CERTR
     EXPECT_EQ(n.type, static_cast<std::uint16_t>(Notify_type::SIGNATURE_HASH_ALGORITHMS));
     EXPECT_EQ(to_hex(n.data), "0002000300040005");
     EXPECT_EQ(ps[1].type, Payload_type::CERTREQ);
-    const auto& req = std::get<Payload_unknown>(ps[1].body).body;
-    ASSERT_EQ(req.size(), 21u);
-    EXPECT_EQ(req[0], 4);
-    EXPECT_EQ(Bytes(req.begin() + 1, req.end()), creds.ca->public_key().spki_sha1());
+    const auto& req = std::get<Payload_CERTREQ>(ps[1].body);
+    EXPECT_EQ(req.encoding, Cert_encoding::X509_Certificate_Signature);  // 4
+    ASSERT_EQ(req.ca_hashes.size(), 1u);
+    EXPECT_EQ(req.ca_hashes[0], creds.ca->public_key().spki_sha1());
     // the request (and the direction-blind form) carries no CERTREQ (§1.2)
     EXPECT_EQ(core::IKE_SA_INIT_auth_payloads(b, b.connections[0], false).size(), 1u);
     EXPECT_EQ(core::IKE_SA_INIT_auth_payloads(b, b.connections[0]).size(), 1u);
