@@ -23,84 +23,21 @@ if [ $# -lt 1 ] || [ -z "$1" ]; then
 fi
 IOP_IKEREF=$1
 case "$IOP_IKEREF" in /*) ;; *) IOP_IKEREF="$PWD/$IOP_IKEREF" ;; esac
-[ -f "$IOP_IKEREF" ] && [ -x "$IOP_IKEREF" ] || iop_skip "ikeref binary '$1' missing or not executable"
+if [ ! -f "$IOP_IKEREF" ] || [ ! -x "$IOP_IKEREF" ]; then
+    iop_skip "ikeref binary '$1' missing or not executable"
+fi
 iop_init
 command -v python3 >/dev/null || iop_skip "python3 is needed to compare the listings"
 command -v jq >/dev/null || iop_skip "jq is needed to read 'ikeref list --json'"
 
-PROPOSAL=aes256gcm16-prfsha256-x25519
+# shellcheck source=lifecycle_lib.sh
+. "$HERE/lifecycle_lib.sh"
 IOP_RUNS=${IOP_RUNS:-charon ikeref dead}
-IOP_CONVERGE_MS=${IOP_CONVERGE_MS:-5000}
-STEPS_RUN=0
-STEPS_FAILED=()
-TIMINGS=()
-
-# life_setup NAME ESP: fresh namespaces, charon (a) and ikeref (b) configured and running.
-life_setup() {
-    iop_case "$1"
-    iop_swanctl_conn a home net "$PROPOSAL" "$2" a.example.test b.example.test 10.1.0.0/24 10.2.0.0/24
-    iop_ikeref_conf b home net "$PROPOSAL" "$2" b.example.test a.example.test 10.2.0.0/24 10.1.0.0/24
-    iop_charon_start a
-    iop_swanctl_load a
-    iop_ikeref_start b || { iop_show_ikeref b; iop_die "ikeref daemon did not start"; }
-}
-
-# life_spi N: spi_in (8 hex) of ikeref's N-th CHILD SA of "home" (0-based), from a fresh list.
-life_spi() {
-    iop_ikeref b list --json --keys >"$IOP_DIR/b/spi.json" 2>/dev/null
-    jq -r --argjson n "$1" '[.ike_sas[] | select(.connection == "home" and .state == "Established")][0].children[$n].spi_in // empty' \
-        "$IOP_DIR/b/spi.json"
-}
-
-# life_compare WANT: one comparison into $IOP_DIR/check.out; 0 when it passes.
-life_compare() {
-    iop_swanctl a --list-sas --raw >"$IOP_DIR/a/list-sas.raw" 2>&1
-    iop_ikeref b list --json --keys >"$IOP_DIR/b/list.json" 2>"$IOP_DIR/b/list.err"
-    python3 "$HERE/lifecycle_check.py" "$IOP_DIR/a/list-sas.raw" "$IOP_DIR/a/charon.log" \
-        "$IOP_DIR/b/list.json" home "$1" >"$IOP_DIR/check.out" 2>&1
-}
-
-# life_step NAME WANT CMD...: run CMD (a swanctl or ikeref request), require exit 0, then poll
-# until both listings agree with WANT CHILD SAs ("-": no IKE SA on either side).
-life_step() {
-    local name=$1 want=$2 t0 t1 t2 rc
-    shift 2
-    STEPS_RUN=$((STEPS_RUN + 1))
-    echo "--- $CASE: $name"
-    t0=$(iop_now_ms)
-    "$@" >"$IOP_DIR/step.out" 2>&1
-    rc=$?
-    t1=$(iop_now_ms)
-    local ok=1
-    if [ "$rc" != 0 ]; then
-        echo "  FAIL $* exited $rc:"; sed 's/^/       /' "$IOP_DIR/step.out"
-        ok=0
-    else
-        echo "  ok   request: exit 0 after $((t1 - t0)) ms ($(tr -d '\n' <"$IOP_DIR/step.out" | cut -c1-150))"
-    fi
-    local limit=$((t1 + IOP_CONVERGE_MS))
-    while ! life_compare "$want"; do
-        [ "$(iop_now_ms)" -lt "$limit" ] || break
-        sleep 0.1
-    done
-    t2=$(iop_now_ms)
-    if grep -q FAIL "$IOP_DIR/check.out"; then ok=0; fi
-    cat "$IOP_DIR/check.out"
-    TIMINGS+=("$CASE: $name: request $((t1 - t0)) ms, listings agree after $((t2 - t1)) ms")
-    if [ "$ok" = 0 ]; then
-        STEPS_FAILED+=("$CASE: $name")
-        iop_show_log a 40
-        iop_show_ikeref b 40
-    fi
-}
-
-ikeref_req() { iop_ikeref b "$@" --timeout 10; }
-charon_req() { iop_swanctl a "$@"; }
-life_rekey_child_ikeref() { ikeref_req rekey home --child "$(life_spi 0)"; }
-life_delete_child_ikeref() { ikeref_req delete-child home "$(life_spi 1)"; }
 
 # Charon is the original initiator; charon's child rekeys happen while there is one CHILD SA
-# (swanctl --rekey --child names a child, not an SA). ESP with x25519: PFS in every rekey.
+# (swanctl --rekey --child names a child, not an SA). No PFS by default: with an ESP proposal
+# carrying a KE group (IOP_LIFE_ESP_CHARON=aes256gcm16-x25519) ikeref refuses charon's IKE_AUTH
+# CHILD SA, whose SA payload rightly has no KE transform (RFC 7296 §1.2) - a core gap.
 run_charon_initiates() {
     CASE=charon-initiates
     life_setup "$CASE" "${IOP_LIFE_ESP_CHARON:-aes256gcm16}"
@@ -115,7 +52,7 @@ run_charon_initiates() {
     life_step "swanctl --terminate --ike home" - charon_req --terminate --ike home
 }
 
-# ikeref is the original initiator; no PFS.
+# ikeref is the original initiator; no PFS (IOP_LIFE_ESP_IKEREF to change it, see above).
 run_ikeref_initiates() {
     CASE=ikeref-initiates
     life_setup "$CASE" "${IOP_LIFE_ESP_IKEREF:-aes256gcm16}"

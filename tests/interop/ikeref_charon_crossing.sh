@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Interop: simultaneous rekeys between ikeref (namespace b) and charon (namespace a), made to
+# cross with ikeref's impairing transport (src/io/impair.hpp, [daemon.impair]): ikeref's
+# outbound CREATE_CHILD_SA request is held until charon's own CREATE_CHILD_SA request has
+# arrived, then sent before that request reaches ikeref's Endpoint; so each side receives the
+# other's rekey request while its own is in flight.
+#   child: `ikeref rekey home --child SPI` and `swanctl --rekey --child net` (RFC 7296 §2.8.1)
+#   ike:   `ikeref rekey home --ike` and `swanctl --rekey --ike home` (§2.8.2)
+# Passes when the crossing really happened (ikeref's log shows the held request released on
+# charon's request; charon's log shows ikeref's request parsed between its own request and
+# the response to it) and both ends then keep exactly one surviving SA (one IKE SA, one CHILD
+# SA) with the same SPIs and keys (lifecycle_check.py, polled up to IOP_CONVERGE_MS, default
+# 15000: a Delete of the redundant IKE SA that charon ignores is retransmitted), IOP_CROSS_ROUNDS (default 4) times on the same IKE SA: the lowest nonce decides which
+# side's SA is redundant, so several rounds let both ends win and lose.
+# Usage: ikeref_charon_crossing.sh PATH/TO/ikeref; IOP_RUNS="child ike" narrows.
+# Named without _test until it passes (ctest picks up only *_test.sh).
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+if [ $# -lt 1 ] || [ -z "$1" ]; then
+    iop_skip "usage: $0 PATH/TO/ikeref (no ikeref binary given)"
+fi
+IOP_IKEREF=$1
+case "$IOP_IKEREF" in /*) ;; *) IOP_IKEREF="$PWD/$IOP_IKEREF" ;; esac
+if [ ! -f "$IOP_IKEREF" ] || [ ! -x "$IOP_IKEREF" ]; then
+    iop_skip "ikeref binary '$1' missing or not executable"
+fi
+iop_init
+command -v python3 >/dev/null || iop_skip "python3 is needed to compare the listings"
+command -v jq >/dev/null || iop_skip "jq is needed to read 'ikeref list --json'"
+
+# shellcheck source=lifecycle_lib.sh
+. "$HERE/lifecycle_lib.sh"
+IOP_RUNS=${IOP_RUNS:-child ike}
+IOP_CONVERGE_MS=${IOP_CONVERGE_MS:-15000}
+IOP_CROSS_ROUNDS=${IOP_CROSS_ROUNDS:-4}
+
+# Hold every outbound CREATE_CHILD_SA request until an inbound CREATE_CHILD_SA request passes
+# (at most 4 s; a retransmission after 1 s is held again).
+LIFE_IKEREF_EXTRA='[daemon.impair]
+seed = 1
+[[daemon.impair.rules]]
+action = "delay"
+direction = "out"
+exchange = "CREATE_CHILD_SA"
+message = "request"
+nth = 1
+count = 0
+delay_ms = 4000
+until = { direction = "in", exchange = "CREATE_CHILD_SA", message = "request" }'
+
+# cross_check_overlap N: the evidence that in N rounds both requests were in flight at the
+# same time, N times on each side.
+cross_check_overlap() {
+    local n=$1 ok=1 log="$IOP_DIR/b/ikeref.log" clog="$IOP_DIR/a/charon.log" k
+    k=$(grep -c 'impair: rule 1 (delay): released outbound CREATE_CHILD_SA request .* on inbound CREATE_CHILD_SA request' "$log")
+    if [ "$k" -ge "$n" ]; then
+        echo "  ok   ikeref held its request until charon's arrived ($k times): $(grep -o 'impair: rule 1 (delay): released.*' "$log" | tail -1)"
+    else
+        echo "  FAIL ikeref's request was released by charon's only $k times of $n (impair log: $(grep -o 'impair: .*' "$log" | tr '\n' ';'))"; ok=0
+    fi
+    # charon: generating its request ... parsed ikeref's request ... parsed the response
+    k=$(awk '
+        /generating CREATE_CHILD_SA request/ { mine=1; next }
+        mine == 1 && /parsed CREATE_CHILD_SA request/ { crossed++; mine=2; next }
+        /parsed CREATE_CHILD_SA response/ { mine=0 }
+        END { print crossed+0 }' "$clog")
+    if [ "$k" -ge "$n" ]; then
+        echo "  ok   charon parsed ikeref's CREATE_CHILD_SA request while its own was outstanding ($k times)"
+    else
+        echo "  FAIL charon's log shows $k crossings, want $n"; ok=0
+    fi
+    # ikeref: sent its request, received charon's request before the response to its own
+    k=$(awk '
+        /--> .* CREATE_CHILD_SA request/ { mine=1; next }
+        mine == 1 && /<-- .* CREATE_CHILD_SA request/ { crossed++; mine=2; next }
+        /<-- .* CREATE_CHILD_SA response/ { mine=0 }
+        END { print crossed+0 }' "$log")
+    if [ "$k" -ge "$n" ]; then
+        echo "  ok   ikeref received charon's request while its own was outstanding ($k times)"
+    else
+        echo "  FAIL ikeref's log shows $k crossings, want $n"; ok=0
+    fi
+    echo "  info charon: $(grep -o -E '(CHILD_SA|IKE_SA) rekey collision (won|lost)[^,]*' "$clog" | tail -1)"
+    [ "$ok" = 1 ]
+}
+
+# run_crossing KIND(child|ike): IOP_CROSS_ROUNDS crossings on one IKE SA (the nonces decide
+# who wins, §2.8: several rounds make both outcomes likely).
+run_crossing() {
+    local kind=$1
+    CASE=crossing-$kind
+    life_setup "$CASE" aes256gcm16
+    life_step "ikeref initiate home" 1 ikeref_req initiate home --child net
+    local round
+    for round in $(seq 1 "$IOP_CROSS_ROUNDS"); do
+        cross_round "$kind" "$round"
+    done
+}
+
+# cross_round KIND ROUND: one crossing of both rekey requests, then the checks.
+cross_round() {
+    local kind=$1 round=$2 t0 t1 rc
+    STEPS_RUN=$((STEPS_RUN + 1))
+    echo "--- $CASE round $round: ikeref and charon rekey the $kind SA at the same moment"
+    t0=$(iop_now_ms)
+    if [ "$kind" = child ]; then
+        iop_ikeref b rekey home --child "$(life_spi 0)" --timeout 15 >"$IOP_DIR/b/rekey.out" 2>&1 &
+    else
+        iop_ikeref b rekey home --ike --timeout 15 >"$IOP_DIR/b/rekey.out" 2>&1 &
+    fi
+    local ikeref_pid=$!
+    sleep 0.3  # ikeref's request is held by now (it waits for charon's)
+    if [ "$kind" = child ]; then
+        iop_swanctl a --rekey --child net >"$IOP_DIR/a/rekey.out" 2>&1
+    else
+        iop_swanctl a --rekey --ike home >"$IOP_DIR/a/rekey.out" 2>&1
+    fi
+    echo "  info swanctl --rekey: exit $? ($(tr -d '\n' <"$IOP_DIR/a/rekey.out" | cut -c1-100))"
+    wait "$ikeref_pid"
+    rc=$?
+    t1=$(iop_now_ms)
+    echo "  info ikeref rekey: exit $rc after $((t1 - t0)) ms ($(tr -d '\n' <"$IOP_DIR/b/rekey.out" | cut -c1-200))"
+    local ok=1
+    cross_check_overlap "$round" || ok=0
+    local limit=$(($(iop_now_ms) + IOP_CONVERGE_MS)) t2
+    while ! life_compare 1; do
+        [ "$(iop_now_ms)" -lt "$limit" ] || break
+        sleep 0.2
+    done
+    t2=$(iop_now_ms)
+    grep -q FAIL "$IOP_DIR/check.out" && ok=0
+    cat "$IOP_DIR/check.out"
+    TIMINGS+=("$CASE round $round: both rekeys -> listings agree after $((t2 - t0)) ms (ikeref command $((t1 - t0)) ms, rc $rc)")
+    if [ "$ok" = 0 ]; then
+        STEPS_FAILED+=("$CASE round $round")
+        iop_show_log a 60
+        iop_show_ikeref b 60
+    fi
+}
+
+T_START=$(iop_now_ms)
+for r in $IOP_RUNS; do
+    case $r in
+        child | ike) run_crossing "$r" ;;
+        *) iop_die "unknown run '$r' (child ike)" ;;
+    esac
+done
+iop_case_end
+echo "=== timings"
+for t in "${TIMINGS[@]}"; do echo "  $t"; done
+echo "  whole test: $(($(iop_now_ms) - T_START)) ms"
+if [ "${#STEPS_FAILED[@]}" != 0 ]; then
+    echo "FAILED (${#STEPS_FAILED[@]} of $STEPS_RUN): ${STEPS_FAILED[*]}"
+    exit 1
+fi
+echo "PASS: all $STEPS_RUN crossing steps"
+exit 0
