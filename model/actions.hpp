@@ -47,10 +47,12 @@ IKEREF_ACTION(Send_new_CHILD_SA_response, if (m) fsm.ops().send_new_CHILD_SA_res
 IKEREF_ACTION(Send_CREATE_CHILD_SA_refusal, if (m) fsm.ops().send_CREATE_CHILD_SA_refusal(*m));
 IKEREF_ACTION(Send_TEMPORARY_FAILURE, if (m) fsm.ops().send_TEMPORARY_FAILURE(*m));
 IKEREF_ACTION(Send_Delete_CHILD_SA_request, fsm.ops().send_Delete_CHILD_SA_request());
+IKEREF_ACTION(Send_liveness_check, fsm.ops().send_liveness_check());
 IKEREF_ACTION(Complete_Delete_CHILD_SA, if (m) fsm.ops().complete_Delete_CHILD_SA(*m));
 // Lifecycle
 IKEREF_ACTION(Start_CREATE_CHILD_SA_exchange, fsm.ops().start_CREATE_CHILD_SA_exchange());
 IKEREF_ACTION(Start_Delete_CHILD_SA_exchange, fsm.ops().start_Delete_CHILD_SA_exchange());
+IKEREF_ACTION(Start_liveness_check, fsm.ops().start_liveness_check());
 IKEREF_ACTION(Start_IKE_SA_INIT_exchange, fsm.ops().start_IKE_SA_INIT_exchange(m));
 IKEREF_ACTION(Start_IKE_AUTH_exchange, fsm.ops().start_IKE_AUTH_exchange());
 IKEREF_ACTION(Dispatch_to_exchange, if (m) fsm.ops().dispatch_to_exchange(*m));

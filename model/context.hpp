@@ -60,6 +60,7 @@ public:
     virtual void send_CREATE_CHILD_SA_refusal(const Message& m) = 0;
     virtual void send_TEMPORARY_FAILURE(const Message& m) = 0;
     virtual void send_Delete_CHILD_SA_request() = 0;
+    virtual void send_liveness_check() = 0;                                  // §2.4: INFORMATIONAL { }
     virtual void complete_Delete_CHILD_SA(const Message& m) = 0;
 
     // ---- lifecycle ----------------------------------------------------------------------
@@ -69,6 +70,7 @@ public:
     virtual void start_Delete_exchange() = 0;
     virtual void start_CREATE_CHILD_SA_exchange() = 0;
     virtual void start_Delete_CHILD_SA_exchange() = 0;
+    virtual void start_liveness_check() = 0;
     virtual void report_established() = 0;
     virtual void report_failure(const std::string& reason) = 0;
     virtual void remove_IKE_SA(const std::string& reason) = 0;

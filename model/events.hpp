@@ -30,6 +30,7 @@ IKEREF_EVENT(Create_CHILD_SA_requested);   ///< a new CHILD SA (§1.3.1)
 IKEREF_EVENT(Rekey_CHILD_SA_requested);    ///< §1.3.3
 IKEREF_EVENT(Rekey_IKE_SA_requested);      ///< §1.3.2
 IKEREF_EVENT(Delete_CHILD_SA_requested);   ///< §1.4.1
+IKEREF_EVENT(Liveness_check_requested);    ///< the peer was silent for dpd_delay (§2.4)
 
 // Requests from the peer, classified by exchange (§1.2, §1.4).
 IKEREF_MESSAGE_EVENT(IKE_SA_INIT_request_received);

@@ -47,6 +47,7 @@ struct IKE_SA_def : Machine_base<IKE_SA_def> {
     Row<st::Established,    ev::Rekey_CHILD_SA_requested,       st::Established,    act::Start_CREATE_CHILD_SA_exchange,                 none>,                     // §1.3.3
     Row<st::Established,    ev::Rekey_IKE_SA_requested,         st::Rekeying,       act::Start_CREATE_CHILD_SA_exchange,                 none>,                     // §1.3.2
     Row<st::Established,    ev::Delete_CHILD_SA_requested,      st::Established,    act::Start_Delete_CHILD_SA_exchange,                 none>,                     // §1.4.1
+    Row<st::Established,    ev::Liveness_check_requested,       st::Established,    act::Start_liveness_check,                           none>,                     // §2.4
     Row<st::Established,    ev::CREATE_CHILD_SA_request_received, st::Established,  act::Dispatch_to_exchange,                           none>,                     // §1.3
     Row<st::Established,    ev::CREATE_CHILD_SA_response_received, st::Established, act::Dispatch_to_exchange,                           none>,                     // §1.3
     Row<st::Established,    ev::INVALID_KE_PAYLOAD_received,    st::Established,    act::Dispatch_to_exchange,                           none>,                     // §1.3

@@ -106,6 +106,7 @@ std::vector<Row_info> Machine_facade<Def>::rows() {
     IKEREF_INSTANTIATE_EVENT(Def, Rekey_CHILD_SA_requested)                 \
     IKEREF_INSTANTIATE_EVENT(Def, Rekey_IKE_SA_requested)                   \
     IKEREF_INSTANTIATE_EVENT(Def, Delete_CHILD_SA_requested)                \
+    IKEREF_INSTANTIATE_EVENT(Def, Liveness_check_requested)                 \
     IKEREF_INSTANTIATE_EVENT(Def, CREATE_CHILD_SA_request_received)         \
     IKEREF_INSTANTIATE_EVENT(Def, CREATE_CHILD_SA_response_received)        \
     IKEREF_INSTANTIATE_EVENT(Def, CHILD_exchange_completed)                 \

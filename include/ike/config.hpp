@@ -65,6 +65,13 @@ struct Child_config {
     std::vector<Traffic_selector> remote_ts;
     std::vector<Proposal> esp_proposals;  ///< Protocol_id::ESP, no SPI (filled per SA)
     Ipsec_mode mode = Ipsec_mode::tunnel;
+    /// Lifetimes (swanctl `rekey_time`, `life_time`, `rand_time`; RFC 7296 §2.8): the CHILD SA
+    /// is rekeyed `rekey_time` minus a random jitter of up to `rand_time` after it was created,
+    /// and deleted at `life_time` if that did not happen. 0 disables; life_time 0 means
+    /// rekey_time * 1.1, rand_time 0 means rekey_time / 10.
+    std::chrono::seconds rekey_time{3600};
+    std::chrono::seconds life_time{0};
+    std::chrono::seconds rand_time{0};
 };
 
 /// swanctl `connections.NAME`.
@@ -80,6 +87,13 @@ struct Connection_config {
     Auth_config local;
     Auth_config remote;
     std::vector<Child_config> children;
+    /// IKE SA rekeying (swanctl `rekey_time`, `rand_time`; §2.8): 0 disables; rand_time 0
+    /// means rekey_time / 10.
+    std::chrono::seconds rekey_time{14400};
+    std::chrono::seconds rand_time{0};
+    /// Liveness check (swanctl `dpd_delay`, RFC 7296 §2.4): an empty INFORMATIONAL request after
+    /// this long without hearing from the peer; unanswered, the IKE SA is deleted. 0 disables.
+    std::chrono::seconds dpd_delay{0};
 };
 
 /// swanctl `secrets.ike-NAME`: a PSK shared by the listed identities.

@@ -20,6 +20,7 @@ struct INFORMATIONAL_def : Machine_base<INFORMATIONAL_def> {
     // --- requester --------------------------------------------------------------------------------------------------------------------------------------------------
     Row<st::Idle,                            ev::Delete_requested,                st::Awaiting_INFORMATIONAL_response, act::Send_Delete_IKE_SA_request, none>,                                // §1.4.1
     Row<st::Idle,                            ev::Delete_CHILD_SA_requested,       st::Awaiting_INFORMATIONAL_response, act::Send_Delete_CHILD_SA_request, none>,                              // §1.4.1
+    Row<st::Idle,                            ev::Liveness_check_requested,        st::Awaiting_INFORMATIONAL_response, act::Send_liveness_check,          none>,                              // §2.4
     Row<st::Awaiting_INFORMATIONAL_response, ev::INFORMATIONAL_response_received, st::Completed,                       act::Complete_Delete_CHILD_SA,   none>,                                // §1.4.1
     Row<st::Awaiting_INFORMATIONAL_response, ev::Retransmit_timer_expired,        st::Awaiting_INFORMATIONAL_response, act::Retransmit_request,         grd::Retransmissions_left>,           // §2.1
     Row<st::Awaiting_INFORMATIONAL_response, ev::Retransmit_timer_expired,        st::Failed,                          act::Report_failure,             grd::Not<grd::Retransmissions_left>>, // §2.1, §2.4

@@ -291,6 +291,7 @@ bool Ike_sa::answer_retransmission(Octets raw, std::uint32_t message_id, const A
 void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, const Address& remote) {
     using namespace model;
     trace(false, m, local, remote);
+    last_received_ = core_.now();  // it passed its integrity check: the peer is alive (§2.4)
     const auto mid = m.header.message_id;
     const auto x = m.header.exchange;
     if (!m.header.is_response()) {
@@ -367,6 +368,13 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
 }
 
 void Ike_sa::on_timer(Timer_id id) {
+    if (auto it = duty_.find(id); it != duty_.end()) {
+        auto duty = std::move(it->second);
+        duty_.erase(it);
+        duty();
+        pump();
+        return;
+    }
     if (id != timer_) return;
     timer_ = 0;
     const model::ev::Retransmit_timer_expired e;
@@ -794,7 +802,13 @@ void Ike_sa::make_CHILD_SA(const Child_config* config, const Proposal& chosen, s
     // requester of the exchange that creates the CHILD SA come first.
     const Secret keymat = crypto::KEYMAT(*prf_, keys_.SK_d.view(), g_ir, Ni, Nr, 2 * (encr_size + integ_size));
     auto k = crypto::split_KEYMAT(keymat.view(), encr_size, integ_size);
-    Child_state st{config, spi_in, spi_out, chosen, ts_local, ts_remote};
+    Child_state st{config, spi_in, spi_out, chosen, ts_local, ts_remote, Time{0}, Time{0}};
+    if (config && config->rekey_time.count() > 0) {
+        st.rekey_at = jittered(config->rekey_time, config->rand_time);
+        const auto life = config->life_time.count() > 0 ? config->life_time : config->rekey_time * 11 / 10;
+        st.expire_at = core_.now() + std::chrono::duration_cast<Time>(life);
+    }
+    arm_CHILD_SA_lifetimes(st);
     Child_sa sa;
     sa.connection = conn_->name;
     sa.child = config ? config->name : "";
@@ -904,6 +918,9 @@ void Ike_sa::start_Delete_exchange() {
 }
 
 void Ike_sa::report_established() {
+    last_received_ = core_.now();
+    arm_IKE_SA_lifetime();
+    arm_liveness();
     core_.emit(Sa_event{Sa_event_kind::IKE_SA_established, conn_->name, SPIi_, SPIr_,
                         proposal_ ? codec::proposal_keyword(*proposal_) : std::string()});
     if (core_.config().log_keys) {
@@ -1634,6 +1651,7 @@ void Ike_sa::adopt_rekey(Rekeyed_state st) {
     keys_ = std::move(st.keys);
     keys_ready_ = true;
     children_ = std::move(st.children);
+    for (const auto& ch : children_) arm_CHILD_SA_lifetimes(ch);  // the old IKE SA's timers go with it
     if (!children_.empty()) child_ = children_.front().config;
     local_ = reply_local_ = st.local;
     remote_ = reply_remote_ = st.remote;
@@ -1692,8 +1710,87 @@ void Ike_sa::send_TEMPORARY_FAILURE(const Message& m) {
 }
 
 void Ike_sa::inherit_children(std::vector<Child_state> children) {
-    for (auto& c : children) children_.push_back(std::move(c));
+    for (auto& c : children) {
+        arm_CHILD_SA_lifetimes(c);  // the old IKE SA's timers go with it
+        children_.push_back(std::move(c));
+    }
     if (!children_.empty() && !child_) child_ = children_.front().config;
+}
+
+}  // namespace ike::core
+
+// ==== lifetimes (RFC 7296 §2.8) and liveness (§2.4) ========================================
+
+namespace ike::core {
+
+void Ike_sa::arm_duty(Time at, std::function<void()> duty) {
+    duty_[core_.arm_timer(our_spi(), at)] = std::move(duty);
+}
+
+Time Ike_sa::jittered(std::chrono::seconds base, std::chrono::seconds rand) {
+    // §2.8.1: jitter rekeying so that both ends rarely start at the same moment.
+    const Time spread = std::chrono::duration_cast<Time>(rand.count() > 0 ? rand : base / 10);
+    const Bytes r = core_.crypto().random(4);
+    const std::uint64_t v = (std::uint64_t{r[0]} << 24) | (std::uint64_t{r[1]} << 16) | (std::uint64_t{r[2]} << 8) | r[3];
+    const auto jitter = spread.count() > 0 ? static_cast<std::int64_t>(v % static_cast<std::uint64_t>(spread.count() + 1)) : 0;
+    return core_.now() + std::chrono::duration_cast<Time>(base) - Time(jitter);
+}
+
+void Ike_sa::arm_CHILD_SA_lifetimes(const Child_state& c) {
+    const std::uint32_t spi = c.spi_in;
+    if (c.rekey_at.count() > 0) {
+        arm_duty(c.rekey_at, [this, spi] {
+            if (child_by_spi_in(spi) && established()) {
+                diagnose(Severity::info, "7296-2.8-soft-lifetime", "CHILD SA " + to_hex(spi4(spi)) + ": rekeying");
+                request_rekey_CHILD_SA(spi);
+            }
+        });
+    }
+    if (c.expire_at.count() > 0) {
+        arm_duty(c.expire_at, [this, spi] {
+            if (child_by_spi_in(spi)) {
+                diagnose(Severity::warning, "7296-2.8-hard-lifetime", "CHILD SA " + to_hex(spi4(spi)) + ": expired");
+                request_delete_CHILD_SA(spi);
+            }
+        });
+    }
+}
+
+void Ike_sa::arm_IKE_SA_lifetime() {
+    if (conn_->rekey_time.count() <= 0) return;
+    arm_duty(jittered(conn_->rekey_time, conn_->rand_time), [this] {
+        if (!established()) return;
+        diagnose(Severity::info, "7296-2.8-soft-lifetime", "IKE SA: rekeying");
+        request_rekey_IKE_SA();
+    });
+}
+
+void Ike_sa::arm_liveness() {
+    if (conn_->dpd_delay.count() <= 0) return;
+    const Time delay = std::chrono::duration_cast<Time>(conn_->dpd_delay);
+    const Time next = last_received_ + delay > core_.now() ? last_received_ + delay : core_.now() + delay;
+    arm_duty(next, [this, delay] {
+        if (removed_) return;
+        if (established() && core_.now() - last_received_ >= delay && !request_outstanding_ && queued_.empty()) {
+            submit([this] {
+                req_ = Child_request{};
+                req_.kind = Request_kind::liveness;
+                deliver(model::ev::Liveness_check_requested{});
+            });
+        }
+        arm_liveness();
+    });
+}
+
+void Ike_sa::start_liveness_check() {
+    info_ = std::make_unique<model::INFORMATIONAL_machine>(*this);
+    info_->process(model::ev::Liveness_check_requested{});
+    check_completions();
+}
+
+void Ike_sa::send_liveness_check() {
+    // §2.4: an INFORMATIONAL request with no payloads; an answer proves the peer alive.
+    send_request(header_for(Exchange_type::INFORMATIONAL, false, next_request_mid_));
 }
 
 }  // namespace ike::core

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,6 +44,7 @@ struct Child_state {
     std::uint32_t spi_in = 0, spi_out = 0;
     Proposal proposal;
     std::vector<Traffic_selector> local_ts, remote_ts;
+    Time rekey_at{0}, expire_at{0};  ///< soft and hard lifetime (0: none), RFC 7296 §2.8
 };
 
 class Ike_sa final : public model::Ike_sa_ops {
@@ -145,9 +147,11 @@ public:
     void send_CREATE_CHILD_SA_refusal(const Message& m) override;
     void send_TEMPORARY_FAILURE(const Message& m) override;
     void send_Delete_CHILD_SA_request() override;
+    void send_liveness_check() override;
     void complete_Delete_CHILD_SA(const Message& m) override;
     void start_CREATE_CHILD_SA_exchange() override;
     void start_Delete_CHILD_SA_exchange() override;
+    void start_liveness_check() override;
     void start_IKE_SA_INIT_exchange(const Message* m) override;
     void start_IKE_AUTH_exchange() override;
     void dispatch_to_exchange(const Message& m) override;
@@ -199,6 +203,12 @@ private:
     bool KE_acceptable_for(const Message& m, const Proposal& chosen) const;
     void submit(std::function<void()> start);
     void pump();
+    /// Timers other than retransmission: lifetimes and liveness (§2.4, §2.8).
+    void arm_duty(Time at, std::function<void()> duty);
+    Time jittered(std::chrono::seconds base, std::chrono::seconds rand);
+    void arm_CHILD_SA_lifetimes(const Child_state& c);
+    void arm_IKE_SA_lifetime();
+    void arm_liveness();
     void set_algorithms(const Proposal& p);
 
     Core& core_;
@@ -242,7 +252,7 @@ private:
     std::vector<Child_state> children_;
 
     // the CREATE_CHILD_SA or Delete we requested (window 1: at most one in flight, §2.3)
-    enum class Request_kind { none, create_child, rekey_child, rekey_IKE, delete_child, delete_IKE };
+    enum class Request_kind { none, create_child, rekey_child, rekey_IKE, delete_child, delete_IKE, liveness };
     struct Child_request {
         Request_kind kind = Request_kind::none;
         const Child_config* config = nullptr;
@@ -274,6 +284,8 @@ private:
     };
     Collision collision_;
     bool lost_IKE_collision_ = false;
+    std::map<Timer_id, std::function<void()>> duty_;
+    Time last_received_{0};
     bool request_in_flight(Request_kind k) const { return req_.kind == k && (ccs_ || info_); }
     // refusal reason of the last guard that said no (shown by the action that follows)
     mutable std::string refusal_rule_, refusal_text_;

@@ -115,6 +115,10 @@ struct Recording_ops final : Ike_sa_ops {
     void complete_Delete_CHILD_SA(const Message&) override {}
     void start_CREATE_CHILD_SA_exchange() override {}
     void start_Delete_CHILD_SA_exchange() override {}
+    bool temporary_condition(const Message&) const override { return false; }
+    void send_TEMPORARY_FAILURE(const Message&) override {}
+    void send_liveness_check() override {}
+    void start_liveness_check() override {}
     void send_IKE_SA_INIT_request() override {}
     void resend_IKE_SA_INIT_with_cookie(const Message&) override {}
     void resend_IKE_SA_INIT_with_group(const Message&) override {}

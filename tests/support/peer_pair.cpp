@@ -31,7 +31,9 @@ Config make_config(bool side_a, const std::string& proposal, const std::string& 
     auto e = codec::parse_proposal(esp, Protocol_id::ESP, &err);
     if (!e) throw std::invalid_argument(err);
     child.esp_proposals = {*e};
+    child.rekey_time = std::chrono::seconds(0);  // lifetimes off unless a test asks for them
     conn.children.push_back(child);
+    conn.rekey_time = std::chrono::seconds(0);
     c.connections.push_back(conn);
     c.secrets.push_back({{Identity::parse("a.example.test"), Identity::parse("b.example.test")},
                          "example-psk-0123456789abcdef"});

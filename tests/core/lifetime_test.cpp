@@ -1,0 +1,133 @@
+// Lifetimes (RFC 7296 §2.8: soft lifetime starts a jittered rekey, hard lifetime deletes) and
+// liveness checks (§2.4) on two in-memory Endpoints driven by the fake clock.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/support/peer_pair.hpp"
+
+namespace ike::test {
+namespace {
+
+using std::chrono::seconds;
+
+bool sent(const Side& s, const std::string& prefix) {
+    return std::any_of(s.traces.begin(), s.traces.end(),
+                       [&](const Message_trace& t) { return t.sent && t.notation.rfind(prefix, 0) == 0; });
+}
+
+/// Delivers what is on the wire without firing any timer (run() would fire the lifetimes too).
+void settle(Peer_pair& p) {
+    while (p.deliver_one()) {}
+}
+
+/// Fires timers (delivering everything in between) until `now` passes `until`.
+void advance(Peer_pair& p, Time until) {
+    for (int i = 0; i < 10000 && p.now < until; ++i) {
+        if (p.deliver_one()) continue;
+        Time next{};
+        bool any = false;
+        for (const Side* s : {&p.a, &p.b}) {
+            for (const auto& [id, at] : s->timers) {
+                if (!any || at < next) next = at;
+                any = true;
+            }
+        }
+        if (!any || next > until) break;
+        p.fire_next_timer();
+    }
+    p.now = std::max(p.now, until);
+    while (p.deliver_one()) {}
+}
+
+TEST(Lifetime, CHILD_SA_soft_lifetime_rekeys_within_the_jitter_window) {
+    auto ca = make_config(true);
+    ca.connections[0].children[0].rekey_time = seconds(600);
+    ca.connections[0].children[0].rand_time = seconds(60);
+    Peer_pair p(std::move(ca), make_config(false));
+    p.initiate();
+    settle(p);
+    const auto first = p.a.ep->list().at(0).children.at(0).spi_in;
+    advance(p, Time(540 * 1000 - 1));  // rekey_time - rand_time: not yet
+    EXPECT_EQ(p.a.ep->list().at(0).children.at(0).spi_in, first);
+    EXPECT_FALSE(sent(p.a, "CREATE_CHILD_SA request"));
+    advance(p, Time(600 * 1000));
+    EXPECT_TRUE(p.a.has_diagnostic("7296-2.8-soft-lifetime")) << p.transcript();
+    ASSERT_EQ(p.a.ep->list().at(0).children.size(), 1u);
+    EXPECT_NE(p.a.ep->list().at(0).children.at(0).spi_in, first);
+    ASSERT_EQ(p.b.ep->list().at(0).children.size(), 1u);
+}
+
+TEST(Lifetime, jitter_differs_with_the_random_source) {
+    std::vector<std::uint32_t> rekey_ms;
+    for (std::uint64_t seed : {1u, 2u, 3u, 4u}) {
+        auto ca = make_config(true);
+        ca.connections[0].children[0].rekey_time = seconds(600);
+        ca.connections[0].children[0].rand_time = seconds(60);
+        Peer_pair p(std::move(ca), make_config(false), seed, seed + 100);
+        p.initiate();
+        p.run();
+        std::uint32_t at = 0;
+        for (const auto& [id, t] : p.a.timers) at = std::max<std::uint32_t>(at, static_cast<std::uint32_t>(t.count()));
+        rekey_ms.push_back(at);
+    }
+    std::sort(rekey_ms.begin(), rekey_ms.end());
+    EXPECT_NE(rekey_ms.front(), rekey_ms.back());
+    for (auto t : rekey_ms) EXPECT_GE(t, 540u * 1000u);
+}
+
+TEST(Lifetime, CHILD_SA_hard_lifetime_deletes_when_the_rekey_cannot_happen) {
+    auto ca = make_config(true);
+    ca.connections[0].children[0].rekey_time = seconds(600);
+    ca.connections[0].children[0].life_time = seconds(610);
+    ca.retransmit.tries = 50;  // the rekey keeps retransmitting past the hard lifetime
+    Peer_pair p(std::move(ca), make_config(false));
+    p.initiate();
+    settle(p);
+    p.filter = [](const In_flight& f) { return !f.to_b; };  // b hears nothing more
+    advance(p, Time(611 * 1000));
+    EXPECT_TRUE(p.a.has_diagnostic("7296-2.8-hard-lifetime")) << p.transcript();
+}
+
+TEST(Lifetime, IKE_SA_soft_lifetime_rekeys_the_IKE_SA) {
+    auto ca = make_config(true);
+    ca.connections[0].rekey_time = seconds(3600);
+    Peer_pair p(std::move(ca), make_config(false));
+    p.initiate();
+    settle(p);
+    const auto spi = p.a.ep->list().at(0).SPIi;
+    advance(p, Time(3601 * 1000));
+    ASSERT_EQ(p.a.ep->list().size(), 1u) << p.transcript();
+    EXPECT_NE(p.a.ep->list()[0].SPIi, spi);
+    EXPECT_EQ(p.a.ep->list()[0].SPIi, p.b.ep->list().at(0).SPIi);
+    EXPECT_EQ(p.a.ep->list()[0].children.size(), 1u);
+}
+
+TEST(Liveness, silent_peer_is_detected_and_the_IKE_SA_removed) {
+    auto ca = make_config(true);
+    ca.connections[0].dpd_delay = seconds(30);
+    Peer_pair p(std::move(ca), make_config(false));
+    p.initiate();
+    settle(p);
+    p.filter = [](const In_flight& f) { return !f.to_b; };  // the peer is gone
+    advance(p, Time(300 * 1000));
+    EXPECT_TRUE(sent(p.a, "INFORMATIONAL request #2 { SK { } }")) << p.transcript();
+    EXPECT_EQ(p.a.ep->ike_sa_count(), 0u) << p.transcript();
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_deleted));
+}
+
+TEST(Liveness, answering_peer_keeps_the_IKE_SA) {
+    auto ca = make_config(true);
+    ca.connections[0].dpd_delay = seconds(30);
+    Peer_pair p(std::move(ca), make_config(false));
+    p.initiate();
+    settle(p);
+    advance(p, Time(100 * 1000));
+    EXPECT_TRUE(sent(p.a, "INFORMATIONAL request #2 { SK { } }")) << p.transcript();
+    EXPECT_TRUE(sent(p.b, "INFORMATIONAL response #2 { SK { } }")) << p.transcript();
+    EXPECT_EQ(p.a.ep->ike_sa_count(), 1u);
+    EXPECT_EQ(p.b.ep->ike_sa_count(), 1u);
+}
+
+}  // namespace
+}  // namespace ike::test
