@@ -1,5 +1,8 @@
 // Tests of src/codec/message_rules.cpp: the message-rule table (RFC 7296 §1.2–§1.4, §2.16, §2.21).
+#include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "src/codec/message_rules.hpp"
 #include "tests/codec/codec_test_util.hpp"
@@ -32,6 +35,11 @@ Payload p(P t) {
         case P::TSr: return payload(t, Payload_TS{});
         case P::D: return payload(t, Payload_D{});
         case P::V: return payload(t, Payload_V{});
+        case P::CERT: return payload(t, Payload_CERT{});
+        case P::CERTREQ: return payload(t, Payload_CERTREQ{});
+        case P::CP: return payload(t, Payload_CP{});
+        case P::EAP: return payload(t, Payload_EAP{});
+        case P::SKF: return payload(t, Payload_SKF{});
         default: return payload(t, Payload_unknown{});
     }
 }
@@ -139,6 +147,109 @@ TEST(Message_rules, table_rows_are_well_formed) {
         EXPECT_EQ(r.min > 0, std::string(r.rule).find("-needs-") != std::string::npos) << r.rule;
     }
     EXPECT_GT(ids.size(), 50u);
+}
+
+}  // namespace
+}  // namespace ike
+
+// --- invariants of the table (issue 3 "done when" item 2) ----------------------------------
+namespace ike {
+namespace {
+
+using namespace ike::test;
+using P = Payload_type;
+
+// Every payload type the table decides: RFC 7296 §3.2 (33..48) and SKF (RFC 7383 §2.5).
+std::vector<P> decided_types() {
+    std::vector<P> out;
+    for (unsigned v = 33; v <= 48; ++v) out.push_back(static_cast<P>(v));
+    out.push_back(P::SKF);
+    return out;
+}
+
+struct Form_key {
+    Exchange_type exchange;
+    bool response;
+    std::string form;
+    bool operator<(const Form_key& o) const {
+        return std::tie(exchange, response, form) < std::tie(o.exchange, o.response, o.form);
+    }
+};
+
+std::map<Form_key, std::vector<const codec::Payload_rule*>> forms() {
+    std::map<Form_key, std::vector<const codec::Payload_rule*>> out;
+    for (const auto& r : codec::message_rule_table()) out[{r.exchange, r.response, r.form}].push_back(&r);
+    return out;
+}
+
+TEST(Message_rule_invariants, SK_and_SKF_are_envelopes_never_rows) {
+    for (const auto& r : codec::message_rule_table()) {
+        EXPECT_NE(r.payload, P::SK) << r.rule;
+        EXPECT_NE(r.payload, P::SKF) << r.rule;
+    }
+}
+
+TEST(Message_rule_invariants, nothing_inside_SK_in_IKE_SA_INIT_everything_inside_SK_elsewhere) {
+    for (const auto& r : codec::message_rule_table())
+        EXPECT_EQ(r.inside_SK, r.exchange != Exchange_type::IKE_SA_INIT) << r.rule;
+}
+
+TEST(Message_rule_invariants, rule_ids_unique_and_bounds_sane) {
+    std::set<std::string> ids;
+    for (const auto& r : codec::message_rule_table()) {
+        EXPECT_TRUE(ids.insert(r.rule).second) << "duplicate " << r.rule;
+        EXPECT_LE(r.min, r.max) << r.rule;
+        EXPECT_GE(r.max, 1u) << r.rule;
+    }
+    for (const auto& [key, rows] : forms()) {
+        std::set<P> seen;
+        for (const auto* r : rows) EXPECT_TRUE(seen.insert(r->payload).second) << "two rows for one payload in " << r->rule;
+    }
+}
+
+// The minimal message of a form: each payload at its minimum count.
+Message minimal(const Form_key& key, const std::vector<const codec::Payload_rule*>& rows) {
+    std::vector<Payload> ps;
+    for (const auto* r : rows)
+        for (unsigned i = 0; i < r->min; ++i) ps.push_back(p(r->payload));
+    return msg(key.exchange, key.response, ps, key.exchange != Exchange_type::IKE_SA_INIT);
+}
+
+TEST(Message_rule_invariants, every_payload_type_is_allowed_or_forbidden_per_form_as_its_rows_say) {
+    for (const auto& [key, rows] : forms()) {
+        const Message base = minimal(key, rows);
+        ASSERT_EQ(rule_of(base), "") << describe(base) << " (" << key.form << ")";
+        for (P t : decided_types()) {
+            const auto row = std::find_if(rows.begin(), rows.end(), [t](const auto* r) { return r->payload == t; });
+            Message m = base;
+            m.payloads.push_back(p(t));
+            const unsigned now = static_cast<unsigned>(std::count_if(
+                m.payloads.begin(), m.payloads.end(), [t](const Payload& q) { return q.type == t; }));
+            const bool allowed_by_row = row != rows.end() && now <= (*row)->max;
+            // Another form of the same exchange may still accept the message; only the
+            // allowed-by-row direction is certain.
+            if (allowed_by_row) {
+                EXPECT_EQ(rule_of(m), "") << to_string(t) << " in " << describe(m) << " (" << key.form << ")";
+            } else {
+                bool some_form_has_it = false;
+                for (const auto& [k2, rows2] : forms())
+                    if (k2.exchange == key.exchange && k2.response == key.response) {
+                        for (const auto* r : rows2) some_form_has_it |= r->payload == t;
+                    }
+                if (!some_form_has_it) {
+                    EXPECT_NE(rule_of(m), "") << to_string(t) << " in " << describe(m) << " (" << key.form << ")";
+                }
+            }
+        }
+    }
+}
+
+TEST(Message_rule_invariants, protection_must_match_the_exchange) {
+    for (const auto& [key, rows] : forms()) {
+        Message m = minimal(key, rows);
+        m.was_protected = !m.was_protected;
+        EXPECT_NE(rule_of(m), "") << describe(m);
+    }
 }
 
 }  // namespace
