@@ -12,7 +12,8 @@
 # SA) with the same SPIs and keys (lifecycle_check.py, polled up to IOP_CONVERGE_MS, default
 # 15000: a Delete of the redundant IKE SA that charon ignores is retransmitted), IOP_CROSS_ROUNDS (default 4) times on the same IKE SA: the lowest nonce decides which
 # side's SA is redundant, so several rounds let both ends win and lose.
-# Usage: ikeref_charon_crossing.sh PATH/TO/ikeref; IOP_RUNS="child ike" narrows.
+# Usage: ikeref_charon_crossing.sh PATH/TO/ikeref; IOP_RUNS="child ike" narrows; IOP_CAPTURE=1
+# captures veth_b to $IOP_DIR/b/crossing.pcap (use with IOP_KEEP=1).
 # Named without _test until it passes (ctest picks up only *_test.sh).
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -93,6 +94,11 @@ run_crossing() {
     local kind=$1
     CASE=crossing-$kind
     life_setup "$CASE" aes256gcm16
+    if [ "${IOP_CAPTURE:-0}" = 1 ]; then  # $IOP_DIR/b/crossing.pcap, for diagnosis
+        iop_exec b dumpcap -q -i veth_b -f udp -w "$IOP_DIR/b/crossing.pcap" >/dev/null 2>&1 &
+        IOP_PIDS+=("$!")
+        sleep 0.5
+    fi
     life_step "ikeref initiate home" 1 ikeref_req initiate home --child net
     local round
     for round in $(seq 1 "$IOP_CROSS_ROUNDS"); do
