@@ -11,7 +11,7 @@ DEBIAN_PACKAGES = g++ clang-14 libclang-rt-14-dev cmake make pkg-config \
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins \
   libstrongswan-standard-plugins tshark graphviz iproute2 util-linux jq
 
-.PHONY: deps build demo check check-asan clean
+.PHONY: deps build demo check check-asan clean diagrams
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
@@ -45,6 +45,12 @@ check-asan: deps
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DIKEREF_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD_ASAN) -j $(JOBS) --target codec_tests core_tests
 	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -L 'codec_tests|core_tests'
+
+# Regenerates the diagrams a test compares with the tables (spec-notes/diagrams/README.md).
+diagrams: build
+	$(BUILD)/ikeref model --format dot > spec-notes/diagrams/tables.dot
+	$(BUILD)/ikeref model --format markdown > spec-notes/diagrams/tables.md
+	-command -v dot >/dev/null && dot -Tsvg spec-notes/diagrams/tables.dot > spec-notes/diagrams/tables.svg
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -127,8 +127,9 @@ struct Sa_event {
     std::string detail;
 };
 
-/// Keys of an established IKE SA, emitted only when `Config::log_keys` is set (Wireshark's
-/// ikev2_decryption_table and tests that compare with charon).
+/// Keys of an IKE SA, emitted as soon as IKE_SA_INIT (or the rekey, §2.18) derived them, and
+/// only when `Config::log_keys` is set (Wireshark's ikev2_decryption_table, tests that compare
+/// with charon, captures of failed IKE_AUTH exchanges).
 struct Keys_derived {
     Spi SPIi = 0, SPIr = 0;
     Proposal proposal;

@@ -724,6 +724,7 @@ void Ike_sa::derive_IKE_SA_keys(const Message* m) {
     keys_ = crypto::derive_ike_sa_keys(*prf_, skeyseed.view(), Ni_, Nr_, SPIi_, SPIr_,
                                        integ_ ? integ_->key_size() : 0, cipher_->key_size());
     keys_ready_ = true;
+    emit_keys();
 }
 
 // ---- actions: IKE_AUTH ----------------------------------------------------------------------
@@ -923,6 +924,11 @@ void Ike_sa::report_established() {
     arm_liveness();
     core_.emit(Sa_event{Sa_event_kind::IKE_SA_established, conn_->name, SPIi_, SPIr_,
                         proposal_ ? codec::proposal_keyword(*proposal_) : std::string()});
+}
+
+void Ike_sa::emit_keys() {
+    // As soon as they exist (not only once authenticated), so that a capture of a failed
+    // IKE_AUTH can be decrypted too. Only when key logging was asked for.
     if (core_.config().log_keys) {
         Keys_derived k;
         k.SPIi = SPIi_;
@@ -1659,6 +1665,7 @@ void Ike_sa::adopt_rekey(Rekeyed_state st) {
     next_request_mid_ = 0;  // §2.18: the new IKE SA resets its message counters
     expected_request_mid_ = 0;
     init_reported_ = auth_reported_ = true;
+    emit_keys();
     lifecycle_.process(model::ev::Rekeyed_IKE_SA_adopted{});
     core_.emit(Sa_event{Sa_event_kind::IKE_SA_rekeyed, conn_->name, SPIi_, SPIr_,
                         "replaces " + to_hex(spi8(st.old_SPIi)) + "_i " + to_hex(spi8(st.old_SPIr)) + "_r, " +

@@ -210,6 +210,7 @@ private:
     void arm_IKE_SA_lifetime();
     void arm_liveness();
     void set_algorithms(const Proposal& p);
+    void emit_keys();
 
     Core& core_;
     const Connection_config* conn_;

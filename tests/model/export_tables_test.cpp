@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "model/machines.hpp"
 
@@ -40,6 +42,19 @@ TEST(Export_tables, markdown_and_json_have_one_line_or_object_per_row) {
     EXPECT_EQ(count(md, "\n| "), rows + all_tables().size());  // + one header line per table
     EXPECT_EQ(count(export_tables("json"), "\"source\":"), rows);
     EXPECT_THROW(export_tables("svg"), std::invalid_argument);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream os;
+    os << in.rdbuf();
+    return os.str();
+}
+
+TEST(Export_tables, generated_diagrams_in_spec_notes_are_up_to_date) {
+    const std::string dir = std::string(IKEREF_SOURCE_DIR) + "/spec-notes/diagrams/";
+    EXPECT_EQ(read_file(dir + "tables.dot"), export_tables("dot")) << "run `make diagrams` and commit the result";
+    EXPECT_EQ(read_file(dir + "tables.md"), export_tables("markdown")) << "run `make diagrams` and commit the result";
 }
 
 TEST(Export_tables, row_counts_stay_under_the_MPL_limit) {
