@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "model/export_tables.hpp"
+#include "src/cli/decode.hpp"
 #include "src/daemon/control.hpp"
 #include "src/daemon/daemon.hpp"
 #include "src/daemon/sa_listing.hpp"
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
     auto* demo = app.add_subcommand("demo", "initiator and responder on 127.0.0.1, with capture");
     demo->add_option("--out", out_dir, "directory for demo.pcap and the key tables");
 
+    ike::cli::add_decode_subcommand(app);
     CLI11_PARSE(app, argc, argv);
 
     if (daemon->parsed()) {
