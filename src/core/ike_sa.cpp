@@ -182,6 +182,12 @@ void Ike_sa::check_completions() {
         const bool ok = done(ccs_->state());
         const bool IKE_rekey = req_.kind == Request_kind::rekey_IKE;
         const bool timed_out = refusal_rule_ == "7296-2.1-retransmission-limit";
+        if (!ok) {
+            // §2.21.3: the exchange failed, the IKE SA stays (unless the peer is gone).
+            core_.emit(Sa_event{Sa_event_kind::CHILD_SA_failed, conn_->name, SPIi_, SPIr_,
+                                std::string(IKE_rekey ? "IKE SA rekey" : "CHILD SA exchange") + " failed: " +
+                                    (refusal_text_.empty() ? refusal_rule_ : refusal_text_)});
+        }
         completions_.push_back([this, ok, IKE_rekey, timed_out] {
             ccs_.reset();
             req_ = Child_request{};
@@ -502,7 +508,22 @@ bool Ike_sa::peer_AUTH_valid(const Message& m) const {
     return false;
 }
 
-std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const Child_config* only) const {
+namespace {
+/// §1.2: "the SA payloads in the IKE_AUTH exchange cannot contain Transform Type 4 (Diffie-Hellman
+/// group) with any value other than NONE" (RFC 5996 words; RFC 7296 keeps the rule): PFS groups
+/// of a CHILD SA config apply to its later CREATE_CHILD_SA exchanges only.
+std::vector<Proposal> without_KE(std::vector<Proposal> ps) {
+    for (auto& p : ps) {
+        p.transforms.erase(std::remove_if(p.transforms.begin(), p.transforms.end(),
+                                          [](const Transform& t) { return t.type == Transform_type::KE; }),
+                           p.transforms.end());
+    }
+    return ps;
+}
+}  // namespace
+
+std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const Child_config* only,
+                                                       bool in_IKE_AUTH) const {
     const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
     const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
     const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
@@ -518,7 +539,8 @@ std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const C
     bool ts_problem = false;
     for (const auto& c : conn_->children) {
         if (only && &c != only) continue;
-        auto sel = select_proposal(sa->proposals, c.esp_proposals, core_.crypto());
+        auto sel = in_IKE_AUTH ? select_proposal(without_KE(sa->proposals), without_KE(c.esp_proposals), core_.crypto())
+                               : select_proposal(sa->proposals, c.esp_proposals, core_.crypto());
         if (!sel.chosen || sel.chosen->spi.size() != 4) {
             reasons += "child " + c.name + ": " + (sel.chosen ? "ESP SPI is not 4 octets" : sel.reason) + "; ";
             continue;
@@ -541,7 +563,7 @@ std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const C
     return std::nullopt;
 }
 
-bool Ike_sa::CHILD_SA_acceptable(const Message& m) const { return match_child(m, nullptr).has_value(); }
+bool Ike_sa::CHILD_SA_acceptable(const Message& m) const { return match_child(m, nullptr, true).has_value(); }
 
 bool Ike_sa::CHILD_SA_response_acceptable(const Message& m) const {
     const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
@@ -588,7 +610,8 @@ std::vector<Proposal> Ike_sa::IKE_offer() const {
 }
 
 std::vector<Proposal> Ike_sa::ESP_offer() const {
-    std::vector<Proposal> out = child_ ? child_->esp_proposals : std::vector<Proposal>{};
+    // Only used in IKE_AUTH: no D-H transform there (§1.2).
+    std::vector<Proposal> out = child_ ? without_KE(child_->esp_proposals) : std::vector<Proposal>{};
     std::uint8_t n = 1;
     for (auto& p : out) {
         p.number = n++;
@@ -751,7 +774,7 @@ void Ike_sa::send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) {
     for (auto& p : prove_identity(*prf_, core_.config(), *conn_, true, signed_octets_of(false))) {
         r.payloads.push_back(std::move(p));
     }
-    std::optional<Child_match> match = with_CHILD_SA ? match_child(m, nullptr) : std::nullopt;
+    std::optional<Child_match> match = with_CHILD_SA ? match_child(m, nullptr, true) : std::nullopt;
     if (match) {
         child_ = match->config;
         const std::uint32_t spi_out = spi_value(match->chosen.spi);
@@ -767,7 +790,7 @@ void Ike_sa::send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) {
         make_CHILD_SA(child_, ours, spi_in, spi_out, match->tsr, match->tsi, Octets(), Ni_, Nr_, false);
     } else {
         // §1.2, §2.21.2: the IKE SA is established; the CHILD SA is refused with its reason.
-        match_child(m, nullptr);  // sets the refusal reason
+        match_child(m, nullptr, true);  // sets the refusal reason
         diagnose(Severity::warning, refusal_rule_, "CHILD SA refused: " + refusal_text_);
         r.payloads.push_back(notify(refusal_notify_ == Notify_type::TS_UNACCEPTABLE ? Notify_type::TS_UNACCEPTABLE
                                                                                     : Notify_type::NO_PROPOSAL_CHOSEN));
@@ -953,6 +976,16 @@ void Ike_sa::report_failure(const std::string& reason) {
 
 void Ike_sa::remove_IKE_SA(const std::string& reason) {
     stop_retransmission();
+    if (collision_.active && collision_.new_IKE_spi && !children_.empty()) {
+        // §2.8.2: we noticed the collision but the peer did not: its Delete of this IKE SA means its
+        // new IKE SA (the one our answer created) survives and inherits the CHILD SAs.
+        if (Ike_sa* survivor = core_.find(collision_.new_IKE_spi)) {
+            diagnose(Severity::info, "7296-2.8.2-peer-did-not-notice",
+                     "the peer deleted the old IKE SA: its new IKE SA inherits the CHILD SAs");
+            survivor->inherit_children(std::move(children_));
+            children_.clear();
+        }
+    }
     while (!children_.empty()) remove_CHILD_SA(children_.size() - 1, "its IKE SA is gone");
     core_.emit(Sa_event{Sa_event_kind::IKE_SA_deleted, conn_->name, SPIi_, SPIr_, reason});
     removed_ = true;
@@ -1401,6 +1434,10 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
             if (theirs_sa) theirs_sa->inherit_children(std::move(children_));
             children_.clear();
             ref.terminate();
+        } else if (theirs_sa) {
+            // The peer should delete the redundant IKE SA it created; if it never does (it may not
+            // have noticed the collision), we delete it ourselves (strongSwan does the same).
+            theirs_sa->expect_delete_by_peer(core_.config().retransmit.timeout * 8);
         }
         return;
     }
@@ -1512,12 +1549,12 @@ bool Ike_sa::CHILD_SA_rekey_acceptable(const Message& m) const {
         refusal_spi_ = n ? n->spi : Bytes{};
         return false;
     }
-    auto match = match_child(m, old->config);
+    auto match = match_child(m, old->config, false);
     return match && KE_acceptable_for(m, match->chosen);
 }
 
 bool Ike_sa::new_CHILD_SA_acceptable(const Message& m) const {
-    auto match = match_child(m, nullptr);
+    auto match = match_child(m, nullptr, false);
     return match && KE_acceptable_for(m, match->chosen);
 }
 
@@ -1600,7 +1637,7 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
     auto& crypto = core_.crypto();
     const auto* n = m.find_notify(Notify_type::REKEY_SA);
     const Child_state* old = n ? child_by_spi_out(spi4_value(n->spi)) : nullptr;
-    auto match = match_child(m, old ? old->config : nullptr);
+    auto match = match_child(m, old ? old->config : nullptr, false);
     std::optional<Secret> g_ir;
     std::unique_ptr<Key_exchange> ke;
     const auto* group = transform_of(match->chosen, Transform_type::KE);
@@ -1798,6 +1835,19 @@ void Ike_sa::start_liveness_check() {
 void Ike_sa::send_liveness_check() {
     // §2.4: an INFORMATIONAL request with no payloads; an answer proves the peer alive.
     send_request(header_for(Exchange_type::INFORMATIONAL, false, next_request_mid_));
+}
+
+}  // namespace ike::core
+
+namespace ike::core {
+
+void Ike_sa::expect_delete_by_peer(Time within) {
+    arm_duty(core_.now() + within, [this] {
+        if (removed_ || !established()) return;
+        diagnose(Severity::info, "7296-2.8.2-redundant-IKE-SA",
+                 "the peer did not delete its redundant IKE SA: deleting it ourselves");
+        terminate();
+    });
 }
 
 }  // namespace ike::core

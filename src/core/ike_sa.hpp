@@ -79,6 +79,9 @@ public:
     void adopt_rekey(Rekeyed_state st);
     /// §2.8.2: the surviving new IKE SA of a rekey collision inherits the CHILD SAs.
     void inherit_children(std::vector<Child_state> children);
+    /// §2.8.2: this IKE SA is redundant and its creator (the peer) should delete it; if that
+    /// has not happened `within` from now, delete it ourselves.
+    void expect_delete_by_peer(Time within);
     /// An IKE_SA_INIT request that passed the stateless gate; `raw` is the message octets.
     void on_IKE_SA_INIT_request(const Message& m, Octets raw, const Address& local, const Address& remote);
     /// An IKE_SA_INIT response (plaintext) for our request.
@@ -199,7 +202,8 @@ private:
         Proposal chosen;
         std::vector<Traffic_selector> tsi, tsr;
     };
-    std::optional<Child_match> match_child(const Message& m, const Child_config* only) const;
+    /// `in_IKE_AUTH`: D-H transforms are left out of both sides' proposals (§1.2).
+    std::optional<Child_match> match_child(const Message& m, const Child_config* only, bool in_IKE_AUTH) const;
     bool KE_acceptable_for(const Message& m, const Proposal& chosen) const;
     void submit(std::function<void()> start);
     void pump();

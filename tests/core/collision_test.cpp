@@ -171,6 +171,7 @@ TEST(Collision, rekey_of_a_CHILD_SA_the_peer_is_closing_gets_TEMPORARY_FAILURE) 
     std::swap(p.wire[0], p.wire[1]);  // the rekey arrives first, while a's Delete is in flight
     p.run();
     EXPECT_TRUE(p.a.has_diagnostic("7296-2.25-temporary-failure")) << p.transcript();
+    EXPECT_TRUE(p.b.has_event(Sa_event_kind::CHILD_SA_failed)) << p.transcript();
     expect_same_SAs(p, 0);
 }
 

@@ -104,6 +104,21 @@ TEST(CREATE_CHILD_SA, rekeys_a_CHILD_SA_with_PFS) {
     })) << p.transcript();
 }
 
+TEST(CREATE_CHILD_SA, PFS_group_in_the_ESP_config_is_left_out_of_IKE_AUTH_on_either_side) {
+    // RFC 7296 §1.2: IKE_AUTH SA payloads carry no D-H transform; the group applies to rekeys.
+    for (const bool pfs_on_a : {true, false}) {
+        auto p = established(pfs_on_a ? "aes256gcm16-x25519" : "aes256gcm16", pfs_on_a ? "aes256gcm16" : "aes256gcm16-x25519");
+        expect_children_mirror(p, 1);
+        EXPECT_EQ(p.a.ep->list()[0].children[0].proposal, "aes256gcm16") << p.transcript();
+    }
+    auto p = established("aes256gcm16-x25519", "aes256gcm16-x25519");
+    expect_children_mirror(p, 1);
+    request(p, true, Rekey_CHILD_SA{"home", 0, p.now});
+    p.run();
+    expect_children_mirror(p, 1);
+    EXPECT_EQ(p.a.ep->list()[0].children[0].proposal, "aes256gcm16-x25519") << p.transcript();
+}
+
 TEST(CREATE_CHILD_SA, INVALID_KE_PAYLOAD_in_a_CHILD_SA_rekey_is_retried_in_the_named_group) {
     auto p = established("aes256gcm16-x25519-ecp256", "aes256gcm16-ecp256");
     request(p, true, Rekey_CHILD_SA{"home", 0, p.now});
