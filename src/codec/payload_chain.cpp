@@ -2,6 +2,7 @@
 //
 //  Next Payload (1) | C (1 bit) RESERVED (7 bits) | Payload Length (2, includes these 4 octets)
 //  followed by the payload body.
+#include <algorithm>
 #include <stdexcept>
 
 #include "src/codec/wire.hpp"
@@ -82,6 +83,7 @@ void encode_body(const Payload_body& body, Bytes& out) {
 Decoded<std::vector<Payload>> decode_payload_chain(Payload_type first, Octets bytes,
                                                    std::size_t base_offset) {
     std::vector<Payload> payloads;
+    payloads.reserve(std::min<std::size_t>(8, bytes.size / 4));  // typical chains hold up to 8
     Reader r(bytes, base_offset);
     auto type = first;
     // Each payload consumes at least 4 octets, so this loop ends.

@@ -7,6 +7,7 @@
 //  Transform: Last Substruc (1: 0 last, 3 more) | RESERVED (1) | Transform Length (2) |
 //             Transform Type (1) | RESERVED (1) | Transform ID (2) | Attributes
 //  Attribute: AF (1 bit) Attribute Type (15 bits) | Length or Value (2) | Value (TLV only)
+#include <algorithm>
 #include <stdexcept>
 
 #include "src/codec/wire.hpp"
@@ -72,6 +73,8 @@ Decoded<Proposal> decode_proposal(Octets bytes, std::size_t base) {
         return fail(r.offset(), SA, "7296-3.3.1-spi-size",
                     "SPI size " + std::to_string(spi_size) + " runs past the proposal");
     p.spi = r.bytes(spi_size);
+    // Each transform takes at least 8 octets: never reserve more than the octets can hold.
+    p.transforms.reserve(std::min<std::size_t>(num_transforms, r.remaining() / 8));
     std::uint8_t last = more_transforms;
     while (r.remaining() > 0) {
         const std::size_t at = r.offset();
