@@ -5,6 +5,8 @@
 // (default: the shared testdata folder), searched recursively for *.pcap / *.pcapng.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -314,6 +316,87 @@ TEST(Decode_capture, key_table_labels_map_to_transform_ids) {
     EXPECT_EQ(io::integrity_of_label("HMAC_SHA2_256_128 [RFC4868]"), Integ_id::AUTH_HMAC_SHA2_256_128);
     EXPECT_EQ(io::integrity_of_label("ANY 96-bits of Authentication [No Checking]"), std::nullopt);
     EXPECT_EQ(io::encryption_of_label("Rot13"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace ike
+
+// --- tcpdump's own .out text for its IKEv2 captures ------------------------------------------
+namespace ike {
+namespace {
+
+struct Tcpdump_frame {
+    std::string msgid;
+    std::string flags;  // letters inside [..]: I, V, R
+    std::vector<unsigned> chain;
+};
+
+// Frames of a tcpdump -vv .out file that hold "isakmp 2.0": Message ID, flags, top-level payloads.
+std::map<std::size_t, Tcpdump_frame> read_tcpdump_out(const std::string& path) {
+    static const std::map<std::string, unsigned> types = {
+        {"sa", 33},   {"v2ke", 34}, {"v2IDi", 35}, {"v2IDr", 36}, {"v2cert", 37}, {"v2cr", 38},
+        {"v2auth", 39}, {"nonce", 40}, {"n", 41}, {"d", 42},  {"v", 43},   {"v2e", 46},
+        {"v2cp", 47}, {"v2eap", 48}};
+    std::map<std::size_t, Tcpdump_frame> out;
+    std::ifstream in(path);
+    std::string line;
+    std::size_t frame = 0;
+    bool ikev2 = false;
+    while (std::getline(in, line)) {
+        if (line.size() > 6 && line[0] == ' ' && std::isdigit(static_cast<unsigned char>(line[4])) &&
+            line.find(" IP") != std::string::npos) {
+            frame = std::stoul(line);
+            ikev2 = false;
+            continue;
+        }
+        const auto v2 = line.find("isakmp 2.0 msgid ");
+        if (v2 != std::string::npos) {
+            ikev2 = true;
+            Tcpdump_frame f;
+            f.msgid = line.substr(v2 + 17, 8);
+            const auto open = line.rfind('['), close = line.rfind(']');
+            if (open != std::string::npos && close > open) f.flags = line.substr(open + 1, close - open - 1);
+            out[frame] = f;
+            continue;
+        }
+        if (ikev2 && line.rfind("    (", 0) == 0) {
+            const std::string name = line.substr(5, line.find(':') - 5);
+            out[frame].chain.push_back(types.count(name) ? types.at(name) : 0u);
+        }
+    }
+    return out;
+}
+
+TEST(Decode_capture, message_ids_flags_and_chains_equal_tcpdump_out) {
+    int compared = 0;
+    for (const auto& e : fs::recursive_directory_iterator(capture_dir())) {
+        if (e.path().extension() != ".out") continue;
+        fs::path pcap = e.path();
+        pcap.replace_extension(".pcap");
+        if (!fs::exists(pcap)) continue;
+        const auto expected = read_tcpdump_out(e.path().string());
+        if (expected.empty()) continue;
+        const auto ours = decode_all(pcap.string(), {});
+        for (const auto& [n, f] : expected) {
+            SCOPED_TRACE(e.path().filename().string() + " frame " + std::to_string(n));
+            ASSERT_TRUE(ours.count(n));
+            const json& r = ours.at(n);
+            ASSERT_EQ(r["kind"], "IKEv2");
+            if (r.contains("error")) continue;  // refused: covered by the malformed tests
+            char mid[9];
+            std::snprintf(mid, sizeof mid, "%08x", r["header"]["message_id"].get<unsigned>());
+            EXPECT_EQ(mid, f.msgid);
+            const unsigned flags = r["header"]["flags"].get<unsigned>();
+            std::string letters;
+            if (flags & 0x08) letters += "I";
+            if (flags & 0x10) letters += "V";
+            if (flags & 0x20) letters += "R";
+            EXPECT_EQ(letters, f.flags);
+            EXPECT_EQ(types_of(r["payloads"]), f.chain);
+            ++compared;
+        }
+    }
+    EXPECT_GE(compared, 21);
 }
 
 }  // namespace
