@@ -13,9 +13,6 @@ namespace ike::core {
 
 namespace {
 
-/// §3.6 / §3.7 Cert Encoding "X.509 Certificate - Signature".
-constexpr std::uint8_t X509_Certificate_Signature = 4;
-
 /// §2.15 RestOfInitIDPayload / RestOfRespIDPayload: ID Type, three RESERVED octets, data.
 Bytes id_payload_body(Id_type type, const Bytes& data) {
     Bytes b(4 + data.size(), 0);
