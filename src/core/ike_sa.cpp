@@ -495,8 +495,9 @@ bool Ike_sa::IKE_SA_INIT_proposal_acceptable(const Message& m) const {
 Signed_octets_input Ike_sa::signed_octets_of(bool initiator_side) const {
     // §2.15: the initiator signs its IKE_SA_INIT request, Nr and prf(SK_pi, IDi'); the responder
     // its response, Ni and prf(SK_pr, IDr').
-    return initiator_side ? Signed_octets_input{real_message_1_, Nr_, keys_.SK_pi.view()}
-                          : Signed_octets_input{real_message_2_, Ni_, keys_.SK_pr.view()};
+    return initiator_side
+               ? Signed_octets_input{real_message_1_, Nr_, keys_.SK_pi.view(), peer_signature_hashes_, &core_.crypto()}
+               : Signed_octets_input{real_message_2_, Ni_, keys_.SK_pr.view(), peer_signature_hashes_, &core_.crypto()};
 }
 
 bool Ike_sa::peer_AUTH_valid(const Message& m) const {
@@ -674,7 +675,7 @@ void Ike_sa::send_IKE_SA_INIT_request() {
     m.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(group_), ke_->public_value()}));
     m.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{Ni_}));
     for (auto& p : NAT_detection_payloads(local_, remote_)) m.payloads.push_back(std::move(p));
-    for (auto& p : IKE_SA_INIT_auth_payloads(core_.config(), *conn_)) m.payloads.push_back(std::move(p));
+    for (auto& p : IKE_SA_INIT_auth_payloads(core_.config(), *conn_, false)) m.payloads.push_back(std::move(p));
     send_request(std::move(m));
 }
 
@@ -699,6 +700,7 @@ void Ike_sa::send_IKE_SA_INIT_response(const Message& m) {
     group_ = static_cast<Ke_id>(transform_of(*proposal_, Transform_type::KE)->id);
     ke_ = crypto.key_exchange(group_);
     Ni_ = body_of<Payload_Nonce>(m, Payload_type::Nonce)->data;
+    peer_signature_hashes_ = signature_hashes_of(m);  // RFC 7427 §4
     Nr_ = crypto.random(nonce_size);
     detect_NAT(m, reply_local_, reply_remote_);
     Message r = header_for(Exchange_type::IKE_SA_INIT, true, 0);
@@ -706,7 +708,7 @@ void Ike_sa::send_IKE_SA_INIT_response(const Message& m) {
     r.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(group_), ke_->public_value()}));
     r.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{Nr_}));
     for (auto& p : NAT_detection_payloads(reply_local_, reply_remote_)) r.payloads.push_back(std::move(p));
-    for (auto& p : IKE_SA_INIT_auth_payloads(core_.config(), *conn_)) r.payloads.push_back(std::move(p));
+    for (auto& p : IKE_SA_INIT_auth_payloads(core_.config(), *conn_, true)) r.payloads.push_back(std::move(p));
     send_response(std::move(r));
     real_message_2_ = last_response_;
 }
@@ -730,6 +732,7 @@ void Ike_sa::derive_IKE_SA_keys(const Message* m) {
     if (original_initiator_ && m) {
         proposal_ = body_of<Payload_SA>(*m, Payload_type::SA)->proposals[0];
         Nr_ = body_of<Payload_Nonce>(*m, Payload_type::Nonce)->data;
+        peer_signature_hashes_ = signature_hashes_of(*m);  // RFC 7427 §4
     }
     const Message* peer = m;
     const auto* ke = peer ? body_of<Payload_KE>(*peer, Payload_type::KE) : nullptr;

@@ -230,6 +230,7 @@ private:
     unsigned cookie_tries_ = 0, ke_tries_ = 0;
     std::optional<Proposal> proposal_;  // the selected IKE proposal
     Bytes real_message_1_, real_message_2_;
+    std::vector<Hash_algorithm> peer_signature_hashes_;  // RFC 7427 §4, from the peer's IKE_SA_INIT
     bool nat_detected_ = false;
     bool floated_ = false;  // moved to the NAT-T port (§2.23)
 
