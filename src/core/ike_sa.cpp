@@ -1440,7 +1440,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
         } else if (theirs_sa) {
             // The peer should delete the redundant IKE SA it created; if it never does (it may not
             // have noticed the collision), we delete it ourselves (strongSwan does the same).
-            theirs_sa->expect_delete_by_peer(core_.config().retransmit.timeout * 8);
+            theirs_sa->expect_delete_by_peer(core_.config().retransmit.timeout * 3);
         }
         return;
     }
