@@ -36,6 +36,7 @@ demo: build
 # strongSwan interop tests (network namespaces). As root, a skipped interop test is a failure.
 check: build check-asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE interop
+	JOBS=$(JOBS) tests/fuzz/run.sh 60
 	cd $(BUILD) && ctest --output-on-failure -L interop | tee interop-ctest.log
 	@if [ "$$(id -u)" = 0 ] && grep -qiE 'skipped|not run' $(BUILD)/interop-ctest.log; then \
 	    echo "interop tests were skipped while running as root: failing"; exit 1; fi
