@@ -26,8 +26,9 @@ inline constexpr unsigned many = 0xffff;  ///< `max` of a row without an upper b
 /// One row of the table. A (exchange, direction) has one or more message forms (`form`, e.g.
 /// "initial", "eap-continue"); a message must match one form. Within a form, payload
 /// `payload` appears `min`..`max` times, inside SK when `inside_SK`. Payload types with no
-/// row in the form are not allowed in it; types outside RFC 7296 §3.2 are left to the caller
-/// (skip, or UNSUPPORTED_CRITICAL_PAYLOAD when critical, §2.5).
+/// row in the form are not allowed in it (the table decides RFC 7296 §3.2 types 33..48 and SKF,
+/// 53, RFC 7383 §2.5; SK and SKF are envelopes and have no row); other types are left to the
+/// caller (skip, or UNSUPPORTED_CRITICAL_PAYLOAD when critical, §2.5).
 struct Payload_rule {
     Exchange_type exchange;
     bool response;
