@@ -1,5 +1,6 @@
 // TOML (toml++) -> ike::Config in swanctl's vocabulary. Each check names the file, the line
 // (toml++ source regions) and the dotted key at fault.
+#include <cctype>
 #include "src/daemon/config_toml.hpp"
 
 #include <arpa/inet.h>
@@ -508,9 +509,36 @@ Auth_config auth(const Reader& r, const toml::table& t, const std::string& path,
     return a;
 }
 
+/// A swanctl duration: an integer number of seconds, or a string "90", "30s", "10m", "4h", "1d".
+std::optional<std::chrono::seconds> duration(const Reader& r, const toml::table& t, const std::string& path,
+                                             std::string_view key) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return std::nullopt;
+    const std::string kpath = path + "." + std::string(key);
+    if (n->is_integer()) {
+        const auto v = n->as_integer()->get();
+        if (v < 0) r.fail(*n, kpath, "a duration cannot be negative");
+        return std::chrono::seconds(v);
+    }
+    if (!n->is_string()) r.fail(*n, kpath, "expected seconds or a string like \"4h\", got " + type_name(*n));
+    const std::string s = n->as_string()->get();
+    std::size_t digits = 0;
+    while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
+    const std::string unit = s.substr(digits);
+    long long mult = 0;
+    if (unit.empty() || unit == "s") mult = 1;
+    else if (unit == "m") mult = 60;
+    else if (unit == "h") mult = 3600;
+    else if (unit == "d") mult = 86400;
+    if (digits == 0 || mult == 0 || digits > 9) {
+        r.fail(*n, kpath, "expected a duration like \"30s\", \"10m\", \"4h\" or \"1d\", got '" + s + "'");
+    }
+    return std::chrono::seconds(std::stoll(s.substr(0, digits)) * mult);
+}
+
 Child_config child(const Reader& r, const toml::table& t, const std::string& path,
                    std::string name) {
-    r.only_keys(t, path, {"local_ts", "remote_ts", "esp_proposals", "mode"});
+    r.only_keys(t, path, {"local_ts", "remote_ts", "esp_proposals", "mode", "rekey_time", "life_time", "rand_time"});
     Child_config c;
     c.name = std::move(name);
     c.local_ts = selectors(r, t, path, "local_ts");
@@ -524,6 +552,9 @@ Child_config child(const Reader& r, const toml::table& t, const std::string& pat
         else
             r.fail(*t.get("mode"), path + ".mode", "expected \"tunnel\" or \"transport\", got '" + *m + "'");
     }
+    if (auto d = duration(r, t, path, "rekey_time")) c.rekey_time = *d;
+    if (auto d = duration(r, t, path, "life_time")) c.life_time = *d;
+    if (auto d = duration(r, t, path, "rand_time")) c.rand_time = *d;
     return c;
 }
 
@@ -531,7 +562,7 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
                              std::string name) {
     r.only_keys(t, path,
                 {"version", "local_addrs", "remote_addrs", "remote_port", "remote_nat_t_port",
-                 "proposals", "local", "remote", "children"});
+                 "proposals", "local", "remote", "children", "rekey_time", "rand_time", "dpd_delay"});
     Connection_config c;
     c.name = std::move(name);
     if (auto v = r.integer(t, path, "version", 0, 2); v && *v == 1)
@@ -543,6 +574,9 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
     if (auto v = r.integer(t, path, "remote_nat_t_port", 1, 65535))
         c.remote_nat_t_port = static_cast<std::uint16_t>(*v);
     c.proposals = proposals(r, t, path, "proposals", Protocol_id::IKE);
+    if (auto d = duration(r, t, path, "rekey_time")) c.rekey_time = *d;
+    if (auto d = duration(r, t, path, "rand_time")) c.rand_time = *d;
+    if (auto d = duration(r, t, path, "dpd_delay")) c.dpd_delay = *d;
     const toml::table* local = r.table(t, path, "local");
     const toml::table* remote = r.table(t, path, "remote");
     if (local == nullptr) r.fail(t, path + ".local", "missing table");

@@ -300,3 +300,24 @@ TEST(traffic_selector, IPv6_prefix_and_range) {
 }
 
 }  // namespace
+
+TEST(config_toml, lifetimes_and_dpd_take_swanctl_durations) {
+    std::string text = edited("proposals    = [\"aes256gcm16-prfsha256-x25519\"]",
+                              "proposals    = [\"aes256gcm16-prfsha256-x25519\"]\nrekey_time = \"4h\"\n"
+                              "rand_time = 600\ndpd_delay = \"30s\"");
+    const std::string esp = "esp_proposals = [\"aes256gcm16\"]\n";
+    text.replace(text.find(esp), esp.size(), esp + "rekey_time = \"50m\"\nlife_time = \"1h\"\n");
+    const auto c = parse_config(text, "home.toml");
+    const auto& conn = c.connections.at(0);
+    EXPECT_EQ(conn.rekey_time.count(), 4 * 3600);
+    EXPECT_EQ(conn.rand_time.count(), 600);
+    EXPECT_EQ(conn.dpd_delay.count(), 30);
+    EXPECT_EQ(conn.children.at(0).rekey_time.count(), 50 * 60);
+    EXPECT_EQ(conn.children.at(0).life_time.count(), 3600);
+}
+
+TEST(config_toml, refuses_a_bad_duration_naming_key) {
+    const std::string m = refusal(edited("proposals    = [\"aes256gcm16-prfsha256-x25519\"]",
+                                         "proposals    = [\"aes256gcm16-prfsha256-x25519\"]\nrekey_time = \"4 hours\""));
+    EXPECT_EQ(m.rfind("home.toml:5: connections.home.rekey_time: expected a duration", 0), 0u) << m;
+}
