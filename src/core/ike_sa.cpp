@@ -1139,30 +1139,6 @@ namespace ike::core {
 
 namespace {
 
-template <class T>
-const T* find_body(const Message& m, Payload_type type) {
-    const Payload* p = m.find(type);
-    return p ? std::get_if<T>(&p->body) : nullptr;
-}
-
-Payload payload(Payload_type t, Payload_body b) {
-    Payload p;
-    p.type = t;
-    p.body = std::move(b);
-    return p;
-}
-
-Bytes spi4(std::uint32_t v) {
-    return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 8),
-            static_cast<std::uint8_t>(v)};
-}
-
-std::uint32_t spi4_value(const Bytes& b) {
-    std::uint32_t v = 0;
-    for (auto o : b) v = (v << 8) | o;
-    return v;
-}
-
 Bytes spi8(Spi v) {
     Bytes b(8);
     for (std::size_t i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
@@ -1173,14 +1149,6 @@ Spi spi8_value(const Bytes& b) {
     Spi v = 0;
     for (auto o : b) v = (v << 8) | o;
     return v;
-}
-
-std::uint32_t fresh_spi32(Crypto_provider& c) {
-    for (;;) {
-        const Bytes b = c.random(4);
-        const std::uint32_t v = spi4_value(b);
-        if (v >= 256) return v;  // RFC 4303 §2.1: 1..255 are reserved
-    }
 }
 
 Ke_id first_group(const std::vector<Proposal>& ps) {
@@ -1294,9 +1262,9 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
         for (auto& p : req_.offer) p.spi = spi8(req_.new_spi);
         if (req_.group == Ke_id::NONE) req_.group = group_;
         req_.ke = crypto.key_exchange(req_.group);
-        m.payloads.push_back(payload(Payload_type::SA, Payload_SA{req_.offer}));
-        m.payloads.push_back(payload(Payload_type::Nonce, Payload_Nonce{req_.Ni}));
-        m.payloads.push_back(payload(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(req_.group), req_.ke->public_value()}));
+        m.payloads.push_back(make(Payload_type::SA, Payload_SA{req_.offer}));
+        m.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{req_.Ni}));
+        m.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(req_.group), req_.ke->public_value()}));
     } else {
         const Child_config& c = *req_.config;
         const Child_state* old = req_.kind == Request_kind::rekey_child ? child_by_spi_in(req_.old_spi_in) : nullptr;
@@ -1304,32 +1272,32 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
             // §1.3.3: REKEY_SA names the SA being rekeyed by the SPI we receive it with.
             Payload_N n;
             n.protocol = Protocol_id::ESP;
-            n.spi = spi4(req_.old_spi_in);
+            n.spi = spi_octets(req_.old_spi_in);
             n.type = static_cast<std::uint16_t>(Notify_type::REKEY_SA);
-            m.payloads.push_back(payload(Payload_type::N, std::move(n)));
+            m.payloads.push_back(make(Payload_type::N, std::move(n)));
         }
         if (c.mode == Ipsec_mode::transport) {
             Payload_N n;
             n.type = static_cast<std::uint16_t>(Notify_type::USE_TRANSPORT_MODE);
-            m.payloads.push_back(payload(Payload_type::N, std::move(n)));
+            m.payloads.push_back(make(Payload_type::N, std::move(n)));
         }
-        req_.new_spi_in = fresh_spi32(crypto);
+        req_.new_spi_in = random_spi32(crypto);
         req_.offer = c.esp_proposals;
         std::uint8_t n = 1;
         for (auto& p : req_.offer) {
             p.number = n++;
             p.protocol = Protocol_id::ESP;
-            p.spi = spi4(req_.new_spi_in);
+            p.spi = spi_octets(req_.new_spi_in);
         }
-        m.payloads.push_back(payload(Payload_type::SA, Payload_SA{req_.offer}));
-        m.payloads.push_back(payload(Payload_type::Nonce, Payload_Nonce{req_.Ni}));
+        m.payloads.push_back(make(Payload_type::SA, Payload_SA{req_.offer}));
+        m.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{req_.Ni}));
         if (req_.group == Ke_id::NONE) req_.group = first_group(req_.offer);
         if (req_.group != Ke_id::NONE) {  // PFS (§1.3.1): a KE when the ESP proposal names a group
             req_.ke = crypto.key_exchange(req_.group);
-            m.payloads.push_back(payload(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(req_.group), req_.ke->public_value()}));
+            m.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(req_.group), req_.ke->public_value()}));
         }
-        m.payloads.push_back(payload(Payload_type::TSi, Payload_TS{old ? old->local_ts : c.local_ts}));
-        m.payloads.push_back(payload(Payload_type::TSr, Payload_TS{old ? old->remote_ts : c.remote_ts}));
+        m.payloads.push_back(make(Payload_type::TSi, Payload_TS{old ? old->local_ts : c.local_ts}));
+        m.payloads.push_back(make(Payload_type::TSr, Payload_TS{old ? old->remote_ts : c.remote_ts}));
     }
     send_request(std::move(m));
 }
@@ -1343,8 +1311,8 @@ void Ike_sa::resend_CREATE_CHILD_SA_with_group(const Message& m) {
 }
 
 bool Ike_sa::CREATE_CHILD_SA_response_acceptable(const Message& m) const {
-    const auto* sa = find_body<Payload_SA>(m, Payload_type::SA);
-    const auto* nonce = find_body<Payload_Nonce>(m, Payload_type::Nonce);
+    const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
+    const auto* nonce = body_of<Payload_Nonce>(m, Payload_type::Nonce);
     const bool IKE = req_.kind == Request_kind::rekey_IKE;
     if (!sa || !nonce || sa->proposals.size() != 1 || !proposal_from_offer(sa->proposals[0], req_.offer) ||
         sa->proposals[0].spi.size() != (IKE ? 8u : 4u)) {
@@ -1354,7 +1322,7 @@ bool Ike_sa::CREATE_CHILD_SA_response_acceptable(const Message& m) const {
     }
     const auto* group = transform_of(sa->proposals[0], Transform_type::KE);
     if (group && group->id) {
-        const auto* ke = find_body<Payload_KE>(m, Payload_type::KE);
+        const auto* ke = body_of<Payload_KE>(m, Payload_type::KE);
         if (!req_.ke || group->id != static_cast<std::uint16_t>(req_.group) || !ke || ke->group != group->id ||
             ke->data.size() != public_value_size(req_.group)) {
             refusal_rule_ = "7296-1.3-ke";
@@ -1363,8 +1331,8 @@ bool Ike_sa::CREATE_CHILD_SA_response_acceptable(const Message& m) const {
         }
     }
     if (!IKE) {
-        const auto* tsi = find_body<Payload_TS>(m, Payload_type::TSi);
-        const auto* tsr = find_body<Payload_TS>(m, Payload_type::TSr);
+        const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
+        const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
         const Child_state* old = req_.kind == Request_kind::rekey_child
                                      ? const_cast<Ike_sa*>(this)->child_by_spi_in(req_.old_spi_in) : nullptr;
         const auto& local = old ? old->local_ts : req_.config->local_ts;
@@ -1379,10 +1347,10 @@ bool Ike_sa::CREATE_CHILD_SA_response_acceptable(const Message& m) const {
 }
 
 void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
-    const Proposal& chosen = find_body<Payload_SA>(m, Payload_type::SA)->proposals[0];
-    const Bytes& Nr = find_body<Payload_Nonce>(m, Payload_type::Nonce)->data;
+    const Proposal& chosen = body_of<Payload_SA>(m, Payload_type::SA)->proposals[0];
+    const Bytes& Nr = body_of<Payload_Nonce>(m, Payload_type::Nonce)->data;
     std::optional<Secret> g_ir;
-    if (const auto* ke = find_body<Payload_KE>(m, Payload_type::KE); ke && req_.ke) {
+    if (const auto* ke = body_of<Payload_KE>(m, Payload_type::KE); ke && req_.ke) {
         g_ir = req_.ke->shared_secret(ke->data);
         if (!g_ir) {
             diagnose(Severity::warning, "7296-3.4-ke-invalid", "peer KE value refused by the group's checks");
@@ -1399,13 +1367,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
         st.proposal.spi.clear();
         st.Ni = req_.Ni;
         st.Nr = Nr;
-        const Secret skeyseed = crypto::SKEYSEED_rekey(*prf_, keys_.SK_d.view(), g_ir->view(), st.Ni, st.Nr);
-        auto new_prf = core_.crypto().prf(static_cast<Prf_id>(transform_of(chosen, Transform_type::PRF)->id));
-        const auto* e = transform_of(chosen, Transform_type::ENCR);
-        const auto* i = transform_of(chosen, Transform_type::INTEG);
-        const std::size_t encr = core_.crypto().cipher(static_cast<Encr_id>(e->id), e->key_length.value_or(0))->key_size();
-        const std::size_t integ = (i && i->id) ? core_.crypto().integrity(static_cast<Integ_id>(i->id))->key_size() : 0;
-        st.keys = crypto::derive_ike_sa_keys(*new_prf, skeyseed.view(), st.Ni, st.Nr, st.SPIi, st.SPIr, integ, encr);
+        st.keys = rekeyed_IKE_SA_keys(chosen, g_ir->view(), st);
         bool ours_redundant = false;
         Ike_sa* theirs_sa = nullptr;
         if (collision_.active && collision_.new_IKE_spi) {
@@ -1445,10 +1407,10 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
         return;
     }
     Proposal ours = chosen;
-    ours.spi = spi4(req_.new_spi_in);
-    const auto* tsi = find_body<Payload_TS>(m, Payload_type::TSi);
-    const auto* tsr = find_body<Payload_TS>(m, Payload_type::TSr);
-    make_CHILD_SA(req_.config, ours, req_.new_spi_in, spi4_value(chosen.spi), tsi->selectors, tsr->selectors,
+    ours.spi = spi_octets(req_.new_spi_in);
+    const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
+    const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
+    make_CHILD_SA(req_.config, ours, req_.new_spi_in, spi_value(chosen.spi), tsi->selectors, tsr->selectors,
                   g_ir ? g_ir->view() : Octets(), req_.Ni, Nr, true);
     if (req_.kind == Request_kind::rekey_child) {
         if (collision_.active && collision_.new_spi_in) {
@@ -1460,8 +1422,8 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
             const bool ours_redundant = lowest_ours < lowest_theirs;
             diagnose(Severity::info, "7296-2.8.1-rekey-collision",
                      std::string("simultaneous CHILD SA rekey: the lowest nonce is in ") +
-                         (ours_redundant ? "our exchange: we delete our new SA " + to_hex(spi4(req_.new_spi_in))
-                                         : "the peer's exchange: we delete the old SA " + to_hex(spi4(req_.old_spi_in))));
+                         (ours_redundant ? "our exchange: we delete our new SA " + to_hex(spi_octets(req_.new_spi_in))
+                                         : "the peer's exchange: we delete the old SA " + to_hex(spi_octets(req_.old_spi_in))));
             request_delete_CHILD_SA(ours_redundant ? req_.new_spi_in : req_.old_spi_in);
             collision_ = Collision{};
         } else {
@@ -1473,7 +1435,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
 
 void Ike_sa::send_Delete_CHILD_SA_request() {
     Message m = header_for(Exchange_type::INFORMATIONAL, false, next_request_mid_);
-    m.payloads.push_back(payload(Payload_type::D, Payload_D{Protocol_id::ESP, 4, {spi4(req_.old_spi_in)}}));
+    m.payloads.push_back(make(Payload_type::D, Payload_D{Protocol_id::ESP, 4, {spi_octets(req_.old_spi_in)}}));
     send_request(std::move(m));
 }
 
@@ -1492,7 +1454,7 @@ void Ike_sa::complete_Delete_CHILD_SA(const Message&) {
 // ---- responder -----------------------------------------------------------------------------
 
 bool Ike_sa::is_IKE_SA_rekey(const Message& m) const {
-    const auto* sa = find_body<Payload_SA>(m, Payload_type::SA);
+    const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
     return sa && !sa->proposals.empty() && sa->proposals[0].protocol == Protocol_id::IKE;
 }
 
@@ -1500,7 +1462,7 @@ bool Ike_sa::is_CHILD_SA_rekey(const Message& m) const { return m.find_notify(No
 
 bool Ike_sa::KE_acceptable_for(const Message& m, const Proposal& chosen) const {
     const auto* group = transform_of(chosen, Transform_type::KE);
-    const auto* ke = find_body<Payload_KE>(m, Payload_type::KE);
+    const auto* ke = body_of<Payload_KE>(m, Payload_type::KE);
     if (!group || group->id == 0) return true;  // no PFS chosen: a KEi is ignored
     if (!ke || ke->group != group->id) {
         // §1.3: the KEi group is not the selected one: INVALID_KE_PAYLOAD names the one we want.
@@ -1520,7 +1482,7 @@ bool Ike_sa::KE_acceptable_for(const Message& m, const Proposal& chosen) const {
 }
 
 bool Ike_sa::new_IKE_SA_acceptable(const Message& m) const {
-    const auto* sa = find_body<Payload_SA>(m, Payload_type::SA);
+    const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
     refusal_notify_ = Notify_type::NO_PROPOSAL_CHOSEN;
     refusal_data_.clear();
     auto sel = select_proposal(sa->proposals, conn_->proposals, core_.crypto());
@@ -1542,7 +1504,7 @@ bool Ike_sa::CHILD_SA_rekey_acceptable(const Message& m) const {
     const auto* n = m.find_notify(Notify_type::REKEY_SA);
     refusal_notify_ = Notify_type::NO_PROPOSAL_CHOSEN;
     refusal_data_.clear();
-    const Child_state* old = (n && n->spi.size() == 4) ? const_cast<Ike_sa*>(this)->child_by_spi_out(spi4_value(n->spi)) : nullptr;
+    const Child_state* old = (n && n->spi.size() == 4) ? const_cast<Ike_sa*>(this)->child_by_spi_out(spi_value(n->spi)) : nullptr;
     if (!old) {
         // §2.25: CHILD_SA_NOT_FOUND, with the SPI copied from REKEY_SA.
         refusal_rule_ = "7296-2.25-child-sa-not-found";
@@ -1571,17 +1533,17 @@ void Ike_sa::send_CREATE_CHILD_SA_refusal(const Message& m) {
         n.protocol = refusal_protocol_;
         n.spi = refusal_spi_;
     }
-    r.payloads.push_back(payload(Payload_type::N, std::move(n)));
+    r.payloads.push_back(make(Payload_type::N, std::move(n)));
     send_response(std::move(r));
 }
 
 void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     auto& crypto = core_.crypto();
-    const auto* sa = find_body<Payload_SA>(m, Payload_type::SA);
+    const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
     Proposal chosen = *select_proposal(sa->proposals, conn_->proposals, crypto).chosen;
     const Ke_id group = static_cast<Ke_id>(transform_of(chosen, Transform_type::KE)->id);
     auto ke = crypto.key_exchange(group);
-    const auto* kei = find_body<Payload_KE>(m, Payload_type::KE);
+    const auto* kei = body_of<Payload_KE>(m, Payload_type::KE);
     auto g_ir = ke->shared_secret(kei->data);
     if (!g_ir) {
         refusal_rule_ = "7296-3.4-ke-invalid";
@@ -1593,23 +1555,16 @@ void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     Rekeyed_state st;
     st.SPIi = spi8_value(chosen.spi);  // the peer requested the rekey: it is the new SA's original initiator
     st.SPIr = core_.allocate_spi();
-    st.Ni = find_body<Payload_Nonce>(m, Payload_type::Nonce)->data;
+    st.Ni = body_of<Payload_Nonce>(m, Payload_type::Nonce)->data;
     st.Nr = crypto.random(nonce_size);
     Proposal ours = chosen;
     ours.spi = spi8(st.SPIr);
     Message r = header_for(Exchange_type::CREATE_CHILD_SA, true, m.header.message_id);
-    r.payloads.push_back(payload(Payload_type::SA, Payload_SA{{ours}}));
-    r.payloads.push_back(payload(Payload_type::Nonce, Payload_Nonce{st.Nr}));
-    r.payloads.push_back(payload(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(group), ke->public_value()}));
+    r.payloads.push_back(make(Payload_type::SA, Payload_SA{{ours}}));
+    r.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{st.Nr}));
+    r.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(group), ke->public_value()}));
     send_response(std::move(r));
-    // §2.18
-    const Secret skeyseed = crypto::SKEYSEED_rekey(*prf_, keys_.SK_d.view(), g_ir->view(), st.Ni, st.Nr);
-    auto new_prf = crypto.prf(static_cast<Prf_id>(transform_of(chosen, Transform_type::PRF)->id));
-    const auto* e = transform_of(chosen, Transform_type::ENCR);
-    const auto* i = transform_of(chosen, Transform_type::INTEG);
-    const std::size_t encr = crypto.cipher(static_cast<Encr_id>(e->id), e->key_length.value_or(0))->key_size();
-    const std::size_t integ = (i && i->id) ? crypto.integrity(static_cast<Integ_id>(i->id))->key_size() : 0;
-    st.keys = crypto::derive_ike_sa_keys(*new_prf, skeyseed.view(), st.Ni, st.Nr, st.SPIi, st.SPIr, integ, encr);
+    st.keys = rekeyed_IKE_SA_keys(chosen, g_ir->view(), st);
     st.proposal = chosen;
     st.proposal.spi.clear();
     const bool colliding = request_in_flight(Request_kind::rekey_IKE);
@@ -1639,14 +1594,14 @@ void Ike_sa::send_CHILD_SA_rekey_response(const Message& m) { send_new_CHILD_SA_
 void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
     auto& crypto = core_.crypto();
     const auto* n = m.find_notify(Notify_type::REKEY_SA);
-    const Child_state* old = n ? child_by_spi_out(spi4_value(n->spi)) : nullptr;
+    const Child_state* old = n ? child_by_spi_out(spi_value(n->spi)) : nullptr;
     auto match = match_child(m, old ? old->config : nullptr, false);
     std::optional<Secret> g_ir;
     std::unique_ptr<Key_exchange> ke;
     const auto* group = transform_of(match->chosen, Transform_type::KE);
     if (group && group->id) {
         ke = crypto.key_exchange(static_cast<Ke_id>(group->id));
-        g_ir = ke->shared_secret(find_body<Payload_KE>(m, Payload_type::KE)->data);
+        g_ir = ke->shared_secret(body_of<Payload_KE>(m, Payload_type::KE)->data);
         if (!g_ir) {
             refusal_rule_ = "7296-3.4-ke-invalid";
             refusal_text_ = "peer KE value refused by the group's checks";
@@ -1655,22 +1610,22 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
             return;
         }
     }
-    const Bytes& Ni = find_body<Payload_Nonce>(m, Payload_type::Nonce)->data;
+    const Bytes& Ni = body_of<Payload_Nonce>(m, Payload_type::Nonce)->data;
     const Bytes Nr = crypto.random(nonce_size);
-    const std::uint32_t spi_in = fresh_spi32(crypto);
+    const std::uint32_t spi_in = random_spi32(crypto);
     Proposal ours = match->chosen;
-    ours.spi = spi4(spi_in);
+    ours.spi = spi_octets(spi_in);
     Message r = header_for(Exchange_type::CREATE_CHILD_SA, true, m.header.message_id);
     if (match->config->mode == Ipsec_mode::transport && m.find_notify(Notify_type::USE_TRANSPORT_MODE)) {
         Payload_N t;
         t.type = static_cast<std::uint16_t>(Notify_type::USE_TRANSPORT_MODE);
-        r.payloads.push_back(payload(Payload_type::N, std::move(t)));
+        r.payloads.push_back(make(Payload_type::N, std::move(t)));
     }
-    r.payloads.push_back(payload(Payload_type::SA, Payload_SA{{ours}}));
-    r.payloads.push_back(payload(Payload_type::Nonce, Payload_Nonce{Nr}));
-    if (ke) r.payloads.push_back(payload(Payload_type::KE, Payload_KE{group->id, ke->public_value()}));
-    r.payloads.push_back(payload(Payload_type::TSi, Payload_TS{match->tsi}));
-    r.payloads.push_back(payload(Payload_type::TSr, Payload_TS{match->tsr}));
+    r.payloads.push_back(make(Payload_type::SA, Payload_SA{{ours}}));
+    r.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{Nr}));
+    if (ke) r.payloads.push_back(make(Payload_type::KE, Payload_KE{group->id, ke->public_value()}));
+    r.payloads.push_back(make(Payload_type::TSi, Payload_TS{match->tsi}));
+    r.payloads.push_back(make(Payload_type::TSr, Payload_TS{match->tsr}));
     send_response(std::move(r));
     if (old && request_in_flight(Request_kind::rekey_child) && req_.old_spi_in == old->spi_in) {
         // §2.25.1: we are rekeying the same CHILD SA: answer as usual, decide by the nonces later.
@@ -1680,7 +1635,7 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
         collision_.new_spi_in = spi_in;
     }
     // The old SA of a rekey stays until the requester deletes it (§2.8).
-    make_CHILD_SA(match->config, ours, spi_in, spi4_value(match->chosen.spi), match->tsr, match->tsi,
+    make_CHILD_SA(match->config, ours, spi_in, spi_value(match->chosen.spi), match->tsr, match->tsi,
                   g_ir ? g_ir->view() : Octets(), Ni, Nr, false);
 }
 
@@ -1788,7 +1743,7 @@ void Ike_sa::arm_CHILD_SA_lifetimes(const Child_state& c) {
     if (c.rekey_at.count() > 0) {
         arm_duty(c.rekey_at, [this, spi] {
             if (child_by_spi_in(spi) && established()) {
-                diagnose(Severity::info, "7296-2.8-soft-lifetime", "CHILD SA " + to_hex(spi4(spi)) + ": rekeying");
+                diagnose(Severity::info, "7296-2.8-soft-lifetime", "CHILD SA " + to_hex(spi_octets(spi)) + ": rekeying");
                 request_rekey_CHILD_SA(spi);
             }
         });
@@ -1796,7 +1751,7 @@ void Ike_sa::arm_CHILD_SA_lifetimes(const Child_state& c) {
     if (c.expire_at.count() > 0) {
         arm_duty(c.expire_at, [this, spi] {
             if (child_by_spi_in(spi)) {
-                diagnose(Severity::warning, "7296-2.8-hard-lifetime", "CHILD SA " + to_hex(spi4(spi)) + ": expired");
+                diagnose(Severity::warning, "7296-2.8-hard-lifetime", "CHILD SA " + to_hex(spi_octets(spi)) + ": expired");
                 request_delete_CHILD_SA(spi);
             }
         });
@@ -1851,6 +1806,23 @@ void Ike_sa::expect_delete_by_peer(Time within) {
                  "the peer did not delete its redundant IKE SA: deleting it ourselves");
         terminate();
     });
+}
+
+}  // namespace ike::core
+
+namespace ike::core {
+
+crypto::Ike_sa_keys Ike_sa::rekeyed_IKE_SA_keys(const Proposal& chosen, Octets g_ir, const Rekeyed_state& st) {
+    // §2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) with the old SA's PRF; the new SA's
+    // SK_* with the new PRF, the new SPIs and the nonces of the rekey exchange.
+    auto& crypto = core_.crypto();
+    const Secret skeyseed = crypto::SKEYSEED_rekey(*prf_, keys_.SK_d.view(), g_ir, st.Ni, st.Nr);
+    auto new_prf = crypto.prf(static_cast<Prf_id>(transform_of(chosen, Transform_type::PRF)->id));
+    const auto* e = transform_of(chosen, Transform_type::ENCR);
+    const auto* i = transform_of(chosen, Transform_type::INTEG);
+    const std::size_t encr = crypto.cipher(static_cast<Encr_id>(e->id), e->key_length.value_or(0))->key_size();
+    const std::size_t integ = (i && i->id) ? crypto.integrity(static_cast<Integ_id>(i->id))->key_size() : 0;
+    return crypto::derive_ike_sa_keys(*new_prf, skeyseed.view(), st.Ni, st.Nr, st.SPIi, st.SPIr, integ, encr);
 }
 
 }  // namespace ike::core

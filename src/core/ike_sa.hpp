@@ -215,6 +215,8 @@ private:
     void arm_liveness();
     void set_algorithms(const Proposal& p);
     void emit_keys();
+    /// §2.18: the new IKE SA's keys from this (old) SA's SK_d and PRF.
+    crypto::Ike_sa_keys rekeyed_IKE_SA_keys(const Proposal& chosen, Octets g_ir, const Rekeyed_state& st);
 
     Core& core_;
     const Connection_config* conn_;
