@@ -124,6 +124,12 @@ enum class Ke_id : std::uint16_t {
     ECP_256 = 19,
     ECP_384 = 20,
     ECP_521 = 21,
+    ECP_192 = 25,          ///< legacy (RFC 5114 §2.6), off by default
+    ECP_224 = 26,          ///< legacy (RFC 5114 §2.7), off by default
+    BRAINPOOL_P224 = 27,   ///< RFC 6954
+    BRAINPOOL_P256 = 28,
+    BRAINPOOL_P384 = 29,
+    BRAINPOOL_P512 = 30,
     Curve25519 = 31,
 };
 

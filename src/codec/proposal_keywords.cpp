@@ -91,7 +91,8 @@ const Keyword keywords[] = {
     {"prfsha512",        T::PRF, u16(Prf_id::PRF_HMAC_SHA2_512), 0, true},
     {"prfaesxcbc",       T::PRF, u16(Prf_id::PRF_AES128_XCBC), 0, true},
     {"prfaescmac",       T::PRF, u16(Prf_id::PRF_AES128_CMAC), 0, true},
-    // Transform Type 4: key exchange method (RFC 3526, RFC 5903, RFC 8031)
+    // Transform Type 4: key exchange method (RFC 2409, RFC 3526, RFC 5903, RFC 5114, RFC 6954,
+    // RFC 8031)
     {"modp768",          T::KE, u16(Ke_id::MODP_768), 0, true},
     {"modp1024",         T::KE, u16(Ke_id::MODP_1024), 0, true},
     {"modp1536",         T::KE, u16(Ke_id::MODP_1536), 0, true},
@@ -103,6 +104,12 @@ const Keyword keywords[] = {
     {"ecp256",           T::KE, u16(Ke_id::ECP_256), 0, true},
     {"ecp384",           T::KE, u16(Ke_id::ECP_384), 0, true},
     {"ecp521",           T::KE, u16(Ke_id::ECP_521), 0, true},
+    {"ecp192",           T::KE, u16(Ke_id::ECP_192), 0, true},
+    {"ecp224",           T::KE, u16(Ke_id::ECP_224), 0, true},
+    {"ecp224bp",         T::KE, u16(Ke_id::BRAINPOOL_P224), 0, true},  // RFC 6954
+    {"ecp256bp",         T::KE, u16(Ke_id::BRAINPOOL_P256), 0, true},
+    {"ecp384bp",         T::KE, u16(Ke_id::BRAINPOOL_P384), 0, true},
+    {"ecp512bp",         T::KE, u16(Ke_id::BRAINPOOL_P512), 0, true},
     {"x25519",           T::KE, u16(Ke_id::Curve25519), 0, true},
     {"curve25519",       T::KE, u16(Ke_id::Curve25519), 0, false},
     // Transform Type 5: extended sequence numbers (ESP/AH only)
@@ -199,6 +206,12 @@ std::optional<Proposal> parse_proposal(std::string_view keyword, Protocol_id pro
         return std::nullopt;
     }
     if (protocol == Protocol_id::IKE) {
+        // RFC 8247 §2.1 / IANA: ENCR_NULL is not allowed for IKE (the SK payload must encrypt).
+        for (const auto& e : encr)
+            if (e.id == u16(Encr_id::ENCR_NULL)) {
+                set_error(error, "'null' encryption is for ESP only, not IKE");
+                return std::nullopt;
+            }
         if (!esn.empty()) {
             set_error(error, "esn/noesn apply to ESP and AH only");
             return std::nullopt;

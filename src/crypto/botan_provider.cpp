@@ -185,25 +185,28 @@ void check_key(Octets key, std::size_t want) {
         throw std::invalid_argument("Cipher: SK_e must be " + std::to_string(want) + " octets");
 }
 
-/// AES-CBC (RFC 3602): IV 16, block 16, no padding (the SK payload pads itself, §3.14).
-class Aes_cbc final : public Cipher {
+/// CBC without padding (the SK payload pads itself, §3.14): AES-CBC (RFC 3602: IV and block
+/// 16 octets) and 3DES-CBC (RFC 2451: IV and block 8 octets, 24-octet key; legacy).
+class Cbc_cipher final : public Cipher {
 public:
-    explicit Aes_cbc(std::size_t key_octets) : key_octets_(key_octets) {}
+    Cbc_cipher(std::string botan_name, std::size_t key_octets, std::size_t block)
+        : name_(std::move(botan_name)), key_octets_(key_octets), block_(block) {}
     bool is_aead() const override { return false; }
     std::size_t key_size() const override { return key_octets_; }
-    std::size_t iv_size() const override { return aes_block; }
-    std::size_t block_size() const override { return aes_block; }
+    std::size_t iv_size() const override { return block_; }
+    std::size_t block_size() const override { return block_; }
     std::size_t icv_size() const override { return 0; }
     Bytes encrypt(Octets key, Octets iv, Octets, Octets plaintext) const override {
         check_key(key, key_octets_);
-        if (iv.size != aes_block || plaintext.size % aes_block != 0)
-            throw std::invalid_argument("AES-CBC: IV 16 octets, plaintext a multiple of 16");
+        if (iv.size != block_ || plaintext.size % block_ != 0)
+            throw std::invalid_argument(name_ + ": IV " + std::to_string(block_) +
+                                        " octets, plaintext a multiple of " + std::to_string(block_));
         return run(Botan::ENCRYPTION, key, iv, plaintext);
     }
     std::optional<Bytes> decrypt(Octets key, Octets iv, Octets,
                                  Octets ciphertext) const override {
         check_key(key, key_octets_);
-        if (iv.size != aes_block || ciphertext.size % aes_block != 0) return std::nullopt;
+        if (iv.size != block_ || ciphertext.size % block_ != 0) return std::nullopt;
         try {
             return run(Botan::DECRYPTION, key, iv, ciphertext);
         } catch (const std::exception&) {
@@ -214,15 +217,31 @@ public:
 private:
     Bytes run(Botan::Cipher_Dir dir, Octets key, Octets iv, Octets in) const {
         if (in.empty()) return {};
-        auto mode = Botan::Cipher_Mode::create_or_throw(
-            "AES-" + std::to_string(key_octets_ * 8) + "/CBC/NoPadding", dir);
+        auto mode = Botan::Cipher_Mode::create_or_throw(name_, dir);
         mode->set_key(key.data, key.size);
         mode->start(iv.data, iv.size);
         secure_vector<std::uint8_t> buf(in.begin(), in.end());
         mode->finish(buf);
         return Bytes(buf.begin(), buf.end());
     }
+    std::string name_;
     std::size_t key_octets_;
+    std::size_t block_;
+};
+
+/// ENCR_NULL (RFC 2410): ESP only (RFC 7296 §3.3.2 and RFC 8247 §2.1 do not allow it for IKE;
+/// parse_proposal refuses it there). No key, no IV; the SA backend applies it to ESP.
+class Null_cipher final : public Cipher {
+public:
+    bool is_aead() const override { return false; }
+    std::size_t key_size() const override { return 0; }
+    std::size_t iv_size() const override { return 0; }
+    std::size_t block_size() const override { return 1; }
+    std::size_t icv_size() const override { return 0; }
+    Bytes encrypt(Octets, Octets, Octets, Octets plaintext) const override { return plaintext.to_bytes(); }
+    std::optional<Bytes> decrypt(Octets, Octets, Octets, Octets ciphertext) const override {
+        return ciphertext.to_bytes();
+    }
 };
 
 /// AES-CTR (RFC 3686 §2, §5.1): SK_e = key | 4-octet nonce; IV 8; counter block
@@ -339,9 +358,26 @@ std::size_t aead_icv(Encr_id id) {
 // ---------------------------------------------------------------------------------------
 // Key exchange (Transform Type 4).
 
+// RFC 2409 §6.1 "First Oakley Default Group" (768 bits, generator 2): the prime
+// 2^768 - 2^704 - 1 + 2^64 * { [2^638 pi] + 149686 }, as the RFC prints it in hex. Botan 2.19
+// names the RFC 2409 / RFC 3526 groups 2 and 5 ("modp/ietf/1024", "modp/ietf/1536") but not this one.
+const char* const oakley_group_1_p =
+    "0xFFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+    "E485B576625E7EC6F44C42E9A63A3620FFFFFFFFFFFFFFFF";
+
+Botan::DL_Group oakley_group_1() {
+    const Botan::BigInt p(oakley_group_1_p);
+    return Botan::DL_Group(p, (p - 1) >> 1, Botan::BigInt(2));  // a safe prime: q = (p-1)/2
+}
+
 const Botan::DL_Group& modp_group(Ke_id id) {
     // Named groups are immutable once built; C++11 statics make the first use thread-safe.
     switch (id) {
+        case Ke_id::MODP_768: { static const Botan::DL_Group g = oakley_group_1(); return g; }
+        case Ke_id::MODP_1024: { static const Botan::DL_Group g("modp/ietf/1024"); return g; }
+        case Ke_id::MODP_1536: { static const Botan::DL_Group g("modp/ietf/1536"); return g; }
         case Ke_id::MODP_2048: { static const Botan::DL_Group g("modp/ietf/2048"); return g; }
         case Ke_id::MODP_3072: { static const Botan::DL_Group g("modp/ietf/3072"); return g; }
         case Ke_id::MODP_4096: { static const Botan::DL_Group g("modp/ietf/4096"); return g; }
@@ -356,12 +392,18 @@ const char* ec_group_name(Ke_id id) {
         case Ke_id::ECP_256: return "secp256r1";
         case Ke_id::ECP_384: return "secp384r1";
         case Ke_id::ECP_521: return "secp521r1";
+        case Ke_id::ECP_192: return "secp192r1";  // RFC 5114 §2.6 (legacy)
+        case Ke_id::ECP_224: return "secp224r1";  // RFC 5114 §2.7 (legacy)
+        case Ke_id::BRAINPOOL_P224: return "brainpool224r1";  // RFC 6954 §2
+        case Ke_id::BRAINPOOL_P256: return "brainpool256r1";
+        case Ke_id::BRAINPOOL_P384: return "brainpool384r1";
+        case Ke_id::BRAINPOOL_P512: return "brainpool512r1";
         default: return nullptr;
     }
 }
 
 bool is_modp(Ke_id id) {
-    return id == Ke_id::MODP_2048 || id == Ke_id::MODP_3072 || id == Ke_id::MODP_4096 ||
+    return id == Ke_id::MODP_768 || id == Ke_id::MODP_1024 || id == Ke_id::MODP_1536 || id == Ke_id::MODP_2048 || id == Ke_id::MODP_3072 || id == Ke_id::MODP_4096 ||
            id == Ke_id::MODP_6144 || id == Ke_id::MODP_8192;
 }
 
@@ -371,7 +413,8 @@ bool all_zero(const std::uint8_t* p, std::size_t n) {
     return acc == 0;
 }
 
-/// Finite-field D-H over the RFC 3526 groups. g^ir is padded to the modulus length (§2.14).
+/// Finite-field D-H over the RFC 2409 / RFC 3526 groups (all safe primes, so RFC 6989 §2.1's
+/// 1 < y < p-1 is the whole check). g^ir is padded to the modulus length (§2.14).
 class Modp_exchange final : public Key_exchange {
 public:
     Modp_exchange(Ke_id id, Botan::RandomNumberGenerator& rng, const Botan::BigInt& x)
@@ -404,7 +447,7 @@ private:
     Botan::DH_PrivateKey key_;
 };
 
-/// ECDH over the NIST curves with the RFC 5903 §7 encoding: x | y, no 0x04; g^ir = x.
+/// ECDH over the NIST (RFC 5903, RFC 5114) and brainpool (RFC 6954) curves with the RFC 5903 §7 encoding: x | y, no 0x04; g^ir = x.
 class Ecp_exchange final : public Key_exchange {
 public:
     Ecp_exchange(Ke_id id, Botan::RandomNumberGenerator& rng, const Botan::BigInt& d)
@@ -514,6 +557,9 @@ public:
                     case Encr_id::ENCR_AES_GCM_16: return aes_key_length(key_length_bits);
                     // RFC 7634 §2: fixed 256-bit key, no Key Length attribute.
                     case Encr_id::ENCR_CHACHA20_POLY1305: return !key_length_bits.has_value();
+                    // RFC 2451 / RFC 2410: fixed key lengths, no Key Length attribute (§3.3.5).
+                    case Encr_id::ENCR_3DES:
+                    case Encr_id::ENCR_NULL: return !key_length_bits.has_value();
                     default: return false;
                 }
             case Transform_type::PRF:
@@ -583,6 +629,12 @@ public:
                 throw std::invalid_argument("ChaCha20-Poly1305 has a 256-bit key");
             return std::make_unique<Aead>("ChaCha20Poly1305", 32, 4, 16);  // RFC 7634 §2
         }
+        if (id == Encr_id::ENCR_3DES || id == Encr_id::ENCR_NULL) {
+            if (key_length_bits != 0)
+                throw std::invalid_argument("3DES and NULL take no Key Length attribute");
+            if (id == Encr_id::ENCR_NULL) return std::make_unique<Null_cipher>();
+            return std::make_unique<Cbc_cipher>("TripleDES/CBC/NoPadding", 24, 8);  // RFC 2451 §2
+        }
         if (!supports(Transform_type::ENCR, raw(id), key_length_bits))
             throw std::invalid_argument("unsupported cipher " + std::to_string(raw(id)) + "/" +
                                         std::to_string(key_length_bits));
@@ -590,7 +642,8 @@ public:
         const std::string aes = "AES-" + std::to_string(key_length_bits);
         const std::string icv = std::to_string(aead_icv(id));
         switch (id) {
-            case Encr_id::ENCR_AES_CBC: return std::make_unique<Aes_cbc>(k);
+            case Encr_id::ENCR_AES_CBC:
+                return std::make_unique<Cbc_cipher>(aes + "/CBC/NoPadding", k, aes_block);
             case Encr_id::ENCR_AES_CTR: return std::make_unique<Aes_ctr>(k);
             case Encr_id::ENCR_AES_GCM_8:
             case Encr_id::ENCR_AES_GCM_12:
@@ -634,6 +687,12 @@ std::size_t public_value_size(Ke_id group) {
         case Ke_id::ECP_256: return 64;  // RFC 5903 §7: x | y
         case Ke_id::ECP_384: return 96;
         case Ke_id::ECP_521: return 132;
+        case Ke_id::ECP_192: return 48;
+        case Ke_id::ECP_224: return 56;
+        case Ke_id::BRAINPOOL_P224: return 56;  // RFC 6954 §3: the RFC 5903 encoding
+        case Ke_id::BRAINPOOL_P256: return 64;
+        case Ke_id::BRAINPOOL_P384: return 96;
+        case Ke_id::BRAINPOOL_P512: return 128;
         case Ke_id::Curve25519: return 32;  // RFC 8031 §2
         case Ke_id::NONE: return 0;
     }
@@ -659,6 +718,13 @@ namespace crypto {
 std::unique_ptr<Key_exchange> make_key_exchange_with_private_value(Ke_id group,
                                                                    Octets private_value) {
     return make_exchange(group, Botan::system_rng(), private_value, true);
+}
+
+Bytes modp_prime(Ke_id group) {
+    if (!is_modp(group)) throw std::invalid_argument("not a MODP group: " + std::to_string(raw(group)));
+    const auto& p = modp_group(group).get_p();
+    const auto v = Botan::BigInt::encode_1363(p, p.bytes());
+    return Bytes(v.begin(), v.end());
 }
 
 }  // namespace crypto

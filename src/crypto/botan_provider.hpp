@@ -20,4 +20,9 @@ class Fixed_key_prf : public Prf {};
 std::unique_ptr<Key_exchange> make_key_exchange_with_private_value(Ke_id group,
                                                                    Octets private_value);
 
+/// The prime p of a MODP group (RFC 2409 §6, RFC 3526), big-endian, public_value_size(group)
+/// octets; for tests that build the RFC 6989 §2.1 edge values (0, 1, p-1). Throws
+/// std::invalid_argument for a group that is not MODP.
+Bytes modp_prime(Ke_id group);
+
 }  // namespace ike::crypto

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "ike/crypto_provider.hpp"
+#include "tests/crypto/vector_dir.hpp"
 #include "tests/support/vectors.hpp"
 
 namespace ike {
@@ -26,9 +27,19 @@ std::string hex(Octets o) { return to_hex(o); }
 
 std::unique_ptr<Crypto_provider> provider() { return make_botan_provider(); }
 
-const Ke_id all_groups[] = {Ke_id::MODP_2048, Ke_id::MODP_3072, Ke_id::MODP_4096,
-                            Ke_id::MODP_6144, Ke_id::MODP_8192, Ke_id::ECP_256,
-                            Ke_id::ECP_384,   Ke_id::ECP_521,   Ke_id::Curve25519};
+const Ke_id all_groups[] = {Ke_id::MODP_768,       Ke_id::MODP_1024,      Ke_id::MODP_1536,
+                            Ke_id::MODP_2048,      Ke_id::MODP_3072,      Ke_id::MODP_4096,
+                            Ke_id::MODP_6144,      Ke_id::MODP_8192,      Ke_id::ECP_256,
+                            Ke_id::ECP_384,        Ke_id::ECP_521,        Ke_id::ECP_192,
+                            Ke_id::ECP_224,        Ke_id::BRAINPOOL_P224, Ke_id::BRAINPOOL_P256,
+                            Ke_id::BRAINPOOL_P384, Ke_id::BRAINPOOL_P512, Ke_id::Curve25519};
+
+// The elliptic-curve groups with the RFC 5903 §7 x | y encoding (RFC 5114, RFC 6954 §3).
+const Ke_id ec_groups[] = {Ke_id::ECP_256,        Ke_id::ECP_384,        Ke_id::ECP_521,
+                           Ke_id::ECP_192,        Ke_id::ECP_224,        Ke_id::BRAINPOOL_P224,
+                           Ke_id::BRAINPOOL_P256, Ke_id::BRAINPOOL_P384, Ke_id::BRAINPOOL_P512};
+
+bool is_ec(Ke_id g) { return std::find(std::begin(ec_groups), std::end(ec_groups), g) != std::end(ec_groups); }
 
 // --- prf.json -----------------------------------------------------------------------------
 
@@ -46,7 +57,7 @@ TEST_P(Prf_vector, matches) {
     EXPECT_EQ(prf->compute(unhex(c.at("key")), unhex(c.at("input"))).hex(), hex(want));
 }
 
-INSTANTIATE_TEST_SUITE_P(prf_json, Prf_vector, ::testing::ValuesIn(test::crypto_vector_cases("prf")),
+INSTANTIATE_TEST_SUITE_P(prf_json, Prf_vector, ::testing::ValuesIn(test::vector_cases("prf")),
                          test::case_id_name);
 
 // --- integ.json ---------------------------------------------------------------------------
@@ -75,7 +86,7 @@ TEST_P(Integ_vector, matches) {
 }
 
 INSTANTIATE_TEST_SUITE_P(integ_json, Integ_vector,
-                         ::testing::ValuesIn(test::crypto_vector_cases("integ")), test::case_id_name);
+                         ::testing::ValuesIn(test::vector_cases("integ")), test::case_id_name);
 
 // --- encr.json and aead.json --------------------------------------------------------------
 
@@ -86,7 +97,9 @@ TEST_P(Cipher_vector, matches) {
     const auto p = provider();
     const auto id = c.at("iana_encr_id").get<std::uint16_t>();
     const auto bits = c.at("key_bits").get<std::uint16_t>();
-    const bool fixed_key = id == static_cast<std::uint16_t>(Encr_id::ENCR_CHACHA20_POLY1305);
+    // RFC 7634 §2 and RFC 2451: fixed key lengths, no Key Length attribute (§3.3.5).
+    const bool fixed_key = id == static_cast<std::uint16_t>(Encr_id::ENCR_CHACHA20_POLY1305) ||
+                           id == static_cast<std::uint16_t>(Encr_id::ENCR_3DES);
     const std::optional<std::uint16_t> attr = fixed_key ? std::nullopt : std::optional(bits);
     if (!p->supports(Transform_type::ENCR, id, attr))
         GTEST_SKIP() << c.at("transform").get<std::string>() << " (ENCR " << id << ", " << bits
@@ -120,9 +133,9 @@ TEST_P(Cipher_vector, matches) {
 }
 
 INSTANTIATE_TEST_SUITE_P(encr_json, Cipher_vector,
-                         ::testing::ValuesIn(test::crypto_vector_cases("encr")), test::case_id_name);
+                         ::testing::ValuesIn(test::vector_cases("encr")), test::case_id_name);
 INSTANTIATE_TEST_SUITE_P(aead_json, Cipher_vector,
-                         ::testing::ValuesIn(test::crypto_vector_cases("aead")), test::case_id_name);
+                         ::testing::ValuesIn(test::vector_cases("aead")), test::case_id_name);
 
 // --- ke.json ------------------------------------------------------------------------------
 
@@ -148,15 +161,16 @@ TEST_P(Ke_vector, matches_both_sides) {
     EXPECT_EQ(zr->hex(), c.at("shared_secret").get<std::string>());
 }
 
-INSTANTIATE_TEST_SUITE_P(ke_json, Ke_vector, ::testing::ValuesIn(test::crypto_vector_cases("ke")),
+INSTANTIATE_TEST_SUITE_P(ke_json, Ke_vector, ::testing::ValuesIn(test::vector_cases("ke")),
                          test::case_id_name);
 
 TEST(Crypto_vector_files, are_all_read) {
-    EXPECT_EQ(test::crypto_vector_cases("prf").size(), 23u);
-    EXPECT_EQ(test::crypto_vector_cases("integ").size(), 15u);
-    EXPECT_EQ(test::crypto_vector_cases("encr").size(), 11u);
-    EXPECT_EQ(test::crypto_vector_cases("aead").size(), 28u);
-    EXPECT_EQ(test::crypto_vector_cases("ke").size(), 10u);
+    if (!test::default_vector_dirs()) GTEST_SKIP() << "IKEREF_CRYPTO_VECTORS set: counts of the shared files do not apply";
+    EXPECT_EQ(test::vector_cases("prf").size(), 23u);
+    EXPECT_EQ(test::vector_cases("integ").size(), 15u);
+    EXPECT_EQ(test::vector_cases("encr").size(), 11u);
+    EXPECT_EQ(test::vector_cases("aead").size(), 28u);
+    EXPECT_EQ(test::vector_cases("ke").size(), 10u);
 }
 
 // --- Key exchange agreement and refusal --------------------------------------------------
@@ -177,9 +191,8 @@ TEST(Key_exchange, both_sides_agree_for_every_group) {
         EXPECT_EQ(za->hex(), zb->hex());
         // g^ir length: the modulus for MODP, the field for ECP (x only), 32 for X25519.
         const std::size_t want = g == Ke_id::Curve25519 ? 32
-                                 : (g == Ke_id::ECP_256 || g == Ke_id::ECP_384 || g == Ke_id::ECP_521)
-                                     ? public_value_size(g) / 2
-                                     : public_value_size(g);
+                                 : is_ec(g)               ? public_value_size(g) / 2
+                                                          : public_value_size(g);
         EXPECT_EQ(za->size(), want);
     }
 }
@@ -208,7 +221,9 @@ Bytes big_endian(const Botan::BigInt& v, std::size_t n) {
 
 TEST(Key_exchange, MODP_refuses_0_1_p_minus_1_and_p_RFC_6989) {
     const auto p = provider();
-    const std::pair<Ke_id, const char*> groups[] = {{Ke_id::MODP_2048, "modp/ietf/2048"},
+    const std::pair<Ke_id, const char*> groups[] = {{Ke_id::MODP_1024, "modp/ietf/1024"},
+                                                    {Ke_id::MODP_1536, "modp/ietf/1536"},
+                                                    {Ke_id::MODP_2048, "modp/ietf/2048"},
                                                     {Ke_id::MODP_3072, "modp/ietf/3072"},
                                                     {Ke_id::MODP_8192, "modp/ietf/8192"}};
     for (auto [g, name] : groups) {
@@ -227,9 +242,31 @@ TEST(Key_exchange, MODP_refuses_0_1_p_minus_1_and_p_RFC_6989) {
     }
 }
 
+// RFC 2409 §6.1: the First Oakley Group prime is 2^768 - 2^704 - 1 + 2^64 * { [2^638 pi] + 149686 }.
+// [2^638 pi] from the hex digits of pi (3.243F6A88...): the prime is recomputed, not copied.
+TEST(Key_exchange, MODP_768_prime_follows_RFC_2409_formula) {
+    // floor(2^638 * pi): pi in hex has 2 integer bits (0x3); 638 fractional bits = 159.5 hex
+    // digits, so take 161 fraction digits and shift right by 6 bits.
+    const std::string pi_hex =  // pi * 16^161, 162 hex digits
+        "3243F6A8885A308D313198A2E03707344A4093822299F31D0082EFA98EC4E6C89452821E638D01377"
+        "BE5466CF34E90C6CC0AC29B7C97C50DD3F84D5B5B54709179216D5D98979FB1BD1310BA698DFB5AC2";
+    const Botan::BigInt pi_scaled("0x" + pi_hex);
+    const Botan::BigInt floor_pi_638 = pi_scaled >> std::size_t{161 * 4 - 638};
+    const Botan::BigInt want = Botan::BigInt::power_of_2(768) - Botan::BigInt::power_of_2(704) - 1 +
+                               Botan::BigInt::power_of_2(64) * (floor_pi_638 + 149686);
+    const auto a = crypto::make_key_exchange_with_private_value(Ke_id::MODP_768, big_endian(2, 1));
+    // With x = 2 the public value is g^2 = 4; a peer value p-1 is refused, p-2 accepted.
+    EXPECT_EQ(hex(a->public_value()), hex(big_endian(4, 96)));
+    EXPECT_FALSE(a->shared_secret(big_endian(want - 1, 96)).has_value());
+    const auto z = a->shared_secret(big_endian(want - 2, 96));
+    ASSERT_TRUE(z.has_value());
+    // (p-2)^2 = 4 mod p: the shared secret proves the modulus is `want`.
+    EXPECT_EQ(z->hex(), hex(big_endian(4, 96)));
+}
+
 TEST(Key_exchange, ECP_refuses_points_off_the_curve_and_at_infinity) {
     const auto p = provider();
-    for (Ke_id g : {Ke_id::ECP_256, Ke_id::ECP_384, Ke_id::ECP_521}) {
+    for (Ke_id g : ec_groups) {
         SCOPED_TRACE(to_string(g));
         const auto a = p->key_exchange(g);
         Bytes pub = p->key_exchange(g)->public_value();
@@ -272,7 +309,9 @@ TEST(Key_exchange, Curve25519_refuses_all_zero_result_RFC_8031) {
 TEST(Key_exchange, known_private_value_rejects_bad_input) {
     EXPECT_THROW(crypto::make_key_exchange_with_private_value(Ke_id::Curve25519, Bytes(31, 1)),
                  std::invalid_argument);
-    EXPECT_THROW(crypto::make_key_exchange_with_private_value(Ke_id::MODP_1024, Bytes(32, 1)),
+    EXPECT_THROW(crypto::make_key_exchange_with_private_value(Ke_id::MODP_1024, Bytes{1}),
+                 std::invalid_argument);  // x < 2
+    EXPECT_THROW(crypto::make_key_exchange_with_private_value(Ke_id::NONE, Bytes(32, 1)),
                  std::invalid_argument);
     EXPECT_THROW(crypto::make_key_exchange_with_private_value(Ke_id::ECP_256, Bytes(32, 0)),
                  std::invalid_argument);
@@ -306,10 +345,21 @@ TEST(Supports, answers_the_key_length_rules) {
     }
     EXPECT_TRUE(encr(Encr_id::ENCR_CHACHA20_POLY1305, std::nullopt));
     EXPECT_FALSE(encr(Encr_id::ENCR_CHACHA20_POLY1305, 256));
-    EXPECT_FALSE(encr(Encr_id::ENCR_3DES, std::nullopt));
-    EXPECT_FALSE(encr(Encr_id::ENCR_NULL, std::nullopt));
+    // RFC 2451 / RFC 2410: fixed key lengths, so no Key Length attribute (§3.3.5).
+    EXPECT_TRUE(encr(Encr_id::ENCR_3DES, std::nullopt));
+    EXPECT_FALSE(encr(Encr_id::ENCR_3DES, 192));
+    EXPECT_TRUE(encr(Encr_id::ENCR_NULL, std::nullopt));
+    EXPECT_FALSE(encr(Encr_id::ENCR_NULL, 128));
     EXPECT_FALSE(p->supports(Transform_type::ENCR, 9999, 128));
-    EXPECT_THROW(p->cipher(Encr_id::ENCR_3DES, 0), std::invalid_argument);
+    EXPECT_THROW(p->cipher(Encr_id::ENCR_3DES, 192), std::invalid_argument);
+    const auto des3 = p->cipher(Encr_id::ENCR_3DES, 0);
+    EXPECT_EQ(des3->key_size(), 24u);
+    EXPECT_EQ(des3->iv_size(), 8u);
+    EXPECT_EQ(des3->block_size(), 8u);
+    EXPECT_FALSE(des3->is_aead());
+    const auto null = p->cipher(Encr_id::ENCR_NULL, 0);
+    EXPECT_EQ(null->key_size(), 0u);
+    EXPECT_EQ(null->iv_size(), 0u);
 
     EXPECT_TRUE(p->supports(Transform_type::PRF, 5, std::nullopt));
     EXPECT_FALSE(p->supports(Transform_type::PRF, 5, 256));  // RFC 7296 §3.3.5
@@ -320,9 +370,9 @@ TEST(Supports, answers_the_key_length_rules) {
     EXPECT_THROW(p->integrity(Integ_id::NONE), std::invalid_argument);
     for (Ke_id g : all_groups)
         EXPECT_TRUE(p->supports(Transform_type::KE, static_cast<std::uint16_t>(g), std::nullopt));
-    for (int g : {0, 1, 2, 5, 22, 25, 26, 32})
+    for (int g : {0, 3, 4, 22, 23, 24, 32, 35})
         EXPECT_FALSE(p->supports(Transform_type::KE, static_cast<std::uint16_t>(g), std::nullopt)) << g;
-    EXPECT_THROW(p->key_exchange(Ke_id::MODP_1024), std::invalid_argument);
+    EXPECT_THROW(p->key_exchange(Ke_id::NONE), std::invalid_argument);
     EXPECT_TRUE(p->supports(Transform_type::ESN, 0, std::nullopt));
     EXPECT_TRUE(p->supports(Transform_type::ESN, 1, std::nullopt));
     EXPECT_FALSE(p->supports(Transform_type::ESN, 2, std::nullopt));
@@ -356,6 +406,13 @@ TEST(Public_value_size, follows_RFC_7296_3_4_and_RFC_5903_7) {
     EXPECT_EQ(public_value_size(Ke_id::ECP_384), 96u);
     EXPECT_EQ(public_value_size(Ke_id::ECP_521), 132u);
     EXPECT_EQ(public_value_size(Ke_id::Curve25519), 32u);
+    EXPECT_EQ(public_value_size(Ke_id::MODP_768), 96u);
+    EXPECT_EQ(public_value_size(Ke_id::MODP_1024), 128u);
+    EXPECT_EQ(public_value_size(Ke_id::MODP_1536), 192u);
+    EXPECT_EQ(public_value_size(Ke_id::ECP_192), 48u);
+    EXPECT_EQ(public_value_size(Ke_id::ECP_224), 56u);
+    EXPECT_EQ(public_value_size(Ke_id::BRAINPOOL_P224), 56u);
+    EXPECT_EQ(public_value_size(Ke_id::BRAINPOOL_P512), 128u);
     EXPECT_EQ(public_value_size(Ke_id::NONE), 0u);
     EXPECT_EQ(public_value_size(static_cast<Ke_id>(9999)), 0u);
 }
