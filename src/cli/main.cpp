@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "model/export_tables.hpp"
+#include "src/cli/conform.hpp"
 #include "src/cli/decode.hpp"
 #include "src/daemon/control.hpp"
 #include "src/daemon/daemon.hpp"
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
     demo->add_option("--out", out_dir, "directory for demo.pcap and the key tables");
 
     ike::cli::add_decode_subcommand(app);
+    ike::cli::add_conform_subcommand(app);
     CLI11_PARSE(app, argc, argv);
 
     if (daemon->parsed()) {
