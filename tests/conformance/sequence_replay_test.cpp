@@ -397,7 +397,23 @@ std::string craft(Peer_pair& p, const Step& st) {
     if (rest.rfind(open, 0) != 0 || rest.size() < open.size() + close.size() ||
         rest.compare(rest.size() - close.size(), close.size(), close) != 0)
         return "craft needs { SK { ... } }";
-    const auto inner = split(rest.substr(open.size(), rest.size() - open.size() - close.size()), ',');
+    // Payloads are separated by commas outside parentheses (U(200,C) is one payload).
+    std::vector<std::string> inner;
+    {
+        std::string cur;
+        int depth = 0;
+        for (char c : rest.substr(open.size(), rest.size() - open.size() - close.size())) {
+            if (c == '(') ++depth;
+            if (c == ')') --depth;
+            if (c == ',' && depth == 0) {
+                if (!trim(cur).empty()) inner.push_back(trim(cur));
+                cur.clear();
+                continue;
+            }
+            cur += c;
+        }
+        if (!trim(cur).empty()) inner.push_back(trim(cur));
+    }
     const auto l = s.ep->list();
     if (l.empty()) return "craft: no IKE SA on the crafting side";
     const Keys_derived* keys = nullptr;
