@@ -148,6 +148,8 @@ INSTANTIATE_TEST_SUITE_P(kdf_json, Kdf_vector,
                          ::testing::ValuesIn(test::vector_cases("kdf")),
                          test::case_id_name);
 
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Kdf_vector);
+
 TEST(Kdf_vectors, file_has_all_7_cases) {
     if (!test::default_vector_dirs()) GTEST_SKIP() << "IKEREF_CRYPTO_VECTORS set";
     EXPECT_EQ(test::vector_cases("kdf").size(), 7u);
@@ -156,6 +158,8 @@ TEST(Kdf_vectors, file_has_all_7_cases) {
 // --- nss_ike_aesxcbc.json: PRF_AES128_XCBC SKEYSEED and prf+ ---------------------------
 
 TEST_F(Keymat, AES_XCBC_SKEYSEED_and_prf_plus_match_NSS) {
+    if (!test::default_vector_dirs() && test::vector_cases("nss_ike_aesxcbc").empty())
+        GTEST_SKIP() << "no nss_ike_aesxcbc.json in " << test::crypto_vectors_dir();
     const auto j = test::vector_file("nss_ike_aesxcbc");
     const auto prf = provider->prf(Prf_id::PRF_AES128_XCBC);
     std::size_t checked = 0;
