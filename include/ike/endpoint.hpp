@@ -173,6 +173,42 @@ struct Ike_sa_info {
     std::vector<Child> children;
 };
 
+/// Why this Endpoint refused a peer's proposals, traffic selectors or identity: the structured
+/// reason behind a NO_PROPOSAL_CHOSEN (RFC 7296 §2.7, §3.3.6), TS_UNACCEPTABLE (§2.9),
+/// AUTHENTICATION_FAILED (§2.15) or INVALID_KE_PAYLOAD (§1.2) it sent. `ikeref list --json`
+/// shows the most recent ones (Endpoint::refusals).
+struct Refusal {
+    Time at{0};                 ///< the Endpoint's clock when the refusal was sent
+    std::string connection;
+    Spi SPIi = 0, SPIr = 0;
+    Address remote;
+    Exchange_type exchange = Exchange_type::IKE_SA_INIT;
+    Notify_type notify = Notify_type::NO_PROPOSAL_CHOSEN;  ///< the notify sent
+    std::string rule;  ///< requirement id, as in the Diagnostic
+    std::string text;  ///< one line, as in the Diagnostic
+    /// §3.3.6: one received proposal compared with one configured proposal, and what failed.
+    struct Proposal_mismatch {
+        std::uint8_t number = 0;          ///< received Proposal Num
+        Protocol_id protocol = Protocol_id::IKE;
+        std::size_t configured = 0;       ///< configured proposal (1-based); 0 with `problem`
+        std::string problem;              ///< the received proposal itself is unacceptable
+        struct Type {
+            std::string type;             ///< "ENCR", "PRF", "INTEG", "KE", "ESN"
+            std::vector<std::string> offered, configured;  ///< IANA names, e.g. "ENCR_AES_GCM_16/256"
+        };
+        std::vector<Type> types;          ///< the transform types that had no match
+    };
+    std::vector<Proposal_mismatch> proposals;
+    /// §2.9: the selectors received against one configured CHILD SA's, with no overlap.
+    struct Selector_mismatch {
+        std::string child;
+        std::vector<Traffic_selector> TSi, TSr;            ///< as received
+        std::vector<Traffic_selector> remote_ts, local_ts; ///< configured (TSi is narrowed against remote_ts)
+        bool TSi_empty = false, TSr_empty = false;         ///< which side had no intersection
+    };
+    std::vector<Selector_mismatch> selectors;
+};
+
 class Endpoint {
 public:
     /// Throws std::invalid_argument for a config that cannot work (unknown proposal ids).
@@ -189,6 +225,8 @@ public:
     /// Number of IKE SAs in any state (the gate's half-open count is part of it).
     std::size_t ike_sa_count() const;
     std::size_t half_open_count() const;
+    /// The most recent refusals this Endpoint sent (at most 32, oldest first).
+    std::vector<Refusal> refusals() const;
     const Config& config() const;
 
 private:

@@ -3,6 +3,7 @@
 // §2.21, §2.23; RFC 3948 §2.2 (non-ESP marker).
 #include "ike/endpoint.hpp"
 
+#include <deque>
 #include <map>
 #include <stdexcept>
 
@@ -25,6 +26,7 @@ struct Endpoint::Impl final : core::Core {
     std::map<Timer_id, Spi> timers;
     Timer_id next_timer = 1;
     Bytes cookie_secret;
+    std::deque<Refusal> refusals;  // the most recent, for `ikeref list --json`
 
     Impl(Config c, std::unique_ptr<Crypto_provider> p) : cfg(std::move(c)), crypto_(std::move(p)) {
         cookie_secret = crypto_->random(33);
@@ -43,6 +45,13 @@ struct Endpoint::Impl final : core::Core {
     }
     void cancel_timer(Timer_id id) override {
         if (timers.erase(id)) emit(Cancel_timer{id});
+    }
+
+    void record(Refusal r) override {
+        static constexpr std::size_t kept = 32;
+        r.at = now_;
+        refusals.push_back(std::move(r));
+        while (refusals.size() > kept) refusals.pop_front();
     }
 
     Spi allocate_spi() override { return new_spi(); }
@@ -308,6 +317,7 @@ std::vector<Ike_sa_info> Endpoint::list() const {
 
 std::size_t Endpoint::ike_sa_count() const { return impl_->sas.size(); }
 std::size_t Endpoint::half_open_count() const { return impl_->half_open(); }
+std::vector<Refusal> Endpoint::refusals() const { return {impl_->refusals.begin(), impl_->refusals.end()}; }
 const Config& Endpoint::config() const { return impl_->cfg; }
 
 }  // namespace ike

@@ -480,12 +480,15 @@ bool Ike_sa::IKE_SA_INIT_response_acceptable(const Message& m) const {
 }
 
 bool Ike_sa::IKE_SA_INIT_proposal_acceptable(const Message& m) const {
+    refusal_proposals_.clear();
+    refusal_selectors_.clear();
     const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
     if (!sa) return false;
     auto s = select_proposal(sa->proposals, conn_->proposals, core_.crypto());
     if (!s.chosen) {
         refusal_rule_ = "7296-2.7-no-proposal-chosen";
         refusal_text_ = s.reason;
+        note_proposal_refusal(s.refusal);
         return false;
     }
     const auto* ke_t = transform_of(*s.chosen, Transform_type::KE);
@@ -530,6 +533,8 @@ std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const C
     const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
     refusal_notify_ = Notify_type::NO_PROPOSAL_CHOSEN;
     refusal_data_.clear();
+    refusal_proposals_.clear();
+    refusal_selectors_.clear();
     if (!sa || !tsi || !tsr) {
         refusal_rule_ = "7296-1.2-child-payloads";
         refusal_text_ = "request without SA, TSi or TSr";
@@ -544,16 +549,30 @@ std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const C
                                : select_proposal(sa->proposals, c.esp_proposals, core_.crypto());
         if (!sel.chosen || sel.chosen->spi.size() != 4) {
             reasons += "child " + c.name + ": " + (sel.chosen ? "ESP SPI is not 4 octets" : sel.reason) + "; ";
+            note_proposal_refusal(sel.refusal);
             continue;
         }
         // §2.9: TSi is the initiator's side, so it is narrowed against our remote selectors.
         auto ni = narrow(tsi->selectors, c.remote_ts);
         auto nr = narrow(tsr->selectors, c.local_ts);
         if (ni.empty() || nr.empty()) {
+            // §2.9: name every selector compared, and the side that had no intersection.
             ts_problem = true;
-            reasons += "child " + c.name + ": TS_UNACCEPTABLE (TSi " +
-                       (tsi->selectors.empty() ? std::string("none") : describe(tsi->selectors[0])) + " / TSr " +
-                       (tsr->selectors.empty() ? std::string("none") : describe(tsr->selectors[0])) + "); ";
+            auto all = [](const std::vector<Traffic_selector>& v) {
+                std::string out;
+                for (const auto& t : v) out += (out.empty() ? "" : ", ") + describe(t);
+                return out.empty() ? std::string("none") : out;
+            };
+            reasons += "child " + c.name + ": " + (ni.empty() ? "TSi [" + all(tsi->selectors) + "] vs remote_ts [" +
+                                                                    all(c.remote_ts) + "] have no intersection"
+                                                              : std::string()) +
+                       (ni.empty() && nr.empty() ? ", " : "") +
+                       (nr.empty() ? "TSr [" + all(tsr->selectors) + "] vs local_ts [" + all(c.local_ts) +
+                                         "] have no intersection"
+                                   : std::string()) +
+                       "; ";
+            refusal_selectors_.push_back(Refusal::Selector_mismatch{c.name, tsi->selectors, tsr->selectors,
+                                                                    c.remote_ts, c.local_ts, ni.empty(), nr.empty()});
             continue;
         }
         return Child_match{&c, *sel.chosen, std::move(ni), std::move(nr)};
@@ -716,6 +735,7 @@ void Ike_sa::send_IKE_SA_INIT_response(const Message& m) {
 void Ike_sa::send_NO_PROPOSAL_CHOSEN(const Message& m) {
     diagnose(Severity::warning, refusal_rule_.empty() ? "7296-2.7-no-proposal-chosen" : refusal_rule_,
              "NO_PROPOSAL_CHOSEN: " + refusal_text_);
+    record_refusal(Exchange_type::IKE_SA_INIT, Notify_type::NO_PROPOSAL_CHOSEN);
     send_error_response(m, Notify_type::NO_PROPOSAL_CHOSEN);
 }
 
@@ -795,14 +815,17 @@ void Ike_sa::send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) {
         // §1.2, §2.21.2: the IKE SA is established; the CHILD SA is refused with its reason.
         match_child(m, nullptr, true);  // sets the refusal reason
         diagnose(Severity::warning, refusal_rule_, "CHILD SA refused: " + refusal_text_);
-        r.payloads.push_back(notify(refusal_notify_ == Notify_type::TS_UNACCEPTABLE ? Notify_type::TS_UNACCEPTABLE
-                                                                                    : Notify_type::NO_PROPOSAL_CHOSEN));
+        const auto sent = refusal_notify_ == Notify_type::TS_UNACCEPTABLE ? Notify_type::TS_UNACCEPTABLE
+                                                                          : Notify_type::NO_PROPOSAL_CHOSEN;
+        record_refusal(Exchange_type::IKE_AUTH, sent);
+        r.payloads.push_back(notify(sent));
     }
     send_response(std::move(r));
 }
 
 void Ike_sa::send_AUTHENTICATION_FAILED(const Message& m) {
     diagnose(Severity::warning, refusal_rule_, "AUTHENTICATION_FAILED: " + refusal_text_);
+    record_refusal(Exchange_type::IKE_AUTH, Notify_type::AUTHENTICATION_FAILED);
     send_error_response(m, Notify_type::AUTHENTICATION_FAILED);
 }
 
@@ -1486,6 +1509,9 @@ bool Ike_sa::new_IKE_SA_acceptable(const Message& m) const {
     refusal_notify_ = Notify_type::NO_PROPOSAL_CHOSEN;
     refusal_data_.clear();
     auto sel = select_proposal(sa->proposals, conn_->proposals, core_.crypto());
+    refusal_proposals_.clear();
+    refusal_selectors_.clear();
+    if (!sel.chosen) note_proposal_refusal(sel.refusal);
     if (!sel.chosen || sel.chosen->spi.size() != 8 || spi8_value(sel.chosen->spi) == 0) {
         refusal_rule_ = "7296-2.18-no-proposal-chosen";
         refusal_text_ = sel.chosen ? "new IKE SPI is not 8 non-zero octets" : sel.reason;
@@ -1525,6 +1551,7 @@ bool Ike_sa::new_CHILD_SA_acceptable(const Message& m) const {
 
 void Ike_sa::send_CREATE_CHILD_SA_refusal(const Message& m) {
     diagnose(Severity::warning, refusal_rule_, "CREATE_CHILD_SA refused: " + refusal_text_);
+    record_refusal(Exchange_type::CREATE_CHILD_SA, refusal_notify_);
     Message r = header_for(Exchange_type::CREATE_CHILD_SA, true, m.header.message_id);
     Payload_N n;
     n.type = static_cast<std::uint16_t>(refusal_notify_);
@@ -1823,6 +1850,45 @@ crypto::Ike_sa_keys Ike_sa::rekeyed_IKE_SA_keys(const Proposal& chosen, Octets g
     const std::size_t encr = crypto.cipher(static_cast<Encr_id>(e->id), e->key_length.value_or(0))->key_size();
     const std::size_t integ = (i && i->id) ? crypto.integrity(static_cast<Integ_id>(i->id))->key_size() : 0;
     return crypto::derive_ike_sa_keys(*new_prf, skeyseed.view(), st.Ni, st.Nr, st.SPIi, st.SPIr, integ, encr);
+}
+
+}  // namespace ike::core
+
+namespace ike::core {
+
+void Ike_sa::note_proposal_refusal(const Proposal_refusals& r) const {
+    for (const auto& p : r.proposals) {
+        Refusal::Proposal_mismatch pm;
+        pm.number = p.number;
+        pm.protocol = p.protocol;
+        pm.configured = p.configured;
+        pm.problem = p.problem;
+        for (const auto& t : p.mismatches) {
+            Refusal::Proposal_mismatch::Type ty;
+            ty.type = describe(t.type);
+            for (const auto& o : t.offered) ty.offered.push_back(describe(o));
+            for (const auto& c : t.configured) ty.configured.push_back(describe(c));
+            pm.types.push_back(std::move(ty));
+        }
+        refusal_proposals_.push_back(std::move(pm));
+    }
+}
+
+void Ike_sa::record_refusal(Exchange_type x, Notify_type sent) {
+    Refusal r;
+    r.connection = conn_->name;
+    r.SPIi = SPIi_;
+    r.SPIr = SPIr_;
+    r.remote = original_initiator_ ? remote_ : reply_remote_;
+    r.exchange = x;
+    r.notify = sent;
+    r.rule = refusal_rule_;
+    r.text = refusal_text_;
+    r.proposals = std::move(refusal_proposals_);
+    r.selectors = std::move(refusal_selectors_);
+    refusal_proposals_.clear();
+    refusal_selectors_.clear();
+    core_.record(std::move(r));
 }
 
 }  // namespace ike::core

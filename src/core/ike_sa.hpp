@@ -16,6 +16,7 @@
 #include "model/context.hpp"
 #include "model/machines.hpp"
 #include "src/core/authentication.hpp"
+#include "src/core/negotiation.hpp"
 #include "src/crypto/keymat.hpp"
 
 namespace ike::core {
@@ -28,6 +29,8 @@ public:
     virtual Crypto_provider& crypto() = 0;
     virtual Time now() const = 0;
     virtual void emit(Output o) = 0;
+    /// Keeps the structured reason of a refusal we sent (Endpoint::refusals).
+    virtual void record(Refusal r) = 0;
     virtual Timer_id arm_timer(Spi owner, Time at) = 0;
     virtual void cancel_timer(Timer_id id) = 0;
     /// A fresh, unused, non-zero IKE SPI (RFC 7296 §2.6: unpredictable).
@@ -297,6 +300,11 @@ private:
     bool request_in_flight(Request_kind k) const { return req_.kind == k && (ccs_ || info_); }
     // refusal reason of the last guard that said no (shown by the action that follows)
     mutable std::string refusal_rule_, refusal_text_;
+    mutable std::vector<Refusal::Proposal_mismatch> refusal_proposals_;
+    mutable std::vector<Refusal::Selector_mismatch> refusal_selectors_;
+    /// The refusal just sent, with the reason the guard left (then cleared).
+    void record_refusal(Exchange_type x, Notify_type sent);
+    void note_proposal_refusal(const Proposal_refusals& r) const;
 
     // the machines
     model::IKE_SA_machine lifecycle_;

@@ -28,6 +28,51 @@ nlohmann::json selectors(const std::vector<Traffic_selector>& ts) {
     return a;
 }
 
+/// RFC 7296 §2.7, §2.9, §2.15: why we refused, structured (Endpoint::refusals).
+nlohmann::json refusals_json(const std::vector<Refusal>& refusals) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : refusals) {
+        nlohmann::json j;
+        j["at_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(r.at).count();
+        j["connection"] = r.connection;
+        j["SPIi"] = spi_hex(r.SPIi);
+        j["SPIr"] = spi_hex(r.SPIr);
+        j["remote"] = r.remote.to_string();
+        j["exchange"] = to_string(r.exchange);
+        j["notify"] = to_string(r.notify);
+        j["rule"] = r.rule;
+        j["text"] = r.text;
+        nlohmann::json ps = nlohmann::json::array();
+        for (const auto& p : r.proposals) {
+            nlohmann::json pj;
+            pj["proposal"] = p.number;
+            pj["protocol"] = to_string(p.protocol);
+            if (!p.problem.empty()) pj["problem"] = p.problem;
+            if (p.configured) pj["configured_proposal"] = p.configured;
+            nlohmann::json types = nlohmann::json::array();
+            for (const auto& t : p.types) {
+                types.push_back({{"type", t.type}, {"offered", t.offered}, {"configured", t.configured}});
+            }
+            pj["no_match"] = std::move(types);
+            ps.push_back(std::move(pj));
+        }
+        if (!ps.empty()) j["proposals"] = std::move(ps);
+        nlohmann::json ts = nlohmann::json::array();
+        for (const auto& m : r.selectors) {
+            ts.push_back({{"child", m.child},
+                          {"TSi", selectors(m.TSi)},
+                          {"TSr", selectors(m.TSr)},
+                          {"remote_ts", selectors(m.remote_ts)},
+                          {"local_ts", selectors(m.local_ts)},
+                          {"TSi_no_intersection", m.TSi_empty},
+                          {"TSr_no_intersection", m.TSr_empty}});
+        }
+        if (!ts.empty()) j["selectors"] = std::move(ts);
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
 }  // namespace
 
 nlohmann::json list_json(const io::Udp_runtime& runtime, const io::Recording_backend& backend) {
@@ -73,7 +118,7 @@ nlohmann::json list_json(const io::Udp_runtime& runtime, const io::Recording_bac
         j["children"] = std::move(children);
         sas.push_back(std::move(j));
     }
-    return nlohmann::json{{"ike_sas", std::move(sas)}};
+    return nlohmann::json{{"ike_sas", std::move(sas)}, {"refusals", refusals_json(runtime.endpoint().refusals())}};
 }
 
 std::string list_text(const nlohmann::json& listing, bool keys) {
@@ -103,6 +148,11 @@ std::string list_text(const nlohmann::json& listing, bool keys) {
                 for (const char* k : {"encr_key_in", "integ_key_in", "encr_key_out", "integ_key_out"})
                     if (c.contains(k)) out << "    " << k << " " << c[k].get<std::string>() << "\n";
         }
+    }
+    for (const auto& r : listing.value("refusals", nlohmann::json::array())) {
+        out << "refused " << r.value("exchange", "?") << " from " << r.value("remote", "?") << " ("
+            << r.value("connection", "?") << "): " << r.value("notify", "?") << " [" << r.value("rule", "") << "] "
+            << r.value("text", "") << "\n";
     }
     return out.str();
 }

@@ -204,6 +204,10 @@ mismatch_case() {
     if [ "$kind" = ike ] && [ "$init" = charon ]; then
         check_grep "charon got NO_PROP" "$L" 'parsed IKE_SA_INIT response 0 \[ N\(NO_PROP\) \]'
         check_grep "ikeref names KE" "$R" 'NO_PROPOSAL_CHOSEN.*KE offered \[Curve25519\] configured \[ECP_256\]'
+        # the same reason, structured, in `ikeref list --json` (refusals[].proposals[].no_match[])
+        iop_ikeref b list --json >"$IOP_DIR/b/list.json" 2>/dev/null
+        iop_check_eq "list --json refusal" "IKE_SA_INIT NO_PROPOSAL_CHOSEN KE Curve25519 ECP_256" \
+            "$(jq -r '.refusals[-1] | "\(.exchange) \(.notify) \(.proposals[0].no_match[0].type) \(.proposals[0].no_match[0].offered[0]) \(.proposals[0].no_match[0].configured[0])"' "$IOP_DIR/b/list.json")"
         check_no_sa
     elif [ "$kind" = ike ]; then
         check_grep "charon refused" "$L" 'received proposals unacceptable'
@@ -214,6 +218,9 @@ mismatch_case() {
         # the IKE SA is established, the CHILD SA refused (§1.2, §2.21.2)
         check_grep "charon got NO_PROP" "$L" 'parsed IKE_AUTH response 1 \[.*N\(NO_PROP\)'
         check_grep "ikeref names ENCR" "$R" 'no-proposal-chosen.*ENCR offered \[ENCR_AES_GCM_16/256\] configured \[ENCR_AES_GCM_16/128\]'
+        iop_ikeref b list --json >"$IOP_DIR/b/list.json" 2>/dev/null
+        iop_check_eq "list --json refusal" "IKE_AUTH NO_PROPOSAL_CHOSEN ESP ENCR" \
+            "$(jq -r '.refusals[-1] | "\(.exchange) \(.notify) \(.proposals[0].protocol) \(.proposals[0].no_match[0].type)"' "$IOP_DIR/b/list.json")"
         iop_charon_sas a >/dev/null
         iop_check_eq "charon CHILD SAs" 0 "$(iop_key "$IOP_DIR/a/sas.txt" child_count)"
     fi
