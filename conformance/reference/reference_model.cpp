@@ -445,7 +445,10 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                         }
                         break;
                     case Exchange_type::CREATE_CHILD_SA: {
-                        if (s->state == Sa_state::awaiting_IKE_AUTH_request || s->state == Sa_state::gone) {
+                        // §1.2, §1.3: CREATE_CHILD_SA follows the initial exchanges; before our
+                        // IKE_AUTH completed the request cannot be processed (the peer retransmits).
+                        if (s->state == Sa_state::awaiting_IKE_AUTH_request ||
+                            s->state == Sa_state::awaiting_IKE_AUTH_response || s->state == Sa_state::gone) {
                             answered = false;
                             break;
                         }
@@ -482,7 +485,8 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                                 e.alternatives = {TEMPORARY_FAILURE, {"SA", "Nr", "TSi", "TSr"}, {"N(CHILD_SA_NOT_FOUND)"}};
                                 e.why = "§2.25.1";
                             } else if (s->children == 0) {
-                                e.alternatives = {{"N(CHILD_SA_NOT_FOUND)"}};  // §2.25
+                                // §2.25; the count is ours, the REKEY_SA SPI is not visible here
+                                e.alternatives = {{"N(CHILD_SA_NOT_FOUND)"}, {"SA", "Nr", "TSi", "TSr"}};
                                 e.why = "§2.25 CHILD_SA_NOT_FOUND";
                             } else {
                                 // §1.3.3: <-- HDR, SK {SA, Nr, [KEr,] TSi, TSr}
@@ -498,7 +502,8 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                         break;
                     }
                     case Exchange_type::INFORMATIONAL:
-                        if (s->state == Sa_state::awaiting_IKE_AUTH_request) {
+                        if (s->state == Sa_state::awaiting_IKE_AUTH_request ||
+                            s->state == Sa_state::awaiting_IKE_AUTH_response) {
                             answered = false;
                             break;
                         }
@@ -659,6 +664,11 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                 if (s->m.exchange == Exchange_type::IKE_SA_INIT) sa.SPIr = s->m.SPIr;
                 sa.last_response_bytes = s->m.bytes;
                 if (s->m.has("N(AUTHENTICATION_FAILED)")) sa.state = Sa_state::gone;
+                // §1.3.3: answering a CHILD SA rekey creates the new CHILD SA (the old stays until
+                // the requester deletes it, §2.8).
+                if (s->m.exchange == Exchange_type::CREATE_CHILD_SA && s->m.has("SA") && s->m.has("TSi") &&
+                    sa.children >= 0)
+                    ++sa.children;
                 break;
             case Bind::What::resend_response:
             case Bind::What::none:
