@@ -128,6 +128,12 @@ struct Config {
     bool log_keys = false;           ///< emit Keys_derived outputs (Wireshark tables, tests)
     /// Pretend a NAT was detected (strongSwan's charon.fake_nat idea), to move to nat_t_port.
     bool force_nat_t = false;
+    /// The wall-clock time (UTC) at which the Endpoint's monotonic `now` (Time, ms) was zero.
+    /// Certificate validity periods (RFC 5280 §4.1.2.5, §6.1.3 (a)(2)) are checked at
+    /// wall_clock_at_zero + now, so the Endpoint reads no clock (sans-I/O). The daemon sets it
+    /// once at start (system_clock::now() - its steady now); tests set it to place `now` in time.
+    /// nullopt: not given; path validation then falls back to the system clock.
+    std::optional<std::chrono::system_clock::time_point> wall_clock_at_zero{};
 
     const Connection_config* find_connection(std::string_view name) const;
     /// The PSK shared by the two identities, or nullptr.

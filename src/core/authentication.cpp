@@ -94,7 +94,8 @@ std::optional<Auth_refusal> verify_psk(const Prf& prf, const Config& config, con
 
 std::optional<Auth_refusal> verify_pubkey(const Prf& prf, const Connection_config& conn, const Message& m,
                                           const Payload_ID& id, const Payload_AUTH& auth,
-                                          const Signed_octets_input& peers) {
+                                          const Signed_octets_input& peers,
+                                          std::chrono::system_clock::time_point when) {
     if (!is_signature_method(auth.method)) {
         return Auth_refusal{"7296-2.15-auth-method", "auth method " + std::to_string(int(auth.method)) +
                                                          " is not a signature method (1, 9, 10, 11, 14)"};
@@ -122,7 +123,7 @@ std::optional<Auth_refusal> verify_pubkey(const Prf& prf, const Connection_confi
         }
         end_entity = conn.remote.certs.front();  // pinned: trusted as configured
     } else {
-        if (auto why = validate_chain(*end_entity, intermediates, conn.remote.cacerts)) {
+        if (auto why = validate_chain(*end_entity, intermediates, conn.remote.cacerts, when)) {
             return Auth_refusal{"5280-6-path-validation", end_entity->subject() + ": " + *why};
         }
     }
@@ -225,9 +226,16 @@ std::vector<Payload> prove_identity(const Prf& prf, const Config& config, const 
     return out;
 }
 
+std::chrono::system_clock::time_point certificate_time(const Config& config,
+                                                       std::optional<std::chrono::milliseconds> now) {
+    if (config.wall_clock_at_zero && now) return *config.wall_clock_at_zero + *now;
+    return std::chrono::system_clock::now();
+}
+
 std::optional<Auth_refusal> verify_identity(const Prf& prf, const Config& config, const Connection_config& conn,
                                             bool peer_is_responder, const Message& m,
-                                            const Signed_octets_input& peers) {
+                                            const Signed_octets_input& peers,
+                                            std::optional<std::chrono::milliseconds> now) {
     const auto* id = body_of<Payload_ID>(m, peer_is_responder ? Payload_type::IDr : Payload_type::IDi);
     const auto* auth = body_of<Payload_AUTH>(m, Payload_type::AUTH);
     if (!id || !auth) return Auth_refusal{"7296-1.2-auth-payloads", "IKE_AUTH without ID or AUTH"};
@@ -236,7 +244,7 @@ std::optional<Auth_refusal> verify_identity(const Prf& prf, const Config& config
         return Auth_refusal{"7296-2.15-identity", "peer identity " + peer.to_string() + " is not the configured " +
                                                       conn.remote.id.to_string()};
     }
-    if (is_pubkey(conn.remote)) return verify_pubkey(prf, conn, m, *id, *auth, peers);
+    if (is_pubkey(conn.remote)) return verify_pubkey(prf, conn, m, *id, *auth, peers, certificate_time(config, now));
     return verify_psk(prf, config, conn, *id, *auth, peers);
 }
 

@@ -4,6 +4,7 @@
 // X.509 Certificate - Signature), CERTREQ (§3.7), path validation and the RFC 4945 identity check.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,9 +41,18 @@ std::vector<Payload> prove_identity(const Prf& prf, const Config& config, const 
                                     bool as_responder, const Signed_octets_input& ours);
 
 /// Checks the peer's ID and AUTH in `m` against `conn.remote`; nullopt when they verify.
+/// `now` is the Endpoint's time (ms since its epoch): the peer's certificate chain is validated
+/// at `certificate_time(config, now)` (RFC 5280 §6.1.3 (a)(2)).
 std::optional<Auth_refusal> verify_identity(const Prf& prf, const Config& config, const Connection_config& conn,
                                             bool peer_is_responder, const Message& m,
-                                            const Signed_octets_input& peers);
+                                            const Signed_octets_input& peers,
+                                            std::optional<std::chrono::milliseconds> now = std::nullopt);
+
+/// The time at which certificate validity is checked: config.wall_clock_at_zero + now when both
+/// are given (sans-I/O); the system clock otherwise (a daemon that has not set
+/// Config::wall_clock_at_zero, or a caller without `now`).
+std::chrono::system_clock::time_point certificate_time(const Config& config,
+                                                       std::optional<std::chrono::milliseconds> now);
 
 /// Payloads our side adds to its IKE_SA_INIT message for authentication: with certificates on
 /// either side N(SIGNATURE_HASH_ALGORITHMS) (RFC 7427 §4); none with PSK. The two-argument form
