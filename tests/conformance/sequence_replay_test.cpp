@@ -827,6 +827,11 @@ TEST(Sequence_files, at_least_40_files_each_citing_known_requirement_ids) {
     std::stringstream rs;
     rs << r.rdbuf();
     const std::string rules = rs.str();
+    std::ifstream rd(sequence_dir() + "README.md");
+    ASSERT_TRUE(rd);
+    std::stringstream rds;
+    rds << rd.rdbuf();
+    const std::string readme = rds.str();
     const auto stems = sequence_stems();
     EXPECT_GE(stems.size(), 40u);
     for (const auto& stem : stems) {
@@ -834,6 +839,7 @@ TEST(Sequence_files, at_least_40_files_each_citing_known_requirement_ids) {
         EXPECT_EQ(s.name, stem);
         EXPECT_FALSE(s.requirements.empty()) << stem;
         EXPECT_FALSE(s.expectations.empty()) << stem;
+        EXPECT_NE(readme.find("| " + stem + ".seq |"), std::string::npos) << stem << ".seq is not in README.md's table";
         for (const auto& id : s.requirements)
             EXPECT_TRUE(table.find("| " + id + " |") != std::string::npos ||
                         rules.find("\"" + id + "\"") != std::string::npos)
