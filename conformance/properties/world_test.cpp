@@ -116,6 +116,11 @@ void World::feed(bool to_a, Input in, reference::Stimulus st) {
             c.SK_ar = k->SK_ar.clone();
             c.SK_pi = k->SK_pi.clone();
             c.SK_pr = k->SK_pr.clone();
+            for (const auto& [spis, other] : keys_) {
+                // §2.18: a rekeyed IKE SA has fresh keys; the old ones die with the old SA.
+                if (spis != std::make_pair(k->SPIi, k->SPIr) && other.SK_d.hex() == k->SK_d.hex())
+                    note(key_after_delete_errors, std::string(who) + ": a new IKE SA reuses the keys of an old one");
+            }
             keys_[{k->SPIi, k->SPIr}] = std::move(c);
         } else if (auto* t = std::get_if<Message_trace>(&o)) {
             if (t->sent) traced = true;

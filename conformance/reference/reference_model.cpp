@@ -490,8 +490,9 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                                 e.why = "§2.25 CHILD_SA_NOT_FOUND";
                             } else {
                                 // §1.3.3: <-- HDR, SK {SA, Nr, [KEr,] TSi, TSr}
-                                e.alternatives = {{"SA", "Nr", "TSi", "TSr"}};
-                                if (s->children < 0) e.alternatives.push_back({"N(CHILD_SA_NOT_FOUND)"});
+                                // The REKEY_SA SPI is not visible to this model: the CHILD SA it
+                                // names may be gone already (§2.25: CHILD_SA_NOT_FOUND).
+                                e.alternatives = {{"SA", "Nr", "TSi", "TSr"}, {"N(CHILD_SA_NOT_FOUND)"}};
                                 e.why = "§1.3.3 CHILD SA rekey response";
                                 if (s->outstanding == Request::rekey_CHILD_SA) {
                                     s->rekey_collision = true;  // §2.8.1
