@@ -428,7 +428,10 @@ Message Peer::init_request(Ike_sa& sa, const Init_spec& spec) {
     ke.type = Payload_type::KE;
     Payload_KE ke_body;
     ke_body.group = group;
-    if (public_value_size(static_cast<Ke_id>(group)) != 0) {
+    const bool keep = spec.keep_ke_and_nonce && sa.ke && static_cast<std::uint16_t>(sa.ke->group()) == group;
+    if (keep) {
+        ke_body.data = sa.ke->public_value();
+    } else if (public_value_size(static_cast<Ke_id>(group)) != 0) {
         sa.ke = crypto_.key_exchange(static_cast<Ke_id>(group));
         ke_body.data = sa.ke->public_value();
     } else {
@@ -438,7 +441,10 @@ Message Peer::init_request(Ike_sa& sa, const Init_spec& spec) {
     if (spec.ke_data) ke_body.data = *spec.ke_data;
     ke.body = ke_body;
     m.payloads.push_back(ke);
-    sa.Ni = spec.nonce ? *spec.nonce : crypto_.random(spec.nonce_size);
+    if (spec.nonce)
+        sa.Ni = *spec.nonce;
+    else if (!(spec.keep_ke_and_nonce && !sa.Ni.empty()))
+        sa.Ni = crypto_.random(spec.nonce_size);
     Payload ni;
     ni.type = Payload_type::Nonce;
     ni.body = Payload_Nonce{sa.Ni};
@@ -552,22 +558,22 @@ std::vector<Payload> Peer::auth_payloads(Ike_sa& sa, const Auth_spec& spec) {
 std::string Peer::complete_auth(Ike_sa& sa, const Answer& a, const Auth_spec&) {
     if (!a.inner) return "IKE_AUTH response is not a protected message: " + a.describe();
     const Message& m = *a.inner;
-    for (const auto& p : m.payloads)
-        if (const auto* n = std::get_if<Payload_N>(&p.body); n && n->type < 16384)
-            return "IKE_AUTH response carries error N(" + to_string(static_cast<Notify_type>(n->type)) + ")";
     const auto* idr = m.find(Payload_type::IDr);
     const auto* auth = m.find(Payload_type::AUTH);
-    if (!idr || !auth) return "IDr or AUTH missing";
+    if (!idr || !auth) return "IDr or AUTH missing (" + a.describe() + ")";
     // §2.15: ResponderSignedOctets = RealMessage2 | NonceIData | prf(SK_pr, IDr')
     const Bytes octets = crypto::signed_octets(*sa.prf, sa.msg2, sa.Ni, sa.keys.SK_pr.view(),
                                                id_body(std::get<Payload_ID>(idr->body)));
     const auto& ad = std::get<Payload_AUTH>(auth->body);
     if (ad.method != Auth_method::Shared_Key_Message_Integrity_Code) return "AUTH method is not PSK (2)";
     if (!equal_constant_time(ad.data, psk_auth(sa, profile_.psk, octets))) return "the NUT's AUTH does not verify";
-    sa.established = true;
+    sa.established = true;  // §2.21.2: a CHILD SA error notify does not undo authentication
     sa.next_mid = std::max<std::uint32_t>(sa.next_mid, 2);
+    bool child_error = false;
+    for (const auto& p : m.payloads)
+        if (const auto* n = std::get_if<Payload_N>(&p.body); n && n->type < 16384) child_error = true;
     const auto* sa_p = m.find(Payload_type::SA);
-    if (sa_p && !sa.children.empty()) {
+    if (!child_error && sa_p && !sa.children.empty()) {
         const auto& props = std::get<Payload_SA>(sa_p->body).proposals;
         if (props.size() == 1 && props[0].spi.size() == 4) {
             sa.children.back().spi_nut = spi_value(props[0].spi);
@@ -576,8 +582,87 @@ std::string Peer::complete_auth(Ike_sa& sa, const Answer& a, const Auth_spec&) {
             return "";
         }
     }
-    if (!sa.children.empty()) sa.children.pop_back();  // no CHILD SA was made
+    if (!sa.children.empty() && sa.children.back().spi_nut == 0) sa.children.pop_back();  // no CHILD SA was made
     return "";
+}
+
+Ike_sa* Peer::rekey_ike(Ike_sa& old, std::string* why, std::uint16_t group, std::optional<Answer>* answer,
+                        std::vector<std::uint16_t> offered_groups) {
+    // §1.3.2: SK { SA(IKE, SPI = new SPIi), Ni, KEi }; §2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr)
+    auto fresh = std::make_unique<Ike_sa>();
+    Ike_sa& sa = *fresh;
+    sa.SPIi = random_spi(crypto_);
+    sa.nut_port = old.nut_port;
+    sa.nut_nat_t = old.nut_nat_t;
+    Proposal p = old.proposal;
+    p.spi = Bytes(8);
+    for (int i = 0; i < 8; ++i) p.spi[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(sa.SPIi >> (56 - 8 * i));
+    if (group == 0)
+        for (const auto& t : old.proposal.transforms)
+            if (t.type == Transform_type::KE) group = t.id;
+    if (offered_groups.empty()) offered_groups = {group};
+    p.transforms.erase(std::remove_if(p.transforms.begin(), p.transforms.end(),
+                                      [](const Transform& t) { return t.type == Transform_type::KE; }),
+                       p.transforms.end());
+    for (auto g : offered_groups) {
+        Transform t;
+        t.type = Transform_type::KE;
+        t.id = g;
+        p.transforms.push_back(t);
+    }
+    sa.ke = crypto_.key_exchange(static_cast<Ke_id>(group));
+    sa.Ni = crypto_.random(32);
+    Payload ke;
+    ke.type = Payload_type::KE;
+    ke.body = Payload_KE{group, sa.ke->public_value()};
+    Payload ni;
+    ni.type = Payload_type::Nonce;
+    ni.body = Payload_Nonce{sa.Ni};
+    auto a = request(old, Exchange_type::CREATE_CHILD_SA, {sa_payload({p}), ni, ke});
+    if (answer) *answer = a;
+    if (!a || !a->inner) {
+        if (why) *why = a ? "response not protected: " + a->describe() : "CREATE_CHILD_SA (IKE rekey) unanswered";
+        return nullptr;
+    }
+    const auto* sa_p = a->inner->find(Payload_type::SA);
+    const auto* ke_p = a->inner->find(Payload_type::KE);
+    const auto* nr_p = a->inner->find(Payload_type::Nonce);
+    if (!sa_p || !ke_p || !nr_p) {
+        if (why) *why = "no SA, KEr or Nr: " + a->describe();
+        return nullptr;
+    }
+    const auto& props = std::get<Payload_SA>(sa_p->body).proposals;
+    if (props.size() != 1 || props[0].spi.size() != 8) {
+        if (why) *why = "SA payload without one IKE proposal with an 8-octet SPI";
+        return nullptr;
+    }
+    sa.proposal = props[0];
+    for (auto o : props[0].spi) sa.SPIr = (sa.SPIr << 8) | o;
+    auto g_ir = sa.ke->shared_secret(std::get<Payload_KE>(ke_p->body).data);
+    if (!g_ir) {
+        if (why) *why = "KEr is not a valid public value";
+        return nullptr;
+    }
+    sa.Nr = std::get<Payload_Nonce>(nr_p->body).data;
+    const auto* e = core::transform_of(sa.proposal, Transform_type::ENCR);
+    const auto* pr = core::transform_of(sa.proposal, Transform_type::PRF);
+    const auto* in = core::transform_of(sa.proposal, Transform_type::INTEG);
+    if (!e || !pr) {
+        if (why) *why = "chosen proposal lacks ENCR or PRF";
+        return nullptr;
+    }
+    sa.cipher = crypto_.cipher(static_cast<Encr_id>(e->id), e->key_length.value_or(0));
+    sa.prf = crypto_.prf(static_cast<Prf_id>(pr->id));
+    sa.integ = (in && in->id) ? crypto_.integrity(static_cast<Integ_id>(in->id)) : nullptr;
+    auto skeyseed = crypto::SKEYSEED_rekey(*old.prf, old.keys.SK_d.view(), g_ir->view(), sa.Ni, sa.Nr);
+    sa.keys = crypto::derive_ike_sa_keys(*sa.prf, skeyseed.view(), sa.Ni, sa.Nr, sa.SPIi, sa.SPIr,
+                                         sa.integ ? sa.integ->key_size() : 0, sa.cipher->key_size());
+    sa.keys_ready = true;
+    sa.established = true;
+    sa.next_mid = 0;  // §2.18: the new IKE SA starts its Message IDs at 0
+    sa.children = old.children;  // §1.3.2: CHILD SAs move to the new IKE SA
+    sas_.push_back(std::move(fresh));
+    return &sa;
 }
 
 Ike_sa* Peer::establish(std::string* why, const Init_spec& init, const Auth_spec& auth) {
@@ -592,7 +677,8 @@ Ike_sa* Peer::establish(std::string* why, const Init_spec& init, const Auth_spec
             return nullptr;
         }
         if (const auto* c = a->notify(Notify_type::COOKIE); c && attempt == 0 && spec.cookie.empty()) {
-            spec.cookie = c->data;  // §2.6: retry with the cookie
+            spec.cookie = c->data;  // §2.6: retry with the cookie, everything else unchanged
+            spec.keep_ke_and_nonce = true;
             continue;
         }
         std::string err = complete_init(sa, *a);

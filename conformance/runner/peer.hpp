@@ -83,6 +83,8 @@ struct Init_spec {
     Bytes cookie;                             ///< non-empty: N(COOKIE) first (§2.6)
     std::vector<Payload> after_nonce;         ///< inserted between Ni and the NAT-D notifies
     std::vector<Payload> first;               ///< inserted before everything (after a COOKIE)
+    /// Retry (§2.6, §1.2): keep the SA's Ni and D-H value when the group is unchanged.
+    bool keep_ke_and_nonce = false;
 };
 
 /// How to build F-AUTH's inner chain (catalogue §3).
@@ -145,6 +147,12 @@ public:
     /// F-INIT + F-AUTH. nullptr and `*why` when the NUT did not complete them. Handles a
     /// COOKIE answer (§2.6) by retrying once.
     Ike_sa* establish(std::string* why, const Init_spec& init = {}, const Auth_spec& auth = {});
+
+    /// Rekeys `old` (the runner requests, §1.3.2): KEi of `group` (0: the SA's group), the SA
+    /// proposal offering `offered_groups` (default: group). The new SA (keys per §2.18, MIDs from
+    /// 0, CHILD SAs moved) or nullptr with `*why`; `*answer` receives the response.
+    Ike_sa* rekey_ike(Ike_sa& old, std::string* why, std::uint16_t group = 0, std::optional<Answer>* answer = nullptr,
+                      std::vector<std::uint16_t> offered_groups = {});
 
     // ---- protected messages ---------------------------------------------------------------
     /// Header + SK{inner} under the SA's sending keys (§3.14), with `opt`'s deviations.
