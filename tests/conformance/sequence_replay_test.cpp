@@ -31,7 +31,11 @@
 #include <string>
 #include <vector>
 
+#include "src/codec/codec.hpp"
 #include "src/codec/proposal_keywords.hpp"
+#include "src/core/negotiation.hpp"
+#include "src/core/sk_payload.hpp"
+#include <set>
 #include "tests/support/peer_pair.hpp"
 #include "tests/support/protect.hpp"
 
@@ -663,6 +667,285 @@ void advance(Peer_pair& p, std::chrono::milliseconds d) {
     p.now = std::max(p.now, target);
 }
 
+// ---- rules every datagram on the wire must keep ------------------------------------------
+//
+// After each replay, every datagram either Endpoint sent (crafted ones are not in Side::sent)
+// is decoded, its SK payload opened with the logged keys, and checked against the format and
+// exchange rules below; each names the requirement id it checks.
+
+struct Sent_message {
+    bool by_I = true;
+    Bytes bytes;  // without the non-ESP marker
+    Message outer;
+    std::optional<Message> inner;  // decrypted SK chain (header copied), when keys were known
+    const Message& payloads() const { return inner ? *inner : outer; }
+};
+
+std::optional<Message> open_sk(const Bytes& bytes, const Message& outer, const Peer_pair& p) {
+    if (outer.payloads.empty() || outer.payloads.back().type != Payload_type::SK) return std::nullopt;
+    const Keys_derived* k = keys_of(p.a, outer.header.SPIi, outer.header.SPIr);
+    if (!k) k = keys_of(p.b, outer.header.SPIi, outer.header.SPIr);
+    if (!k) return std::nullopt;
+    auto crypto = make_seeded_botan_provider(7);
+    const auto* e = core::transform_of(k->proposal, Transform_type::ENCR);
+    const auto* i = core::transform_of(k->proposal, Transform_type::INTEG);
+    if (!e) return std::nullopt;
+    auto cipher = crypto->cipher(static_cast<Encr_id>(e->id), e->key_length.value_or(0));
+    auto integ = (i && i->id) ? crypto->integrity(static_cast<Integ_id>(i->id)) : nullptr;
+    core::Sk_keys keys;
+    keys.cipher = cipher.get();
+    keys.integrity = integ.get();
+    const bool from_i = outer.header.from_original_initiator();
+    keys.SK_e = from_i ? k->SK_ei.view() : k->SK_er.view();
+    keys.SK_a = from_i ? k->SK_ai.view() : k->SK_ar.view();
+    auto r = core::unprotect(Octets(bytes), outer, keys);
+    if (auto* m = std::get_if<Message>(&r)) return *m;
+    return std::nullopt;
+}
+
+bool aead(const Transform& t) {
+    static const std::set<std::uint16_t> ids{14, 15, 16, 18, 19, 20, 28};  // CCM, GCM, GMAC, ChaCha20-Poly1305
+    return t.type == Transform_type::ENCR && ids.count(t.id) > 0;
+}
+bool aes_needs_length(const Transform& t) {
+    static const std::set<std::uint16_t> ids{12, 13, 14, 15, 16, 18, 19, 20};
+    return t.type == Transform_type::ENCR && ids.count(t.id) > 0;
+}
+
+/// Key of an exchange: SPIi, Message ID, exchange, and whether the original initiator asked.
+std::tuple<Spi, std::uint32_t, int, bool> exchange_key(const Header& h) {
+    const bool requester_is_oi = h.is_response() ? !h.from_original_initiator() : h.from_original_initiator();
+    return {h.SPIi, h.message_id, static_cast<int>(h.exchange), requester_is_oi};
+}
+
+/// Checks the rules; returns one line per violation ("id: what"), empty when all hold.
+/// `delivered` is every datagram delivered, in order, with its direction.
+std::vector<std::string> wire_rules(const Peer_pair& p, const std::vector<std::pair<bool, Bytes>>& delivered) {
+    std::vector<std::string> bad;
+    auto fail = [&](const std::string& id, const std::string& what) { bad.push_back(id + ": " + what); };
+    auto strip = [](Bytes b) {
+        if (b.size() >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 0) b.erase(b.begin(), b.begin() + 4);
+        return b;
+    };
+    std::vector<Sent_message> sent;
+    std::set<Bytes> unique;
+    for (const Side* s : {&p.a, &p.b}) {
+        for (const auto& raw : s->sent) {
+            Sent_message m;
+            m.by_I = s == &p.a;
+            m.bytes = strip(raw);
+            auto d = codec::decode_message(Octets(m.bytes));
+            if (!codec::ok(d)) {
+                fail("7296-3.1-length", "a sent datagram does not decode");
+                continue;
+            }
+            m.outer = codec::value(d);
+            m.inner = open_sk(m.bytes, m.outer, p);
+            if (unique.insert(m.bytes).second) sent.push_back(std::move(m));
+        }
+    }
+    // Requests by exchange key, to pair responses with them.
+    std::map<std::tuple<Spi, std::uint32_t, int, bool>, const Sent_message*> requests;
+    for (const auto& m : sent)
+        if (!m.outer.header.is_response()) requests[exchange_key(m.outer.header)] = &m;
+    const Spi initial_SPIi = p.a.keys.empty() ? 0 : p.a.keys.front().SPIi;
+    // A crafted request (not in Side::sent) may be answered too: index every delivered request.
+    std::vector<Sent_message> crafted;
+    for (const auto& [to_b, raw] : delivered) {
+        Sent_message m;
+        m.by_I = to_b;
+        m.bytes = strip(raw);
+        if (unique.count(m.bytes)) continue;
+        auto d = codec::decode_message(Octets(m.bytes));
+        if (!codec::ok(d) || codec::value(d).header.is_response()) continue;
+        m.outer = codec::value(d);
+        m.inner = open_sk(m.bytes, m.outer, p);
+        crafted.push_back(std::move(m));
+    }
+    for (const auto& m : crafted) requests.emplace(exchange_key(m.outer.header), &m);
+    // Nonce -> the IKE_SA_INIT request (sender, SPIi) that used it: a repeat of that request
+    // (with a COOKIE, or a new KEi after INVALID_KE_PAYLOAD) keeps Ni (§2.6, the §2.6.1 figure).
+    std::map<Bytes, std::optional<std::pair<bool, Spi>>> nonces;
+    std::set<Bytes> ivs;
+    for (const auto& m : sent) {
+        const Header& h = m.outer.header;
+        const std::string what = std::string(m.by_I ? "I" : "R") + " sent " + describe(m.payloads());
+        if (h.major_version != 2) fail("7296-3.1-s4", what + ": major version " + std::to_string(h.major_version));
+        if (h.minor_version != 0) fail("7296-3.1-s7", what + ": minor version " + std::to_string(h.minor_version));
+        if (h.SPIi == 0) fail("7296-3.1-s2", what + ": SPIi is zero");
+        if (h.exchange == Exchange_type::IKE_SA_INIT && !h.is_response() && h.SPIr != 0)
+            fail("7296-3.1-s3", what + ": SPIr not zero in the first message");
+        if (h.flags & flag::Version) fail("7296-3.1-s12", what + ": V bit set");
+        if (h.SPIi == initial_SPIi && h.from_original_initiator() != m.by_I)
+            fail("7296-3.1-s12", what + ": I bit does not name the original initiator");
+        // Outer chain, byte for byte: critical bit clear for types of this document, RESERVED zero.
+        for (std::size_t off = 28, next = m.bytes.size() > 16 ? m.bytes[16] : 0; next != 0 && off + 4 <= m.bytes.size();) {
+            const std::uint8_t flags = m.bytes[off + 1];
+            if (flags & 0x80) fail("7296-3.2-s4", what + ": critical bit on payload type " + std::to_string(next));
+            if (h.is_response() && (flags & 0x80)) fail("7296-2.5-s10", what + ": critical bit in a response");
+            if (flags & 0x7f) fail("7296-3.2-s6", what + ": RESERVED bits of a payload header set");
+            if (next == static_cast<std::size_t>(Payload_type::SK) && off + 4 + ((m.bytes[off + 2] << 8) | m.bytes[off + 3]) - 4 != m.bytes.size())
+                fail("7296-3.14-s1", what + ": SK is not the last payload");
+            next = m.bytes[off];
+            const std::size_t len = static_cast<std::size_t>((m.bytes[off + 2] << 8) | m.bytes[off + 3]);
+            if (len < 4) break;
+            off += len;
+        }
+        for (std::size_t i = 0; i < m.outer.payloads.size(); ++i)
+            if (m.outer.payloads[i].type == Payload_type::SK && i + 1 != m.outer.payloads.size())
+                fail("7296-3.1-s1", what + ": SK is not the last payload");
+        if (m.inner) {
+            // §3.14: a fresh IV per message (retransmissions are the same message, kept once).
+            const auto& sk = std::get<Payload_SK>(m.outer.payloads.back().body);
+            const Bytes iv(sk.body.begin(), sk.body.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(8, sk.body.size())));
+            if (!ivs.insert(iv).second) fail("7296-3.14-s3", what + ": IV used before");
+            for (const auto& pl : m.inner->payloads) {
+                if (pl.critical && static_cast<unsigned>(pl.type) >= 33 && static_cast<unsigned>(pl.type) <= 48)
+                    fail("7296-3.2-s4", what + ": critical bit on an inner payload");
+                if (pl.type == Payload_type::SK) fail("7296-3.1-s1", what + ": SK inside SK");
+            }
+        }
+        const Message& body = m.payloads();
+        bool has_ke_transform = false;
+        const Payload_SA* sa = nullptr;
+        for (const auto& pl : body.payloads) {
+            if (const auto* x = std::get_if<Payload_SA>(&pl.body)) {
+                sa = x;
+                for (std::size_t i = 0; i < x->proposals.size(); ++i) {
+                    const Proposal& pr = x->proposals[i];
+                    if (!h.is_response() && pr.number != i + 1)
+                        fail(i == 0 ? "7296-3.3-s6" : "7296-3.3-s5", what + ": proposal " + std::to_string(i + 1) +
+                                                                 " numbered " + std::to_string(pr.number));
+                    if (h.exchange == Exchange_type::IKE_SA_INIT && !pr.spi.empty())
+                        fail("7296-3.3.1-s4", what + ": SPI in an IKE_SA_INIT proposal");
+                    bool has_aead = false, has_integ = false;
+                    for (const auto& t : pr.transforms) {
+                        if (t.type == Transform_type::KE && t.id != 0) has_ke_transform = true;
+                        if (aead(t)) has_aead = true;
+                        if (t.type == Transform_type::INTEG && t.id != 0) has_integ = true;
+                        if (t.key_length && (t.type != Transform_type::ENCR || t.id == 28 || t.id == 3))
+                            fail("7296-3.3.5-s3", what + ": Key Length on a fixed-key transform");
+                        if (aes_needs_length(t) && !t.key_length) fail("7296-3.3.5-s4", what + ": AES without Key Length");
+                        std::set<std::uint16_t> attr_types;
+                        for (const auto& a : t.other_attributes)
+                            if (!attr_types.insert(a.type).second || a.type == 14)
+                                fail("7296-3.3-s9", what + ": a transform repeats an attribute type");
+                    }
+                    if (has_aead && has_integ) fail("7296-3.3-s7", what + ": combined-mode cipher with an integrity algorithm");
+                    if (h.exchange == Exchange_type::CREATE_CHILD_SA && pr.protocol == Protocol_id::IKE) {
+                        bool ke = false;
+                        for (const auto& t : pr.transforms) ke = ke || (t.type == Transform_type::KE && t.id != 0);
+                        if (!ke) fail("7296-2.18-s2", what + ": IKE SA rekey proposal without a D-H group");
+                    }
+                }
+            }
+        }
+        bool has_ke = false;
+        for (const auto& pl : body.payloads) {
+            if (const auto* ke = std::get_if<Payload_KE>(&pl.body)) {
+                has_ke = true;
+                bool listed = false;
+                if (sa)
+                    for (const auto& pr : sa->proposals)
+                        for (const auto& t : pr.transforms) listed = listed || (t.type == Transform_type::KE && t.id == ke->group);
+                if (!listed) fail("7296-3.4-s2", what + ": KE group " + std::to_string(ke->group) + " not in the SA payload");
+            }
+            if (const auto* n = std::get_if<Payload_Nonce>(&pl.body)) {
+                if (n->data.size() < 16 || n->data.size() > 256) fail("7296-3.9-s1", what + ": nonce of " + std::to_string(n->data.size()) + " octets");
+                std::optional<std::pair<bool, Spi>> use;
+                if (h.exchange == Exchange_type::IKE_SA_INIT && !h.is_response()) use = std::make_pair(m.by_I, h.SPIi);
+                const auto it = nonces.find(n->data);
+                if (it == nonces.end()) nonces.emplace(n->data, use);
+                else if (!use || it->second != use) fail("7296-3.9-s2", what + ": nonce reused");
+            }
+            if (const auto* n = std::get_if<Payload_N>(&pl.body)) {
+                if (n->spi.empty() && n->protocol != Protocol_id::NONE) fail("7296-3.10-s2", what + ": Protocol ID without SPI");
+                if (n->type == static_cast<std::uint16_t>(Notify_type::REKEY_SA) &&
+                    (n->protocol != Protocol_id::ESP && n->protocol != Protocol_id::AH))
+                    fail("7296-3.10-s1", what + ": REKEY_SA not for AH or ESP");
+            }
+            if (const auto* d = std::get_if<Payload_D>(&pl.body)) {
+                const std::size_t want = d->protocol == Protocol_id::IKE ? 0 : 4;
+                if (d->spi_size != want) fail("7296-3.11-s3", what + ": Delete SPI size " + std::to_string(d->spi_size));
+                for (const auto& spi : d->spis)
+                    if (spi.size() != d->spi_size) fail("7296-3.11-s1", what + ": Delete SPIs of another size");
+            }
+            if (const auto* id = std::get_if<Payload_ID>(&pl.body)) {
+                if (id->id_type == Id_type::ID_FQDN || id->id_type == Id_type::ID_RFC822_ADDR)
+                    for (auto c : id->data)
+                        if (c == 0 || c == '\r' || c == '\n') fail("7296-3.5-s3", what + ": terminator in an ID string");
+            }
+            if (const auto* ts = std::get_if<Payload_TS>(&pl.body)) {
+                for (const auto& t : ts->selectors)
+                    if (t.ip_protocol == 0 && (t.start_port != 0 || t.end_port != 65535))
+                        fail("7296-3.13.1-s3", what + ": protocol 0 without the ANY port range");
+            }
+        }
+        if (has_ke && !has_ke_transform) fail("7296-3.4-s3", what + ": KE without a D-H group in the SA payload");
+        if (h.exchange == Exchange_type::CREATE_CHILD_SA && !h.is_response() && sa && !sa->proposals.empty() &&
+            sa->proposals[0].protocol == Protocol_id::IKE && !has_ke)
+            fail("7296-1.3.2-s1", what + ": IKE SA rekey request without KEi");
+        // A response answers a request of the other side (§3.1: nobody answers a response).
+        if (h.is_response()) {
+            const auto it = requests.find(exchange_key(h));
+            if (it == requests.end() || it->second->by_I == m.by_I) {
+                fail("7296-3.1-s11", what + ": a response to no request of the peer");
+                continue;
+            }
+            const Message& req = it->second->payloads();
+            const Payload_SA* req_sa = nullptr;
+            for (const auto& pl : req.payloads)
+                if (const auto* x = std::get_if<Payload_SA>(&pl.body)) req_sa = x;
+            if (sa && req_sa) {
+                if (sa->proposals.size() != 1) fail("7296-3.3.6-s2", what + ": more than one proposal in the response");
+                for (const auto& pr : sa->proposals) {
+                    const auto rp = std::find_if(req_sa->proposals.begin(), req_sa->proposals.end(),
+                                                 [&](const Proposal& q) { return q.number == pr.number; });
+                    if (rp == req_sa->proposals.end()) {
+                        fail("7296-3.3.1-s3", what + ": accepted proposal number was not offered");
+                        continue;
+                    }
+                    if (rp->protocol != pr.protocol) fail("7296-2.7-s2", what + ": accepted proposal of another protocol");
+                    std::map<Transform_type, int> per_type, offered_types;
+                    for (const auto& t : rp->transforms) offered_types[t.type]++;
+                    for (const auto& t : pr.transforms) {
+                        per_type[t.type]++;
+                        if (std::find(rp->transforms.begin(), rp->transforms.end(), t) == rp->transforms.end())
+                            fail("7296-3.3.6-s4", what + ": accepted transform not offered unmodified");
+                    }
+                    for (const auto& [type, n] : per_type)
+                        if (n != 1) fail("7296-2.7-s4", what + ": " + std::to_string(n) + " transforms of one type");
+                    for (const auto& [type, n] : offered_types)
+                        if (!per_type.count(type) && type != Transform_type::ESN)
+                            fail("7296-3.3.6-s3", what + ": a transform type of the proposal is missing");
+                }
+            }
+        }
+    }
+    // §2.1: a response is sent again only for a retransmitted request: copies of a response
+    // bytes <= copies of its request the responder received.
+    for (const Side* s : {&p.a, &p.b}) {
+        std::map<Bytes, int> sent_copies;
+        for (const auto& raw : s->sent) sent_copies[strip(raw)]++;
+        for (const auto& [bytes, n] : sent_copies) {
+            auto d = codec::decode_message(Octets(bytes));
+            if (!codec::ok(d) || !codec::value(d).header.is_response()) continue;
+            const auto key = exchange_key(codec::value(d).header);
+            int received = 0;
+            for (const auto& [to_b, b] : delivered) {
+                if (to_b != (s == &p.b)) continue;
+                auto r = codec::decode_message(Octets(strip(b)));
+                if (codec::ok(r) && !codec::value(r).header.is_response() && exchange_key(codec::value(r).header) == key)
+                    ++received;
+            }
+            if (n > received)
+                fail("7296-2.1-s1", std::string(s == &p.a ? "I" : "R") + " sent a response " + std::to_string(n) +
+                                        " times for " + std::to_string(received) + " copies of its request");
+        }
+    }
+    return bad;
+}
+
 // ---- (a) deterministic replay ------------------------------------------------------------
 
 void replay(const Sequence& s) {
@@ -681,6 +964,7 @@ void replay(const Sequence& s) {
     // A byte-identical retransmission (§2.1) is answered or discarded without a new trace;
     // it carries the notation its first copy was traced with.
     std::map<Bytes, std::string> seen;
+    std::vector<std::pair<bool, Bytes>> delivered;
     int step_no = 0;
     for (const auto& st : s.steps) {
         ++step_no;
@@ -695,6 +979,7 @@ void replay(const Sequence& s) {
             rec.port[step_no] = p.wire.front().d.remote.port;
             rec.marker[step_no] = bytes.size() >= 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0 && bytes[3] == 0;
             const auto before = to.traces.size();
+            delivered.emplace_back(st.from_initiator, bytes);
             p.deliver_one();
             std::vector<std::string> received;
             for (auto i = before; i < to.traces.size(); ++i)
@@ -745,6 +1030,7 @@ void replay(const Sequence& s) {
     EXPECT_TRUE(p.wire.empty()) << s.name << ".seq: " << p.wire.size()
                                 << " datagram(s) left on the wire after the last step\n" << p.transcript();
     check_after(0);
+    for (const auto& v : wire_rules(p, delivered)) ADD_FAILURE() << s.name << ".seq: " << v;
 }
 
 TEST(Sequence_format, parses_header_steps_and_expectations) {
@@ -886,6 +1172,33 @@ TEST(Sequence_replay_negative, a_wrong_expectation_and_a_traced_ignored_datagram
         }
         EXPECT_GE(failures.size(), 1) << "variant " << variant;
     }
+}
+
+// The wire rules can fail: a critical bit, a minor version and a reused nonce put into the
+// datagrams a real dialogue sent are each reported under their id.
+TEST(Wire_rules, report_a_critical_bit_a_minor_version_and_a_reused_nonce) {
+    Peer_pair p(make_config(true), make_config(false));
+    p.initiate();
+    p.run();
+    EXPECT_TRUE(std::none_of(p.a.sent.begin(), p.a.sent.end(), [](const Bytes& b) { return b.empty(); }));
+    auto has = [](const std::vector<std::string>& v, const std::string& id) {
+        return std::any_of(v.begin(), v.end(), [&](const std::string& x) { return x.rfind(id + ":", 0) == 0; });
+    };
+    const auto clean = wire_rules(p, {});
+    EXPECT_FALSE(has(clean, "7296-3.2-s4"));
+    EXPECT_FALSE(has(clean, "7296-3.9-s2"));
+    ASSERT_GE(p.a.sent[0].size(), 30u);
+    p.a.sent[0][28 + 1] |= 0x80;  // critical bit of the first payload (SA) of IKE_SA_INIT
+    p.a.sent[0][17] = 0x21;       // version 2.1
+    EXPECT_TRUE(has(wire_rules(p, {}), "7296-3.2-s4"));
+    EXPECT_TRUE(has(wire_rules(p, {}), "7296-3.1-s7"));
+    // The responder's IKE_SA_INIT response sent again as if it were a new message with I's nonce.
+    Peer_pair q(make_config(true), make_config(false));
+    q.initiate();
+    q.run();
+    q.b.sent.push_back(q.a.sent[0]);
+    q.b.sent.back()[19] ^= 0x01;  // another Message ID: a different message, same Ni
+    EXPECT_TRUE(has(wire_rules(q, {}), "7296-3.9-s2"));
 }
 
 // ---- (b) random schedules ----------------------------------------------------------------
