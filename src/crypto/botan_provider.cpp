@@ -107,20 +107,46 @@ secure_vector<std::uint8_t> aes_prf_key(Aes_mac_fn mac, Octets key) {
 // ---------------------------------------------------------------------------------------
 // PRFs (Transform Type 2).
 
+// A Prf, Integrity or Cipher object serves one IKE SA inside one Endpoint (one thread). They
+// keep their Botan object and its key schedule between calls: prf+ (RFC 7296 §2.14) calls the
+// PRF many times with one key, and every SK payload of a direction uses the same SK_e / SK_a.
+// Creating the Botan object (name parsing, allocation) and the key schedule per call cost about
+// a tenth of an IKE SA with PSK + X25519.
+
+/// The key last given to a Botan algorithm; set() skips the key schedule when it is unchanged.
+class Key_cache {
+public:
+    void set(Botan::SymmetricAlgorithm& alg, const std::uint8_t* key, std::size_t n) {
+        if (valid_ && last_.size() == n && Botan::constant_time_compare(last_.data(), key, n)) return;
+        valid_ = false;
+        alg.set_key(key, n);  // may throw (invalid length): the cache stays invalid
+        last_.assign(key, key + n);
+        valid_ = true;
+    }
+    void invalidate() { valid_ = false; }
+
+private:
+    secure_vector<std::uint8_t> last_;
+    bool valid_ = false;
+};
+
 class Hmac_prf final : public Prf {
 public:
-    Hmac_prf(std::string hash, std::size_t size) : name_("HMAC(" + hash + ")"), size_(size) {}
+    Hmac_prf(const std::string& hash, std::size_t size)
+        : mac_(Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + hash + ")")), size_(size) {}
     std::size_t output_size() const override { return size_; }
     std::size_t key_size() const override { return size_; }  // RFC 4868 §2.1.2, RFC 2104
     Secret compute(Octets key, Octets data) const override {
-        auto mac = Botan::MessageAuthenticationCode::create_or_throw(name_);
-        mac->set_key(key.data, key.size);
-        mac->update(data.data, data.size);
-        return to_secret(mac->final());
+        key_.set(*mac_, key.data, key.size);
+        mac_->update(data.data, data.size);
+        secure_vector<std::uint8_t> out(mac_->output_length());
+        mac_->final(out.data());  // HMAC keeps its key for the next message
+        return to_secret(out);
     }
 
 private:
-    std::string name_;
+    std::unique_ptr<Botan::MessageAuthenticationCode> mac_;
+    mutable Key_cache key_;
     std::size_t size_;
 };
 
@@ -143,8 +169,10 @@ private:
 
 class Mac_integrity final : public Integrity {
 public:
-    Mac_integrity(std::string hmac_hash, std::size_t key_size, std::size_t icv_size)
-        : name_("HMAC(" + hmac_hash + ")"), key_size_(key_size), icv_size_(icv_size) {}
+    Mac_integrity(const std::string& hmac_hash, std::size_t key_size, std::size_t icv_size)
+        : mac_(Botan::MessageAuthenticationCode::create_or_throw("HMAC(" + hmac_hash + ")")),
+          key_size_(key_size),
+          icv_size_(icv_size) {}
     Mac_integrity(Aes_mac_fn mac, std::size_t icv_size)
         : aes_mac_(mac), key_size_(aes_block), icv_size_(icv_size) {}
     std::size_t key_size() const override { return key_size_; }
@@ -157,10 +185,9 @@ public:
         if (aes_mac_ != nullptr) {
             full = aes_mac_(key.data, data.data, data.size);
         } else {
-            auto mac = Botan::MessageAuthenticationCode::create_or_throw(name_);
-            mac->set_key(key.data, key.size);
-            mac->update(data.data, data.size);
-            full = mac->final();
+            key_.set(*mac_, key.data, key.size);
+            mac_->update(data.data, data.size);
+            full = mac_->final();
         }
         return Bytes(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(icv_size_));
     }
@@ -171,7 +198,8 @@ public:
     }
 
 private:
-    std::string name_;
+    std::unique_ptr<Botan::MessageAuthenticationCode> mac_;  // HMAC; null for the AES MACs
+    mutable Key_cache key_;
     Aes_mac_fn aes_mac_ = nullptr;
     std::size_t key_size_;
     std::size_t icv_size_;
@@ -320,21 +348,28 @@ public:
             mode->finish(buf);  // throws Invalid_Authentication_Tag
             return Bytes(buf.begin(), buf.end());
         } catch (const std::exception&) {
+            decrypt_ = Slot{};  // the next message starts from a fresh mode object
             return std::nullopt;
         }
     }
 
 private:
-    std::unique_ptr<Botan::AEAD_Mode> start(Botan::Cipher_Dir dir, Octets key, Octets iv,
-                                            Octets aad) const {
-        auto mode = Botan::AEAD_Mode::create_or_throw(name_, dir);
-        mode->set_key(key.data, key_octets_);
-        mode->set_associated_data(aad.data, aad.size);
+    /// The mode of `dir`, kept between calls (see Key_cache), keyed and started for this message.
+    Botan::AEAD_Mode* start(Botan::Cipher_Dir dir, Octets key, Octets iv, Octets aad) const {
+        auto& slot = dir == Botan::ENCRYPTION ? encrypt_ : decrypt_;
+        if (!slot.mode) slot.mode = Botan::AEAD_Mode::create_or_throw(name_, dir);
+        slot.key.set(*slot.mode, key.data, key_octets_);
+        slot.mode->set_associated_data(aad.data, aad.size);
         secure_vector<std::uint8_t> nonce(key.data + key_octets_, key.data + key.size);
         nonce.insert(nonce.end(), iv.begin(), iv.end());
-        mode->start(nonce);
-        return mode;
+        slot.mode->start(nonce);
+        return slot.mode.get();
     }
+    struct Slot {
+        std::unique_ptr<Botan::AEAD_Mode> mode;
+        Key_cache key;
+    };
+    mutable Slot encrypt_, decrypt_;
     std::string name_;
     std::size_t key_octets_;
     std::size_t salt_octets_;

@@ -16,6 +16,7 @@
 //                      validations (Botan's x509_path_validate of the peer's certificate)
 // Times are process CPU time (clock_gettime CLOCK_PROCESS_CPUTIME_ID).
 // Usage: ike_sa_rate_bench [seconds per measurement, default 2] [psk|cert: only that suite's SA loop]
+//        ike_sa_rate_bench SECONDS profile-psk|profile-cert   (the SA loop alone, for perf/callgrind)
 #include <botan/auto_rng.h>
 #include <botan/curve25519.h>
 #include <botan/ecdsa.h>
@@ -29,6 +30,7 @@
 #include <botan/data_src.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <cstdio>
 #include <deque>
@@ -161,6 +163,16 @@ double per_call_us(double seconds, const std::function<void()>& f) {
     return std::chrono::duration<double, std::micro>(t - t0).count() / double(n);
 }
 
+/// IKE SAs kept per pair of Endpoints before a fresh pair (IKEREF_BENCH_SAS_PER_PAIR, default 500).
+std::size_t sas_per_pair() {
+    static const std::size_t n = [] {
+        const char* v = std::getenv("IKEREF_BENCH_SAS_PER_PAIR");
+        const long x = v ? std::atol(v) : 500;
+        return x > 0 ? static_cast<std::size_t>(x) : std::size_t{500};
+    }();
+    return n;
+}
+
 double sa_rate(double seconds, const Config& a, const Config& b, std::size_t& count) {
     // A fresh pair every 500 SAs keeps the SPI tables at a realistic size.
     std::unique_ptr<Pair> pair;
@@ -168,7 +180,7 @@ double sa_rate(double seconds, const Config& a, const Config& b, std::size_t& co
     const auto t0 = Clock::now();
     auto t = t0;
     do {
-        if (count % 500 == 0) pair = std::make_unique<Pair>(a, b);
+        if (count % sas_per_pair() == 0) pair = std::make_unique<Pair>(a, b);
         if (!pair->establish()) throw std::runtime_error("IKE SA not established");
         ++count;
         t = Clock::now();
@@ -181,6 +193,20 @@ double sa_rate(double seconds, const Config& a, const Config& b, std::size_t& co
 int main(int argc, char** argv) {
     const double seconds = argc > 1 ? std::stod(argv[1]) : 2.0;
     Botan::System_RNG rng;
+    const std::string mode = argc > 2 ? argv[2] : "";
+    if (mode == "profile-psk" || mode == "profile-cert") {
+        // Only the Endpoints' SA loop, for a profiler (perf, callgrind); no ceiling.
+        Config a = make_config(true), b = make_config(false);
+        if (mode == "profile-cert") {
+            const Certs certs = make_certs();
+            use_certs(a, true, certs);
+            use_certs(b, false, certs);
+        }
+        std::size_t n = 0;
+        const double rate = sa_rate(seconds, a, b, n);
+        std::printf("%s: %.0f IKE SAs/s, %.1f us per SA (%zu SAs)\n", mode.c_str(), rate, 1e6 / rate, n);
+        return 0;
+    }
 
     // ---- Botan's cost of the primitives -----------------------------------------------
     Botan::X25519_PrivateKey peer(rng);
@@ -261,6 +287,24 @@ int main(int argc, char** argv) {
                 path_validate);
     std::printf("ceiling per IKE SA, both peers: PSK + X25519 %.1f us, ECDSA-P256 certificates %.1f us\n",
                 psk_ceiling_us, cert_ceiling_us);
+
+    // The same steps through ikeref's wrappers (src/crypto), to see which one costs more than Botan.
+    {
+        auto provider = make_botan_provider();
+        const Bytes tbs(msg.begin(), msg.end());
+        const double our_parse = per_call_us(seconds / 8, [&] { (void)parse_certificate(der); });
+        const double our_validate = per_call_us(seconds / 8, [&] {
+            if (validate_chain(*certs.a, {}, {certs.ca})) throw std::runtime_error("bench certificate does not validate");
+        });
+        const Bytes our_sig = certs.a_key->sign(Signature_scheme::ECDSA_SHA256, tbs, *provider);
+        const double our_sign = per_call_us(seconds / 8, [&] { (void)certs.a_key->sign(Signature_scheme::ECDSA_SHA256, tbs, *provider); });
+        const double our_verify = per_call_us(seconds / 8, [&] {
+            auto c = parse_certificate(der);  // a new key, as per IKE SA
+            if (!c->public_key().verify(Signature_scheme::ECDSA_SHA256, tbs, our_sig)) throw std::runtime_error("verify");
+        });
+        std::printf("ikeref wrappers (us): parse_certificate %.1f, validate_chain %.1f, sign %.1f, parse + verify %.1f\n",
+                    our_parse, our_validate, our_sign, our_verify);
+    }
 
     // ---- the Endpoints -------------------------------------------------------------------
     struct Row {
