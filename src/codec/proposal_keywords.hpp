@@ -17,6 +17,10 @@ namespace ike::codec {
 /// PRFs matching its integrity algorithms (sha256 -> PRF_HMAC_SHA2_256); an ESP/AH proposal
 /// without "esn"/"noesn" gets ESN transform No_ESN. IKE needs ENCR, PRF and a KE method; AEAD
 /// and non-AEAD ciphers cannot share a proposal; AEAD takes no integrity algorithm.
+/// "null" (ENCR_NULL) is refused for IKE (RFC 8247 §2.1); ESP/AH take it.
+/// Legacy keywords (3des, modp768, modp1024, modp1536, ecp192, ecp224; RFC 8247 §2.1, §2.4)
+/// parse like the others: they are "off by default" because proposal selection (RFC 7296 §2.7)
+/// only takes what the configuration lists, and no default proposal names them.
 /// Returns the proposal (number 1, empty SPI, transforms in type order ENCR, PRF, INTEG, KE,
 /// ESN), or nullopt with `*error` (if non-null) naming the offending keyword.
 std::optional<Proposal> parse_proposal(std::string_view keyword, Protocol_id protocol,
