@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace ike::conform {
 
@@ -92,8 +93,10 @@ bool Case_context::trigger(const std::string& name, std::uint32_t spi) {
     pid_t pid = ::fork();
     if (pid == 0) {
         ::setpgid(0, 0);
-        std::freopen("/dev/null", "w", stdout);
-        std::freopen("/dev/null", "w", stderr);
+        // CONFORM_TRIGGER_LOG names a file for the commands' output (debugging); else discarded
+        const char* log = std::getenv("CONFORM_TRIGGER_LOG");
+        if (!std::freopen(log ? log : "/dev/null", "a", stdout)) ::_exit(126);
+        if (!std::freopen(log ? log : "/dev/null", "a", stderr)) ::_exit(126);
         ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
     }

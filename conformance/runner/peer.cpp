@@ -669,8 +669,7 @@ Ike_sa* Peer::establish(std::string* why, const Init_spec& init, const Auth_spec
     Ike_sa& sa = new_sa();
     Init_spec spec = init;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        Message m = init_request(sa, spec);
-        send_init(sa, m);
+        sa.msg1 = codec::encode_message(init_request(sa, spec));
         auto a = send_and_wait(sa, sa.msg1, 0);
         if (!a) {
             if (why) *why = "IKE_SA_INIT request #0 unanswered within " + std::to_string(W().count()) + " ms";
@@ -788,8 +787,7 @@ bool Peer::probe_live(Ike_sa& sa, std::optional<std::uint32_t> mid) {
 
 bool Peer::probe_fresh() {
     Ike_sa& sa = new_sa();
-    Message m = init_request(sa);
-    send_init(sa, m);
+    sa.msg1 = codec::encode_message(init_request(sa));
     auto a = send_and_wait(sa, sa.msg1, 0);
     return a && a->outer && a->outer->header.exchange == Exchange_type::IKE_SA_INIT;
 }

@@ -35,7 +35,7 @@ ip netns exec "$(iop_ns a)" "$IOP_IKEREF" daemon --config "$IOP_DIR/a2/ikeref.to
     --control "$IOP_DIR/a2/ikeref.sock" --log "$IOP_DIR/a2/ikeref.log" >"$IOP_DIR/a2/ikeref.stdout" 2>&1 &
 IOP_PIDS+=("$!")
 
-export IKEREF_BIN="$IOP_IKEREF" IKEREF_CONTROL="$IOP_DIR/a/ikeref.sock"
+export IKEREF_BIN="$IOP_IKEREF" IKEREF_CONTROL="$IOP_DIR/a/ikeref.sock" CONFORM_TRIGGER_LOG="$IOP_DIR/triggers.log"
 t0=$(iop_now_ms)
 iop_exec b "$IOP_IKEREF" conform --profile "$ROOT/conformance/profiles/ikeref.toml" \
     --junit "$IOP_DIR/junit.xml" --report "$IOP_DIR/report.txt" --failures "$IOP_DIR/failures.txt" \
