@@ -1,28 +1,37 @@
 #!/usr/bin/env bash
-# run_mutant.sh CMAKE BUILD_DIR TARGET EXE: builds the mutant, runs the property suite on it and
-# succeeds only when the suite fails through a property/assertion failure (a gtest failure
-# with a RapidCheck counterexample or an EXPECT failure), not through a compile error, a crash
-# or a sanitizer abort. RC_PARAMS defaults to a CI-sized run.
+# run_mutant.sh MUTANT_EXE BASELINE_EXE: runs the suite (properties + sequence replay) built
+# against one mutant and succeeds only when it fails through a property or sequence failure
+# (a gtest failure with a RapidCheck counterexample or an EXPECT failure) that the unmutated
+# baseline build does not have -- not through a missing build (compile error), a crash or a
+# sanitizer abort. The builds are ctest's fixture `mutants.build`. RC_PARAMS defaults to a
+# CI-sized, reproducible run.
 set -u
-cmake_bin=$1 build=$2 target=$3 exe=$4
-if ! "$cmake_bin" --build "$build" --target "$target" -j1 >"$build/$target.build.log" 2>&1; then
-  echo "mutant $target: does not compile (see $build/$target.build.log): not a valid catch"
-  exit 1
-fi
-export RC_PARAMS=${RC_PARAMS:-max_success=300}
-out=$("$exe" --gtest_filter='Endpoint_pair_properties.*:World.*' 2>&1)
+exe=$1 baseline=$2
+name=$(basename "$exe")
+for x in "$exe" "$baseline"; do
+  if [ ! -x "$x" ]; then
+    echo "$x: not built (compile error? see the mutants.build test): not a valid catch"
+    exit 1
+  fi
+done
+export RC_PARAMS=${RC_PARAMS:-"max_success=300 seed=20261129"}
+filter='Endpoint_pair_properties.*:World.*:*Sequence*'
+failed() { grep -E '^\[  FAILED  \] ([A-Za-z_]+/)?(Endpoint_pair_properties|World|Sequence[A-Za-z_]*)\.[A-Za-z_/]+ \(' | sed 's/^\[  FAILED  \] //; s/ (.*//' | sort -u; }
+out=$("$exe" --gtest_filter="$filter" 2>&1)
 rc=$?
 if grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|Segmentation fault|terminate called|Aborted' <<<"$out" || [ $rc -gt 1 ]; then
   echo "$out" | tail -40
-  echo "mutant $target: crashed (exit $rc): not a valid catch"
+  echo "mutant $name: crashed (exit $rc): not a valid catch"
   exit 1
 fi
-if [ $rc -eq 1 ] && grep -qE '^\[  FAILED  \] (Endpoint_pair_properties|World)\.' <<<"$out"; then
-  echo "mutant $target caught by:"
-  grep -E '^\[  FAILED  \] [A-Za-z_]+\.' <<<"$out" | sort -u
-  grep -E '^step [0-9]+:|^(more|IKE SAs|CHILD SAs|an IKE SA|timer)' <<<"$out" | head -5
+base_failed=$("$baseline" --gtest_filter="$filter" 2>&1 | failed)
+caught=$(comm -23 <(failed <<<"$out") <(printf '%s\n' "$base_failed" | sed '/^$/d'))
+if [ $rc -eq 1 ] && [ -n "$caught" ]; then
+  echo "mutant $name caught by:"
+  echo "$caught" | sed 's/^/  /'
+  grep -E '^step [0-9]+:|^(more|IKE SAs|CHILD SAs|an IKE SA|timer)' <<<"$out" | head -3 | sed 's/^/  /'
   exit 0
 fi
 echo "$out" | tail -20
-echo "mutant $target survived: every property passed"
+echo "mutant $name survived: no property or sequence failed that the baseline does not fail${base_failed:+ (baseline fails: $(echo $base_failed))}"
 exit 1

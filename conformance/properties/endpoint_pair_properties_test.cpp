@@ -144,11 +144,14 @@ std::string first(const std::vector<std::string>& v) { return v.empty() ? std::s
 //  K1: IKE_SA_failed is emitted when a CREATE_CHILD_SA exchange fails, though the IKE SA stays.
 //  K2: a CHILD SA rekey whose Delete of the old SA is queued behind an IKE SA rekey never
 //      deletes the old CHILD SA (it moves to the new IKE SA), §2.8.
+//  K4: an old IKE SA that lost a rekey collision waits for the peer's Delete without a timer.
+//  K5: after an IKE SA rekey collision whose surviving new SA was rekeyed again, the peer's
+//      Delete of the old IKE SA takes the CHILD SA it still held with it (§2.8.2).
 bool strict() {
     const char* s = std::getenv("IKEREF_PROPERTIES_STRICT");
     return s && std::string(s) == "1";
 }
-std::atomic<int> known_K1{0}, known_K2{0}, known_K4{0};
+std::atomic<int> known_K1{0}, known_K2{0}, known_K4{0}, known_K5{0};
 std::string step_of(const std::string& d) { return d.substr(0, d.find(':')); }
 // K2 shows as, in one step: the Delete that ends a CHILD SA rekey is not sent and a queued
 // CREATE_CHILD_SA request is sent in its place.
@@ -222,6 +225,9 @@ void one_case(Property p, const Mix& mix, Counts& counts) {
                 const bool K2 = w.stats.K2 || !K2_steps(w.reference_diffs).empty();
                 if (K2 && !strict() && why.find("more than one CHILD SA") != std::string::npos) {
                     ++known_K2;
+                } else if (!strict() && w.stats.collision && w.stats.child_gone_with_IKE_SA &&
+                           why.find("CHILD SAs do not mirror") != std::string::npos) {
+                    ++known_K5;
                 } else if (!why.empty()) {
                     RC_FAIL(why + t);
                 }
@@ -255,12 +261,18 @@ void run_property(const char* title, Property p, const Mix& mix) {
     const int n = counts.runs.load();
     std::cout << "[ classification ] " << title << ": " << n << " runs, established " << counts.established
               << ", collision " << counts.collision << ", loss " << counts.loss << "; known deviations K1 "
-              << known_K1 << ", K2 " << known_K2 << ", K4 " << known_K4 << "\n";
+              << known_K1 << ", K2 " << known_K2 << ", K4 " << known_K4 << ", K5 " << known_K5 << "\n";
     if (!ok || n == 0) return;
     // Issue 6: at least a third of the runs reach an established SA, one in twenty collides.
     EXPECT_GE(3 * counts.established.load(), n) << "too few runs reached an established SA";
     EXPECT_GE(20 * counts.collision.load(), n) << "too few runs had a collision";
 }
+
+// ctest runs 300 cases with a fixed seed (reproducible CI, ~3 s); RC_PARAMS set by the caller wins.
+[[maybe_unused]] const bool ci_seed = [] {
+    if (!std::getenv("RC_PARAMS")) setenv("RC_PARAMS", "seed=20261129 max_success=300", 0);
+    return true;
+}();
 
 }  // namespace
 

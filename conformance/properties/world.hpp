@@ -24,6 +24,8 @@ struct Run_stats {
     /// Known deviation K2 seen (README.md): a CHILD SA rekey response answered by a queued
     /// CREATE_CHILD_SA request instead of the Delete of the old CHILD SA.
     bool K2 = false;
+    /// A CHILD SA went down with an IKE SA the peer deleted (candidate for K5, README.md).
+    bool child_gone_with_IKE_SA = false;
 };
 
 enum class Who { A, B, both };
