@@ -16,7 +16,20 @@ std::optional<Answer> send_init(Case_context& cx, Ike_sa& sa, const Init_spec& s
     if (edit) edit(b);
     if (port) sa.nut_port = port;
     sa.msg1 = b;
-    return cx.peer.send_and_wait(sa, b, 0, sa.nut_port);
+    auto a = cx.peer.send_and_wait(sa, b, 0, sa.nut_port);
+    // §2.6: a responder may ask any initiator for a cookie. Outside the cookie cases (which
+    // name the cookie-mode port) the runner retries once with it, everything else unchanged.
+    if (port == 0 && a && only_notify(*a, Notify_type::COOKIE)) {
+        Init_spec retry = spec;
+        retry.cookie = a->notify(Notify_type::COOKIE)->data;
+        retry.keep_ke_and_nonce = true;
+        cx.note("the NUT asked for a COOKIE; retried with it");
+        Bytes r = codec::encode_message(cx.peer.init_request(sa, retry));
+        if (edit) edit(r);
+        sa.msg1 = r;
+        a = cx.peer.send_and_wait(sa, r, 0, sa.nut_port);
+    }
+    return a;
 }
 
 bool init_ok(Case_context& cx, Ike_sa& sa, const std::string& step, const Init_spec& spec, const Edit& edit) {

@@ -97,8 +97,8 @@ void unknown_critical_init(Case_context& cx) {
                     a->notify(Notify_type::UNSUPPORTED_CRITICAL_PAYLOAD)->data == Bytes{0xc8};
     cx.expect(ok, Level::MUST, "F-INIT with U(200, C=1) after Ni",
               "IKE_SA_INIT response #0 { N(UNSUPPORTED_CRITICAL_PAYLOAD, 0xc8) } only", cx.show(a), "RFC 7296 §2.5, §3.2");
-    if (a && a->outer) cx.expect(a->outer->header.SPIr == 0, Level::interop, "SPIr of the refusal", "SPIr 0 (no IKE SA)",
-                                 "SPIr " + std::to_string(a->outer->header.SPIr), "RFC 7296 §2.6");
+    if (a && a->outer && a->outer->header.SPIr != 0)
+        cx.note("the refusal carries a non-zero SPIr (catalogue: interop, SPIr 0 expected; no RFC keyword)");
     Ike_sa& again = cx.peer.new_sa();
     again.SPIi = sa.SPIi;  // the same F-INIT without U
     init_ok(cx, again, "the same F-INIT without U");

@@ -159,9 +159,12 @@ void request_while_own_outstanding(Case_context& cx) {
     auto nut = cx.peer.wait_for(
         [&](const Answer& a) { return a.inner && a.outer->header.SPIi == sa.SPIi && !a.inner->header.is_response(); },
         std::chrono::milliseconds(10000));
-    if (!cx.expect(nut.has_value(), Level::MUST, "rekey-child trigger", "a request from the NUT", "none within 10 s",
-                   "catalogue §5 trigger"))
+    if (!nut) {
+        // the trigger had no effect: nothing about the protocol can be judged (catalogue §5)
+        cx.skip("the rekey-child trigger made the NUT send no request within 10 s");
+        cx.peer.auto_answer = true;
         return;
+    }
     auto mine = cx.peer.request_mid(sa, Exchange_type::INFORMATIONAL, 2, {});
     cx.expect(mine && mine->inner, Level::MUST, "INFORMATIONAL #2 while the NUT's request #" +
                                                     std::to_string(nut->inner->header.message_id) + " is unanswered",
