@@ -11,7 +11,7 @@ DEBIAN_PACKAGES = g++ clang-14 libclang-rt-14-dev cmake make pkg-config \
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins \
   libstrongswan-standard-plugins tshark graphviz iproute2 util-linux jq
 
-.PHONY: deps build demo check check-asan clean diagrams
+.PHONY: deps build demo check check-asan clean diagrams coverage-report
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
@@ -52,6 +52,12 @@ diagrams: build
 	$(BUILD)/ikeref model --format dot > spec-notes/diagrams/tables.dot
 	$(BUILD)/ikeref model --format markdown > spec-notes/diagrams/tables.md
 	-command -v dot >/dev/null && dot -Tsvg spec-notes/diagrams/tables.dot > spec-notes/diagrams/tables.svg
+
+# Regenerates spec-notes/rfc7296/coverage.md (RFC 7296 requirement -> code and tests), which
+# Requirements_coverage.report_is_fresh (conformance_tests) compares with the tree.
+coverage-report: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target conformance_tests
+	IKEREF_WRITE_COVERAGE=1 $(BUILD)/tests/conformance_tests --gtest_filter='Requirements_coverage.report_is_fresh'
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
