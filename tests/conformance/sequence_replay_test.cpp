@@ -54,6 +54,7 @@ struct Peer_spec {
     std::chrono::seconds dpd{0};
     std::optional<unsigned> tries;
     std::optional<std::string> remote_id;  // the identity this peer expects of the other
+    Ipsec_mode mode = Ipsec_mode::tunnel;
 };
 
 enum class Step_kind { message, drop, duplicate, advance, swap, corrupt, set_version, request, craft };
@@ -183,6 +184,11 @@ Peer_spec parse_peer(const std::string& v, const std::string& where) {
             p.dpd = std::chrono::seconds(std::stoi(val.substr(0, val.size() - 1)));
         } else if (k == "tries") p.tries = static_cast<unsigned>(std::stoul(val));
         else if (k == "remote_id") p.remote_id = val;
+        else if (k == "mode") {
+            if (val == "transport") p.mode = Ipsec_mode::transport;
+            else if (val == "tunnel") p.mode = Ipsec_mode::tunnel;
+            else throw std::runtime_error(where + ": mode is tunnel or transport");
+        }
         else throw std::runtime_error(where + ": unknown key " + k);
     }
     if (p.proposals.empty() || p.esp.empty()) throw std::runtime_error(where + ": empty proposal list");
@@ -364,6 +370,7 @@ Config config_of(const Peer_spec& p, bool initiator) {
     if (p.tries) c.retransmit.tries = *p.tries;
     if (p.psk && *p.psk == "none") c.secrets.clear();
     if (p.remote_id) conn.remote.id = Identity::parse(*p.remote_id);
+    conn.children[0].mode = p.mode;
     return c;
 }
 
@@ -459,8 +466,11 @@ std::string craft(Peer_pair& p, const Step& st) {
     m.header.message_id = static_cast<std::uint32_t>(std::stoul(mid.substr(1)));
     m.was_protected = true;
     const auto& child = cfg.connections[0].children[0];
-    for (const auto& tok : inner) {
+    for (std::string tok : inner) {
         Payload pl;
+        // A trailing '!' sets the critical bit (§2.5) on any payload, known types included.
+        const bool critical = !tok.empty() && tok.back() == '!';
+        if (critical) tok.pop_back();
         if (tok.rfind("U(", 0) == 0) {  // U(n) or U(n,C): an unknown payload type
             const auto body = tok.substr(2, tok.size() - 3);
             const auto parts = split(body, ',');
@@ -497,6 +507,9 @@ std::string craft(Peer_pair& p, const Step& st) {
             const Identity& me = cfg.connections[0].local.id;
             pl.type = tok == "IDi" ? Payload_type::IDi : Payload_type::IDr;
             pl.body = Payload_ID{me.type, me.data};
+        } else if (tok == "V") {  // a Vendor ID nobody knows (§3.12)
+            pl.type = Payload_type::V;
+            pl.body = Payload_V{Bytes{'i', 'k', 'e', 'r', 'e', 'f', '-', 't', 'e', 's', 't'}};
         } else if (tok == "AUTH") {  // a PSK AUTH value that cannot verify
             pl.type = Payload_type::AUTH;
             pl.body = Payload_AUTH{Auth_method::Shared_Key_Message_Integrity_Code, Bytes(32, 0x11)};
@@ -507,6 +520,7 @@ std::string craft(Peer_pair& p, const Step& st) {
         } else {
             return "craft: cannot build payload " + tok;
         }
+        pl.critical = pl.critical || critical;
         m.payloads.push_back(std::move(pl));
     }
     Send_datagram d;
@@ -669,6 +683,11 @@ std::string check(Peer_pair& p, const Expectation& e, const Step_record& rec) {
             std::vector<Traffic_selector> want;
             for (const auto& t : split(w[2], ',')) want.push_back(parse_ts(t, "expect"));
             return got == want ? "" : w[1] + " differs (" + std::to_string(got.size()) + " selectors)";
+        }
+        if (w.size() == 3 && w[1] == "mode") {  // of the last CHILD SA installed
+            if (s.installed.empty()) return w[0] + " installed no CHILD SA";
+            const bool transport = s.installed.back().mode == Ipsec_mode::transport;
+            return (transport ? "transport" : "tunnel") == w[2] ? "" : "mode is " + std::string(transport ? "transport" : "tunnel");
         }
         if (w.size() == 3 && w[1] == "diagnostic") {
             return s.has_diagnostic(w[2]) ? "" : w[0] + " has no diagnostic " + w[2];
@@ -899,12 +918,35 @@ std::vector<std::string> wire_rules(const Peer_pair& p, const std::vector<std::p
                 if (n->type == static_cast<std::uint16_t>(Notify_type::REKEY_SA) &&
                     (n->protocol != Protocol_id::ESP && n->protocol != Protocol_id::AH))
                     fail("7296-3.10-s1", what + ": REKEY_SA not for AH or ESP");
+                // §1.3.3: REKEY_SA names the SA being replaced by the SPI the sender receives on.
+                if (n->type == static_cast<std::uint16_t>(Notify_type::REKEY_SA)) {
+                    const Side& by = m.by_I ? p.a : p.b;
+                    const bool own = n->spi.size() == 4 &&
+                                     std::any_of(by.installed.begin(), by.installed.end(), [&](const Child_sa& c) {
+                                         return be32(c.spi_in) == n->spi;
+                                     });
+                    if (!own) fail("7296-1.3.3-s1", what + ": REKEY_SA SPI is not one of the sender's inbound SPIs");
+                }
+                // §2.5, §3.10.1: the data of these notifies is the payload type / the D-H group.
+                if (n->type == static_cast<std::uint16_t>(Notify_type::UNSUPPORTED_CRITICAL_PAYLOAD) && n->data.size() != 1)
+                    fail("7296-2.5-s8", what + ": UNSUPPORTED_CRITICAL_PAYLOAD without the one-octet payload type");
+                if (n->type == static_cast<std::uint16_t>(Notify_type::INVALID_KE_PAYLOAD) &&
+                    (n->data.size() != 2 || (n->data[0] == 0 && n->data[1] == 0)))
+                    fail("7296-1.2-invalid-ke-payload", what + ": INVALID_KE_PAYLOAD without the 2-octet group");
             }
             if (const auto* d = std::get_if<Payload_D>(&pl.body)) {
                 const std::size_t want = d->protocol == Protocol_id::IKE ? 0 : 4;
                 if (d->spi_size != want) fail("7296-3.11-s3", what + ": Delete SPI size " + std::to_string(d->spi_size));
                 for (const auto& spi : d->spis)
                     if (spi.size() != d->spi_size) fail("7296-3.11-s1", what + ": Delete SPIs of another size (7296-3.11-s2)");
+                // §1.4.1, §3.11: an endpoint deletes its incoming SA, named by the SPI it receives on.
+                if (d->protocol == Protocol_id::ESP) {
+                    const Side& by = m.by_I ? p.a : p.b;
+                    for (const auto& spi : d->spis)
+                        if (std::none_of(by.installed.begin(), by.installed.end(),
+                                         [&](const Child_sa& c) { return be32(c.spi_in) == spi; }))
+                            fail("7296-1.4.1-s2", what + ": Delete names an SPI that is not one of the sender's inbound SPIs");
+                }
             }
             if (const auto* id = std::get_if<Payload_ID>(&pl.body)) {
                 if (id->id_type == Id_type::ID_FQDN || id->id_type == Id_type::ID_RFC822_ADDR)

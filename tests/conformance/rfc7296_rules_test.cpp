@@ -1,0 +1,113 @@
+// RFC 7296 rules the sequence format cannot express: an unprotected answer no honest responder
+// sends (§1.2: INVALID_KE_PAYLOAD naming a group the initiator never offered) and the PSK
+// management interface (§2.15: 64-octet ASCII secrets without a terminator, hex secrets).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "src/codec/codec.hpp"
+#include "src/daemon/config_toml.hpp"
+#include "tests/support/peer_pair.hpp"
+
+namespace ike::test {
+namespace {
+
+// [7296-1.2-invalid-ke-group] An unauthenticated INVALID_KE_PAYLOAD may come from an attacker:
+// the initiator retries only in a group it proposed (§1.2: "MUST retry ... with the corrected
+// Diffie-Hellman group", from its own proposals), never in one it did not offer.
+TEST(RFC7296_rules, INVALID_KE_PAYLOAD_naming_a_group_never_offered_is_not_followed) {
+    Peer_pair p(make_config(true), make_config(false));  // I offers Curve25519 only
+    p.initiate();
+    ASSERT_EQ(p.wire.size(), 1u);
+    const In_flight request = p.wire.front();
+    p.wire.clear();
+    auto decoded = codec::decode_message(Octets(request.d.bytes));
+    ASSERT_TRUE(codec::ok(decoded));
+    Message answer;
+    answer.header.SPIi = codec::value(decoded).header.SPIi;
+    answer.header.SPIr = 0;
+    answer.header.exchange = Exchange_type::IKE_SA_INIT;
+    answer.header.flags = flag::Response;
+    answer.header.message_id = 0;
+    Payload n;
+    n.type = Payload_type::N;
+    Payload_N body;
+    body.type = static_cast<std::uint16_t>(Notify_type::INVALID_KE_PAYLOAD);
+    body.data = {0, 21};  // ECP_521: not in the initiator's proposal
+    n.body = body;
+    answer.payloads.push_back(n);
+    Datagram_received d{request.d.local, request.d.remote, codec::encode_message(answer), p.now};
+    p.absorb(p.a, true, p.a.ep->handle(std::move(d)));
+    EXPECT_TRUE(p.a.has_diagnostic("7296-1.2-invalid-ke-group")) << p.transcript();
+    // Whatever it sends next (a retransmission, nothing), no KE of group 21 leaves the initiator.
+    p.run();
+    for (const auto& sent : p.a.sent) {
+        auto m = codec::decode_message(Octets(sent));
+        if (!codec::ok(m)) continue;
+        for (const auto& pl : codec::value(m).payloads) {
+            if (const auto* ke = std::get_if<Payload_KE>(&pl.body)) {
+                EXPECT_NE(ke->group, 21) << p.transcript();
+            }
+        }
+    }
+}
+
+const char* const kToml =
+    "[connections.home]\n"
+    "local_addrs  = [\"192.0.2.2\"]\n"
+    "remote_addrs = [\"192.0.2.1\"]\n"
+    "proposals    = [\"aes256gcm16-prfsha256-x25519\"]\n"
+    "[connections.home.local]\nauth = \"psk\"\nid = \"a.example.test\"\n"
+    "[connections.home.remote]\nauth = \"psk\"\nid = \"b.example.test\"\n"
+    "[connections.home.children.net]\nlocal_ts = [\"10.1.0.0/24\"]\nremote_ts = [\"10.2.0.0/24\"]\n"
+    "esp_proposals = [\"aes256gcm16\"]\n"
+    "[secrets.ike-home]\nid = [\"a.example.test\", \"b.example.test\"]\n";
+
+// 64 printable ASCII octets (§2.15: "at least 64 octets").
+const std::string kAscii64 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/";
+
+std::string hex_of(const std::string& s) {
+    static const char* digits = "0123456789abcdef";
+    std::string out = "0x";
+    for (unsigned char c : s) {
+        out += digits[c >> 4];
+        out += digits[c & 0x0f];
+    }
+    return out;
+}
+
+// [7296-2.15-s2] [7296-2.15-s3] The configuration takes a 64-octet ASCII secret as exactly those
+// octets (no terminator added) and the same secret in hex; two peers configured one way each
+// authenticate each other, which they could not if either form changed an octet.
+TEST(RFC7296_rules, PSK_of_64_ASCII_octets_and_its_hex_form_are_the_same_secret) {
+    ASSERT_EQ(kAscii64.size(), 64u);
+    const Config ascii = daemon::parse_config(std::string(kToml) + "secret = \"" + kAscii64 + "\"\n", "ascii.toml");
+    const Config hex = daemon::parse_config(std::string(kToml) + "secret = \"" + hex_of(kAscii64) + "\"\n", "hex.toml");
+    ASSERT_EQ(ascii.secrets.size(), 1u);
+    ASSERT_EQ(hex.secrets.size(), 1u);
+    EXPECT_EQ(ascii.secrets[0].secret, kAscii64);  // 64 octets, no NUL appended
+    EXPECT_EQ(hex.secrets[0].secret, kAscii64);
+
+    Config a = make_config(true), b = make_config(false);
+    a.secrets = ascii.secrets;
+    b.secrets = hex.secrets;
+    Peer_pair p(std::move(a), std::move(b));
+    p.initiate();
+    p.run();
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+
+    // And a secret differing in its last octet does not authenticate (the test can fail).
+    Config c = make_config(true), d = make_config(false);
+    c.secrets = ascii.secrets;
+    d.secrets = hex.secrets;
+    d.secrets[0].secret.back() = '=';
+    Peer_pair q(std::move(c), std::move(d));
+    q.initiate();
+    q.run();
+    EXPECT_FALSE(q.b.has_event(Sa_event_kind::IKE_SA_established)) << q.transcript();
+}
+
+}  // namespace
+}  // namespace ike::test
