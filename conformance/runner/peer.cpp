@@ -395,10 +395,18 @@ std::optional<Answer> Peer::send_and_wait(Ike_sa& sa, const Bytes& bytes, std::u
         }
         return m->header.SPIi == spi && m->header.is_response() && m->header.message_id == mid;
     };
-    send_raw(bytes, port, nat_t);
+    auto send = [&] {
+        if (sa.source_port && !nat_t) {
+            transport_.send_from(sa.source_port, profile_.target_address, port ? port : profile_.target_port, bytes);
+            note("->", "(from port " + std::to_string(sa.source_port) + ") " + std::to_string(bytes.size()) + " octets");
+        } else {
+            send_raw(bytes, port, nat_t);
+        }
+    };
+    send();
     auto half = W() / 2;
     if (auto a = wait_for(match, half)) return a;
-    send_raw(bytes, port, nat_t);  // catalogue §4: one bitwise resend at W/2 guards against loss
+    send();  // catalogue §4: one bitwise resend at W/2 guards against loss
     return wait_for(match, W() - half);
 }
 

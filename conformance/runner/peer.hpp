@@ -33,6 +33,7 @@ struct Ike_sa {
     bool runner_is_original_initiator = true;
     std::uint16_t nut_port = 500;  ///< where requests go; nut_nat_t: with the non-ESP marker
     bool nut_nat_t = false;
+    std::uint16_t source_port = 0;  ///< non-zero: the runner sends from this port (§2.11)
     Proposal proposal;             ///< the chosen IKE proposal
     std::unique_ptr<Prf> prf;
     std::unique_ptr<Cipher> cipher;
