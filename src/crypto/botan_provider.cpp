@@ -139,9 +139,11 @@ public:
     Secret compute(Octets key, Octets data) const override {
         key_.set(*mac_, key.data, key.size);
         mac_->update(data.data, data.size);
-        secure_vector<std::uint8_t> out(mac_->output_length());
-        mac_->final(out.data());  // HMAC keeps its key for the next message
-        return to_secret(out);
+        std::array<std::uint8_t, 64> out{};  // SHA-512 at most; no allocation per call
+        mac_->final(out.data());              // HMAC keeps its key for the next message
+        Secret s(out.data(), size_);
+        Botan::secure_scrub_memory(out.data(), out.size());
+        return s;
     }
 
 private:
@@ -181,14 +183,14 @@ public:
         if (key.size != key_size_)
             throw std::invalid_argument("Integrity: key must be " + std::to_string(key_size_) +
                                         " octets");
-        secure_vector<std::uint8_t> full;
         if (aes_mac_ != nullptr) {
-            full = aes_mac_(key.data, data.data, data.size);
-        } else {
-            key_.set(*mac_, key.data, key.size);
-            mac_->update(data.data, data.size);
-            full = mac_->final();
+            const auto full = aes_mac_(key.data, data.data, data.size);
+            return Bytes(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(icv_size_));
         }
+        key_.set(*mac_, key.data, key.size);
+        mac_->update(data.data, data.size);
+        std::array<std::uint8_t, 64> full{};  // SHA-512 at most
+        mac_->final(full.data());
         return Bytes(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(icv_size_));
     }
     bool verify(Octets key, Octets data, Octets icv) const override {
@@ -360,9 +362,11 @@ private:
         if (!slot.mode) slot.mode = Botan::AEAD_Mode::create_or_throw(name_, dir);
         slot.key.set(*slot.mode, key.data, key_octets_);
         slot.mode->set_associated_data(aad.data, aad.size);
-        secure_vector<std::uint8_t> nonce(key.data + key_octets_, key.data + key.size);
-        nonce.insert(nonce.end(), iv.begin(), iv.end());
-        slot.mode->start(nonce);
+        std::array<std::uint8_t, 16> nonce{};  // salt (3 or 4) | IV (8)
+        const std::size_t salt = key.size - key_octets_;
+        std::copy(key.data + key_octets_, key.data + key.size, nonce.begin());
+        std::copy(iv.begin(), iv.end(), nonce.begin() + static_cast<std::ptrdiff_t>(salt));
+        slot.mode->start(nonce.data(), salt + iv.size);
         return slot.mode.get();
     }
     struct Slot {
