@@ -182,33 +182,65 @@ bool b_sent(const Peer_pair& p, const std::string& prefix) {
                        [&](const Message_trace& t) { return t.sent && t.notation.rfind(prefix, 0) == 0; });
 }
 
-TEST(Ke_bad_input_CREATE_CHILD_SA, PFS_KE_of_all_zero_X25519_is_answered_and_no_CHILD_SA_is_created) {
-    Peer_pair p(make_config(true, "aes256gcm16-prfsha256-x25519", "aes256gcm16-x25519"),
-                make_config(false, "aes256gcm16-prfsha256-x25519", "aes256gcm16-x25519"));
+struct Pfs_case {
+    std::string name;
+    std::string group_keyword;
+    Ke_id group;
+    Bytes (*value)(Ke_id);
+};
+
+void PrintTo(const Pfs_case& c, std::ostream* os) { *os << c.name; }
+
+std::vector<Pfs_case> pfs_cases() {
+    return {
+        {"Curve25519_zero", "x25519", Ke_id::Curve25519, [](Ke_id) { return Bytes(32, 0); }},
+        {"ECP_256_off_curve", "ecp256", Ke_id::ECP_256, off_the_curve},
+        {"BRAINPOOL_P256_off_curve", "ecp256bp", Ke_id::BRAINPOOL_P256, off_the_curve},
+        {"MODP_2048_p_minus_1", "modp2048", Ke_id::MODP_2048, [](Ke_id g) { return minus(crypto::modp_prime(g), 1); }},
+        {"MODP_2048_one", "modp2048", Ke_id::MODP_2048, [](Ke_id g) { return small_value(public_value_size(g), 1); }},
+    };
+}
+
+/// An established pair whose CHILD SA config names `esp` (a PFS group for CREATE_CHILD_SA).
+Peer_pair established(const std::string& ike, const std::string& esp) {
+    Peer_pair p(make_config(true, ike, esp), make_config(false, ike, esp));
     p.initiate();
     p.run();
-    ASSERT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
-    ASSERT_EQ(p.a.keys.size(), 1u);
-    const std::size_t installed_before = p.b.installed.size();
-    const auto& k = p.a.keys[0];
+    EXPECT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    return p;
+}
 
-    // §1.3.1: HDR, SK {SA, Ni, [KEi], TSi, TSr} from the original initiator, Message ID 2.
+Message request_from_a(const Keys_derived& k, std::uint32_t mid) {
     Message m;
     m.header.SPIi = k.SPIi;
     m.header.SPIr = k.SPIr;
     m.header.exchange = Exchange_type::CREATE_CHILD_SA;
     m.header.flags = flag::Initiator;
-    m.header.message_id = 2;
+    m.header.message_id = mid;
     m.was_protected = true;
+    return m;
+}
+
+class Ke_bad_input_CREATE_CHILD_SA : public ::testing::TestWithParam<Pfs_case> {};
+
+TEST_P(Ke_bad_input_CREATE_CHILD_SA, PFS_KE_is_answered_with_INVALID_SYNTAX_and_no_CHILD_SA_is_created) {
+    const auto& c = GetParam();
+    Peer_pair p = established("aes256gcm16-prfsha256-x25519", "aes256gcm16-" + c.group_keyword);
+    ASSERT_EQ(p.a.keys.size(), 1u);
+    const std::size_t installed_before = p.b.installed.size();
+    const auto& k = p.a.keys[0];
+
+    // §1.3.1: HDR, SK {SA, Ni, [KEi], TSi, TSr} from the original initiator, Message ID 2.
+    Message m = request_from_a(k, 2);
     std::string error;
-    auto esp = codec::parse_proposal("aes256gcm16-x25519", Protocol_id::ESP, &error);
+    auto esp = codec::parse_proposal("aes256gcm16-" + c.group_keyword, Protocol_id::ESP, &error);
     ASSERT_TRUE(esp) << error;
     esp->spi = {0x0a, 0x0b, 0x0c, 0x0d};
     const Config a_config = make_config(true);
     const auto& child = a_config.connections[0].children[0];
     m.payloads.push_back(payload(Payload_type::SA, Payload_SA{{*esp}}));
     m.payloads.push_back(payload(Payload_type::Nonce, Payload_Nonce{Bytes(32, 0x42)}));
-    m.payloads.push_back(payload(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(Ke_id::Curve25519), Bytes(32, 0)}));
+    m.payloads.push_back(payload(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(c.group), c.value(c.group)}));
     m.payloads.push_back(payload(Payload_type::TSi, Payload_TS{child.local_ts}));
     m.payloads.push_back(payload(Payload_type::TSr, Payload_TS{child.remote_ts}));
     p.absorb(p.b, false,
@@ -222,6 +254,53 @@ TEST(Ke_bad_input_CREATE_CHILD_SA, PFS_KE_of_all_zero_X25519_is_answered_and_no_
     // SA is deleted"; src/core keeps the IKE SA today (reported to the lead).
     EXPECT_EQ(p.b.installed.size(), installed_before);
     EXPECT_TRUE(p.b.has_diagnostic(ke_invalid)) << p.transcript();
+}
+
+TEST_P(Ke_bad_input_CREATE_CHILD_SA, IKE_SA_rekey_KE_is_answered_with_INVALID_SYNTAX_and_no_new_IKE_SA) {
+    const auto& c = GetParam();
+    Peer_pair p = established("aes256gcm16-prfsha256-" + c.group_keyword, "aes256gcm16");
+    ASSERT_EQ(p.a.keys.size(), 1u);
+    const auto& k = p.a.keys[0];
+    // §1.3.2: HDR, SK {SA, Ni, KEi}; the proposal carries the new SPIi (8 octets).
+    Message m = request_from_a(k, 2);
+    std::string error;
+    auto ike = codec::parse_proposal("aes256gcm16-prfsha256-" + c.group_keyword, Protocol_id::IKE, &error);
+    ASSERT_TRUE(ike) << error;
+    ike->spi = {1, 2, 3, 4, 5, 6, 7, 8};
+    m.payloads.push_back(payload(Payload_type::SA, Payload_SA{{*ike}}));
+    m.payloads.push_back(payload(Payload_type::Nonce, Payload_Nonce{Bytes(32, 0x42)}));
+    m.payloads.push_back(payload(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(c.group), c.value(c.group)}));
+    p.absorb(p.b, false,
+             p.b.ep->handle(Datagram_received{addr(1, 500), addr(2, 500), protect_as(k, true, m), p.now}));
+    EXPECT_TRUE(b_sent(p, "CREATE_CHILD_SA response #2 { SK { N(INVALID_SYNTAX) } }")) << p.transcript();
+    EXPECT_TRUE(p.b.has_diagnostic(ke_invalid)) << p.transcript();
+    EXPECT_EQ(p.b.keys.size(), 1u);  // no keys derived for a new IKE SA
+    EXPECT_FALSE(p.b.has_event(Sa_event_kind::IKE_SA_rekeyed)) << p.transcript();
+}
+
+INSTANTIATE_TEST_SUITE_P(RFC_6989_and_8031, Ke_bad_input_CREATE_CHILD_SA, ::testing::ValuesIn(pfs_cases()),
+                         [](const ::testing::TestParamInfo<Pfs_case>& i) { return i.param.name; });
+
+// ---- The initiator receiving a bad KEr in the IKE_SA_INIT response --------------------------
+
+TEST(Ke_bad_input_response, bad_KEr_is_not_answered_and_gives_no_keys) {
+    // §2.21: "If there is an error parsing or processing a response packet, the general rule is to
+    // not send back any error message"; the initiator derives no keys and sends no IKE_AUTH.
+    Peer_pair p(make_config(true, "aes256gcm16-prfsha256-x25519"), make_config(false, "aes256gcm16-prfsha256-x25519"));
+    p.initiate();
+    ASSERT_TRUE(p.deliver_one());  // request to b
+    ASSERT_EQ(p.wire.size(), 1u);  // b's response
+    Message r = decoded(p.wire.front().d.bytes);
+    for (auto& pl : r.payloads)
+        if (auto* ke = std::get_if<Payload_KE>(&pl.body)) ke->data.assign(32, 0);  // RFC 8031 §2.3: all-zero result
+    p.wire.front().d.bytes = codec::encode_message(r);
+    ASSERT_TRUE(p.deliver_one());
+    EXPECT_TRUE(p.wire.empty()) << p.transcript();  // no IKE_AUTH request, no error message
+    EXPECT_TRUE(p.a.keys.empty());
+    EXPECT_TRUE(p.a.has_diagnostic(ke_invalid)) << p.transcript();
+    EXPECT_FALSE(p.a.has_event(Sa_event_kind::IKE_SA_established));
+    // Today the initiator deletes its IKE SA at once (a forged response ends the attempt) and also
+    // logs "model:no-transition ... IKE_SA_INIT_completed" after the failure; reported to the lead.
 }
 
 }  // namespace
