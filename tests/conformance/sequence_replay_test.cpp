@@ -831,6 +831,22 @@ std::vector<std::string> wire_rules(const Peer_pair& p, const std::vector<std::p
             if (flags & 0x80) fail("7296-3.2-s4", what + ": critical bit on payload type " + std::to_string(next));
             if (h.is_response() && (flags & 0x80)) fail("7296-2.5-s10", what + ": critical bit in a response");
             if (flags & 0x7f) fail("7296-3.2-s6", what + ": RESERVED bits of a payload header set (7296-2.5-s6)");
+            if (next == static_cast<std::size_t>(Payload_type::SA)) {  // §3.3.1, §3.3.2: RESERVED octets zero
+                const std::size_t plen = static_cast<std::size_t>((m.bytes[off + 2] << 8) | m.bytes[off + 3]);
+                for (std::size_t q = off + 4; q + 8 <= off + plen && q + 8 <= m.bytes.size();) {
+                    const std::size_t qlen = static_cast<std::size_t>((m.bytes[q + 2] << 8) | m.bytes[q + 3]);
+                    if (m.bytes[q + 1] != 0) fail("7296-3.3.1-s1", what + ": Proposal RESERVED not zero");
+                    const std::size_t spi = m.bytes[q + 6];
+                    for (std::size_t t = q + 8 + spi; t + 8 <= q + qlen && t + 8 <= m.bytes.size();) {
+                        const std::size_t tlen = static_cast<std::size_t>((m.bytes[t + 2] << 8) | m.bytes[t + 3]);
+                        if (m.bytes[t + 1] != 0 || m.bytes[t + 5] != 0) fail("7296-3.3.2-s1", what + ": Transform RESERVED not zero");
+                        if (tlen < 8) break;
+                        t += tlen;
+                    }
+                    if (qlen < 8) break;
+                    q += qlen;
+                }
+            }
             if (next == static_cast<std::size_t>(Payload_type::SK) && off + 4 + ((m.bytes[off + 2] << 8) | m.bytes[off + 3]) - 4 != m.bytes.size())
                 fail("7296-3.14-s1", what + ": SK is not the last payload");
             next = m.bytes[off];
@@ -1039,6 +1055,26 @@ std::vector<std::string> wire_rules(const Peer_pair& p, const std::vector<std::p
         for (const auto& c : s->installed)
             if (c.udp_encapsulation && (c.local.port == 500 || c.remote.port == 500))
                 fail("7296-2.23-s3", "a UDP-encapsulated CHILD SA on port 500");
+    // §2.3: with the default window of one, a side has at most one request outstanding: walking
+    // its traces, every request it sends (a retransmission is the same one) must find the
+    // previous one answered.
+    for (const Side* s : {&p.a, &p.b}) {
+        std::set<std::string> outstanding;
+        for (const auto& t : s->traces) {
+            const auto hash = t.notation.find(" #");
+            if (hash == std::string::npos) continue;
+            const auto sp = t.notation.find(' ', hash + 2);
+            const std::string key = t.notation.substr(0, t.notation.find(' ')) + t.notation.substr(hash, sp - hash);
+            const bool request = t.notation.find(" request #") != std::string::npos;
+            if (t.sent && request) {
+                outstanding.insert(key);
+                if (outstanding.size() > 1)
+                    fail("7296-2.3-s2", std::string(s == &p.a ? "I" : "R") + " sent " + t.notation +
+                                            " with another request outstanding");
+            }
+            if (!t.sent && !request) outstanding.erase(key);
+        }
+    }
     // §2.1: a response is sent again only for a retransmitted request: copies of a response
     // bytes <= copies of its request the responder received.
     for (const Side* s : {&p.a, &p.b}) {
@@ -1161,6 +1197,28 @@ void replay(const Sequence& s) {
                                 << " datagram(s) left on the wire after the last step\n" << p.transcript();
     check_after(0);
     for (const auto& v : wire_rules(p, delivered)) ADD_FAILURE() << s.name << ".seq: " << v;
+    // [7296-3.3-s2] The initiator's IKE proposals go out in the order configured (most preferred
+    // first), each with the transforms its keyword names.
+    if (!p.a.sent.empty()) {
+        auto first = codec::decode_message(Octets(p.a.sent[0]));
+        if (codec::ok(first) && codec::value(first).header.exchange == Exchange_type::IKE_SA_INIT) {
+            const auto want = proposals_of(s.I.proposals, Protocol_id::IKE);
+            auto key = [](std::vector<Transform> t) {
+                std::sort(t.begin(), t.end(), [](const Transform& x, const Transform& y) {
+                    return std::make_tuple(x.type, x.id, x.key_length) < std::make_tuple(y.type, y.id, y.key_length);
+                });
+                return t;
+            };
+            for (const auto& pl : codec::value(first).payloads) {
+                const auto* sa = std::get_if<Payload_SA>(&pl.body);
+                if (!sa) continue;
+                EXPECT_EQ(sa->proposals.size(), want.size()) << s.name << ".seq: 7296-3.3-s2: proposals sent";
+                for (std::size_t i = 0; i < std::min(sa->proposals.size(), want.size()); ++i)
+                    EXPECT_TRUE(key(sa->proposals[i].transforms) == key(want[i].transforms))
+                        << s.name << ".seq: 7296-3.3-s2: proposal " << i + 1 << " is not the configured one";
+            }
+        }
+    }
 }
 
 TEST(Sequence_format, parses_header_steps_and_expectations) {
@@ -1323,7 +1381,7 @@ TEST(Sequence_replay_negative, a_wrong_expectation_and_a_traced_ignored_datagram
 
 // The wire rules can fail: a critical bit, a minor version and a reused nonce put into the
 // datagrams a real dialogue sent are each reported under their id.
-TEST(Wire_rules, report_a_critical_bit_a_minor_version_and_a_reused_nonce) {
+TEST(Wire_rules, report_a_critical_bit_a_minor_version_a_reused_nonce_and_a_second_outstanding_request) {
     Peer_pair p(make_config(true), make_config(false));
     p.initiate();
     p.run();
@@ -1346,6 +1404,10 @@ TEST(Wire_rules, report_a_critical_bit_a_minor_version_and_a_reused_nonce) {
     q.b.sent.push_back(q.a.sent[0]);
     q.b.sent.back()[19] ^= 0x01;  // another Message ID: a different message, same Ni
     EXPECT_TRUE(has(wire_rules(q, {}), "7296-3.9-s2"));
+    // Two requests of one side outstanding at once break the window of one.
+    q.a.traces.push_back(Message_trace{true, {}, {}, "INFORMATIONAL request #7 { SK { } }"});
+    q.a.traces.push_back(Message_trace{true, {}, {}, "INFORMATIONAL request #8 { SK { } }"});
+    EXPECT_TRUE(has(wire_rules(q, {}), "7296-2.3-s2"));
 }
 
 // ---- (b) random schedules ----------------------------------------------------------------
