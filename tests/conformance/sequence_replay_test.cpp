@@ -54,6 +54,7 @@ struct Peer_spec {
     std::chrono::seconds dpd{0};
     std::optional<unsigned> tries;
     std::optional<std::string> remote_id;  // the identity this peer expects of the other
+    std::optional<std::string> id;         // this peer's own identity
     Ipsec_mode mode = Ipsec_mode::tunnel;
 };
 
@@ -184,6 +185,7 @@ Peer_spec parse_peer(const std::string& v, const std::string& where) {
             p.dpd = std::chrono::seconds(std::stoi(val.substr(0, val.size() - 1)));
         } else if (k == "tries") p.tries = static_cast<unsigned>(std::stoul(val));
         else if (k == "remote_id") p.remote_id = val;
+        else if (k == "id") p.id = val;
         else if (k == "mode") {
             if (val == "transport") p.mode = Ipsec_mode::transport;
             else if (val == "tunnel") p.mode = Ipsec_mode::tunnel;
@@ -370,6 +372,9 @@ Config config_of(const Peer_spec& p, bool initiator) {
     if (p.tries) c.retransmit.tries = *p.tries;
     if (p.psk && *p.psk == "none") c.secrets.clear();
     if (p.remote_id) conn.remote.id = Identity::parse(*p.remote_id);
+    if (p.id) conn.local.id = Identity::parse(*p.id);
+    // The PSK belongs to the pair of identities this peer uses (§2.15).
+    if (!c.secrets.empty()) c.secrets[0].ids = {conn.local.id, conn.remote.id};
     conn.children[0].mode = p.mode;
     return c;
 }
