@@ -26,6 +26,8 @@ struct Run_stats {
     bool K2 = false;
     /// A CHILD SA went down with an IKE SA the peer deleted (candidate for K5, README.md).
     bool child_gone_with_IKE_SA = false;
+    /// K6 (README.md): a side rekeyed a CHILD SA that it had just seen rekeyed by the peer.
+    bool K6 = false;
 };
 
 enum class Who { A, B, both };
@@ -74,6 +76,7 @@ private:
         std::set<std::pair<Spi, Spi>> deleted;  ///< IKE SAs this side deleted
         std::set<std::uint32_t> removed_child_spis;
         std::set<Timer_id> armed, cancelled, fired;
+        bool answered_CHILD_rekey = false;  ///< answered a REKEY_SA request; the peer's Delete pending
     };
     void feed(bool to_a, Input in, reference::Stimulus st);
     reference::Message_view view(const Bytes& bytes) const;

@@ -25,6 +25,8 @@ reference::Observed_event::Kind kind_of(Sa_event_kind k) {
         case Sa_event_kind::IKE_SA_rekeyed: return K::rekeyed;
         case Sa_event_kind::IKE_SA_deleted: return K::deleted;
         case Sa_event_kind::IKE_SA_failed: return K::failed;
+        case Sa_event_kind::CHILD_SA_installed: return K::child_installed;
+        case Sa_event_kind::CHILD_SA_deleted: return K::child_deleted;
         default: return K::other;
     }
 }
@@ -205,12 +207,23 @@ void World::feed(bool to_a, Input in, reference::Stimulus st) {
     if (st.kind == reference::Stimulus::Kind::datagram && st.msg.response &&
         st.msg.exchange == Exchange_type::CREATE_CHILD_SA && st.msg.has("TSi")) {
         const bool del = std::any_of(obs.sends.begin(), obs.sends.end(), [](const reference::Observed_send& x) {
-            return x.fresh && x.m.exchange == Exchange_type::INFORMATIONAL && !x.m.response;
+            return x.fresh && !x.m.response && x.m.has("D(ESP)");
         });
-        const bool ccs = std::any_of(obs.sends.begin(), obs.sends.end(), [](const reference::Observed_send& x) {
-            return x.fresh && x.m.exchange == Exchange_type::CREATE_CHILD_SA && !x.m.response;
+        const bool other = std::any_of(obs.sends.begin(), obs.sends.end(), [](const reference::Observed_send& x) {
+            return x.fresh && !x.m.response && !x.m.has("D(ESP)");
         });
-        if (ccs && !del) stats.K2 = true;
+        if (other && !del) stats.K2 = true;
+    }
+    if (st.kind == reference::Stimulus::Kind::datagram && !st.msg.response) {
+        if (st.msg.has("N(REKEY_SA)") &&
+            std::any_of(obs.sends.begin(), obs.sends.end(), [](const reference::Observed_send& x) {
+                return x.fresh && x.m.response && x.m.exchange == Exchange_type::CREATE_CHILD_SA && x.m.has("SA");
+            }))
+            ss.answered_CHILD_rekey = true;
+        if (st.msg.has("D(ESP)")) ss.answered_CHILD_rekey = false;
+    }
+    for (const auto& x : obs.sends) {
+        if (x.fresh && !x.m.response && x.m.has("N(REKEY_SA)") && ss.answered_CHILD_rekey) stats.K6 = true;
     }
     for (auto& d : ss.ref.step(st, obs)) note(reference_diffs, std::string(who) + ": " + d);
     if (ss.ref.collisions() > 0) stats.collision = true;
@@ -350,7 +363,7 @@ void World::delete_CHILD_SA(Who w) {
 void World::corrupt_head() {
     if (pair.wire.empty()) return;
     Bytes& b = pair.wire.front().d.bytes;
-    if (b.size() <= codec::header_size) return;
+    if (b.size() <= codec::header_size || corrupted_.count(b) || forged_.count(b)) return;  // twice = the original
     const auto h = codec::peek_header(Octets(b));
     if (!h || h->exchange == Exchange_type::IKE_SA_INIT) return;  // no ICV there (covered by sequences)
     b[b.size() - 1] ^= 0x5a;  // inside the ICV / tag: §2.21 drop

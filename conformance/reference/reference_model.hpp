@@ -54,7 +54,7 @@ struct Observed_send {
     std::optional<std::uint64_t> timer;  ///< the Arm_timer right after it (a request's retransmission timer)
 };
 struct Observed_event {
-    enum class Kind { established, rekeyed, deleted, failed, other } kind = Kind::other;
+    enum class Kind { established, rekeyed, deleted, failed, child_installed, child_deleted, other } kind = Kind::other;
     Spi SPIi = 0, SPIr = 0;
 };
 /// Everything the Endpoint emitted for one input.
@@ -146,6 +146,7 @@ private:
         std::optional<Bytes> identical;    ///< a resend: these octets
         Spi SPIi = 0, SPIr = 0;            ///< 0: learn from the observation
         bool optional = false;
+        Request req = Request::none;       ///< the request this expectation starts (pump)
         std::string why;
     };
 
@@ -161,6 +162,7 @@ private:
     /// Starts the next queued API request of `sa` if the window is free; returns what is expected.
     void pump(Sa& sa, std::vector<Expect>& expect);
     Expect request_of(Sa& sa, Request r);
+    bool resync(const Observed_send& s);
     void learn_new_SAs(const Stimulus& in, const Observed& out);
 
     Settings settings_;
@@ -170,6 +172,8 @@ private:
         Request r = Request::none;
     };
     Pending_optional pending_optional_;  ///< a CHILD request that may or may not go out this step
+    int inherited_children_ = -1;
+    bool lenient_requests_ = false;      ///< after an IKE SA rekey collision: see resync()        ///< CHILD SAs a new IKE SA of this step takes over (-1: unknown)
     int collisions_ = 0;
     int established_ = 0;
 };
