@@ -1055,6 +1055,15 @@ std::vector<std::string> wire_rules(const Peer_pair& p, const std::vector<std::p
             if (k.SK_d.size() != want || k.SK_pi.size() != want || k.SK_pr.size() != want)
                 fail("7296-2.14-s1", "SK_d/SK_pi/SK_pr not " + std::to_string(want) + " octets (7296-2.13-s3)");
         }
+    // §1.4.1: SPIs are not reused: every CHILD SA a side installs has an inbound SPI of its own,
+    // never zero (§3.3.1 SPI of ESP), never one an earlier CHILD SA had.
+    for (const Side* s : {&p.a, &p.b}) {
+        std::set<std::uint32_t> spis;
+        for (const auto& c : s->installed) {
+            if (c.spi_in == 0 || c.spi_out == 0) fail("7296-1.4.1-s6", "a CHILD SA with SPI zero");
+            if (!spis.insert(c.spi_in).second) fail("7296-1.4.1-s6", "an inbound SPI used for a second CHILD SA");
+        }
+    }
     // §2.23: UDP encapsulation of ESP never on port 500.
     for (const Side* s : {&p.a, &p.b})
         for (const auto& c : s->installed)
