@@ -193,6 +193,7 @@ const std::vector<Case>& case_table() {
         register_g8(implemented);
         register_g10_g11(implemented);
         register_g12_g13(implemented);
+        register_initiator_cases(implemented);
         register_g9_to_g15(implemented);
         std::vector<Case> all;
         for (const auto& row : catalogue) {

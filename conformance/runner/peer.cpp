@@ -890,12 +890,14 @@ Child_sa* Peer::create_child(Ike_sa& sa, std::string* why) {
 // ---- runner as responder -----------------------------------------------------------------------
 
 std::optional<Answer> Peer::await_nut_init(std::chrono::milliseconds timeout) {
-    return wait_for(
-        [](const Answer& a) {
-            return a.outer && a.outer->header.exchange == Exchange_type::IKE_SA_INIT &&
-                   !a.outer->header.is_response() && a.outer->header.SPIr == 0;
+    auto a = wait_for(
+        [this](const Answer& x) {
+            return x.outer && x.outer->header.exchange == Exchange_type::IKE_SA_INIT && !x.outer->header.is_response() &&
+                   x.outer->header.SPIr == 0 && nut_initiations.count(x.outer->header.SPIi) == 0;
         },
         timeout);
+    if (a) nut_initiations.insert(a->outer->header.SPIi);
+    return a;
 }
 
 Ike_sa* Peer::accept_nut_init(const Answer& req, Message* response, std::string* why) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -222,6 +223,9 @@ public:
     /// Triggered initiation completed with a plain runner: the SA or nullptr.
     Ike_sa* accept_nut_initiation(std::string* why, std::chrono::milliseconds timeout);
 
+    /// SPIi of every IKE SA the NUT initiated and the runner took (never reset: a late
+    /// retransmission from an earlier case is not mistaken for a new initiation).
+    std::set<Spi> nut_initiations;
     /// Every datagram that was attributable during the current case (for the report).
     std::vector<std::string> trace;
     /// CHK-hdr violations seen in the current case (catalogue §2, RFC 7296 §3.1, §3.2).

@@ -25,7 +25,7 @@ iop_swanctl_conn a home net aes128-sha256-ecp256 aes128-sha256 a.example.test b.
 iop_strongswan_conf a
 # the runner opens hundreds of half-open IKE SAs from one address: keep charon's DoS
 # protection (cookies from 30 half-open SAs, blocking from 5 per peer) out of the way
-sed -i 's/^  half_open_timeout = 10$/  half_open_timeout = 10\n  cookie_threshold = 1000000\n  block_threshold = 1000000\n  init_limit_half_open = 0\n  cookie_threshold_ip = 1000000\n  dos_protection = no/' \
+sed -i 's/^  half_open_timeout = 10$/  half_open_timeout = 10\n  cookie_threshold = 1000000\n  block_threshold = 1000000\n  init_limit_half_open = 0\n  cookie_threshold_ip = 1000000\n  dos_protection = no\n  reuse_ikesa = no/' \
     "$IOP_DIR/a/strongswan.conf"
 iop_charon_start a
 iop_swanctl_load a
