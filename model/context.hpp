@@ -22,6 +22,9 @@ public:
     virtual bool requested_group_acceptable(const Message& m) const = 0;    // §1.2, §2.7
     virtual bool IKE_SA_INIT_response_acceptable(const Message& m) const = 0;  // §2.7, §3.4
     virtual bool IKE_SA_INIT_proposal_acceptable(const Message& m) const = 0;  // §2.7
+    /// RFC 6989 §2, RFC 8031 §2.3: the peer's KE value is an element of the group (checked
+    /// before anything is sent back, so a bad value costs the responder no state).
+    virtual bool peer_KE_value_valid(const Message& m) const = 0;
     virtual bool peer_AUTH_valid(const Message& m) const = 0;               // §2.15, §2.16
     virtual bool CHILD_SA_acceptable(const Message& m) const = 0;           // §2.7, §2.9 (responder)
     virtual bool CHILD_SA_response_acceptable(const Message& m) const = 0;  // §2.7, §2.9 (initiator)

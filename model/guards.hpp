@@ -26,6 +26,7 @@ IKEREF_GUARD(Cookie_retries_left, fsm.ops().cookie_retries_left());             
 IKEREF_GUARD(Requested_group_acceptable, m && fsm.ops().requested_group_acceptable(*m));  // §1.2
 IKEREF_GUARD(Response_acceptable, m && fsm.ops().IKE_SA_INIT_response_acceptable(*m));    // §2.7
 IKEREF_GUARD(Proposal_acceptable, m && fsm.ops().IKE_SA_INIT_proposal_acceptable(*m));    // §2.7
+IKEREF_GUARD(Peer_KE_valid, m && fsm.ops().peer_KE_value_valid(*m));                      // RFC 6989 §2
 IKEREF_GUARD(Peer_AUTH_valid, m && fsm.ops().peer_AUTH_valid(*m));                        // §2.15
 IKEREF_GUARD(CHILD_SA_acceptable, m && fsm.ops().CHILD_SA_acceptable(*m));                // §2.9
 IKEREF_GUARD(CHILD_SA_response_acceptable, m && fsm.ops().CHILD_SA_response_acceptable(*m));

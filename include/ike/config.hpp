@@ -74,6 +74,22 @@ struct Child_config {
     std::chrono::seconds rand_time{0};
 };
 
+/// swanctl `unique` (RFC 7296 §2.4, INITIAL_CONTACT).
+enum class Unique_policy {
+    no,       ///< send INITIAL_CONTACT on the first IKE SA with the peer; on receiving it, drop
+              ///< our other IKE SAs between the same identities (the peer lost them)
+    never,    ///< neither send INITIAL_CONTACT nor act on it (a peer that may be replicated)
+    replace,  ///< as `no`, and also delete older IKE SAs between the same identities when the
+              ///< peer sent no INITIAL_CONTACT
+};
+
+/// swanctl `childless` (RFC 6023): IKE SAs without a CHILD SA from IKE_AUTH.
+enum class Childless_policy {
+    allow,  ///< announce CHILDLESS_IKEV2_SUPPORTED; initiate childless only when no child is named
+    force,  ///< always initiate without a CHILD SA (needs the peer's announcement)
+    never,  ///< do not announce; a childless IKE_AUTH request gets the RFC 7296 answer
+};
+
 /// swanctl `connections.NAME`.
 struct Connection_config {
     std::string name;
@@ -94,6 +110,8 @@ struct Connection_config {
     /// Liveness check (swanctl `dpd_delay`, RFC 7296 §2.4): an empty INFORMATIONAL request after
     /// this long without hearing from the peer; unanswered, the IKE SA is deleted. 0 disables.
     std::chrono::seconds dpd_delay{0};
+    Unique_policy unique = Unique_policy::no;
+    Childless_policy childless = Childless_policy::allow;
 };
 
 /// swanctl `secrets.ike-NAME`: a PSK shared by the listed identities.

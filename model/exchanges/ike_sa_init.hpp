@@ -31,8 +31,9 @@ struct IKE_SA_INIT_def : Machine_base<IKE_SA_INIT_def> {
     Row<st::Awaiting_IKE_SA_INIT_response, ev::Retransmit_timer_expired,      st::Awaiting_IKE_SA_INIT_response, act::Retransmit_request,                                grd::Retransmissions_left>,                  // §2.1
     Row<st::Awaiting_IKE_SA_INIT_response, ev::Retransmit_timer_expired,      st::Failed,                        act::Report_failure,                                    grd::Not<grd::Retransmissions_left>>,        // §2.1
     // --- original responder ----------------------------------------------------------------------------------------------------------------------------------------------------------------
-    Row<st::Idle,                          ev::IKE_SA_INIT_request_received,  st::Completed,                     act::Seq<act::Send_IKE_SA_INIT_response, act::Derive_IKE_SA_keys>, grd::Proposal_acceptable>,        // §1.2, §2.14
-    Row<st::Idle,                          ev::IKE_SA_INIT_request_received,  st::Failed,                        act::Send_NO_PROPOSAL_CHOSEN,                           grd::Not<grd::Proposal_acceptable>>          // §2.7
+    Row<st::Idle,                          ev::IKE_SA_INIT_request_received,  st::Completed,                     act::Seq<act::Send_IKE_SA_INIT_response, act::Derive_IKE_SA_keys>, grd::And<grd::Proposal_acceptable, grd::Peer_KE_valid>>,        // §1.2, §2.14
+    Row<st::Idle,                          ev::IKE_SA_INIT_request_received,  st::Failed,                        act::Send_NO_PROPOSAL_CHOSEN,                           grd::Not<grd::Proposal_acceptable>>,         // §2.7
+    Row<st::Idle,                          ev::IKE_SA_INIT_request_received,  st::Failed,                        act::Report_failure,                                    grd::And<grd::Proposal_acceptable, grd::Not<grd::Peer_KE_valid>>>  // RFC 6989 §2, §2.21.1: dropped, unanswered
     >;
     // clang-format on
 };

@@ -59,6 +59,27 @@ struct Endpoint::Impl final : core::Core {
         auto it = sas.find(spi);
         return it == sas.end() ? nullptr : it->second.get();
     }
+    bool has_other_IKE_SA(const Ike_sa& me) const override {
+        for (const auto& [spi, sa] : sas) {
+            if (sa.get() != &me && !sa->removed() && same_identities(*sa, me)) return true;
+        }
+        return false;
+    }
+    void remove_other_IKE_SAs(const Ike_sa& keeper, bool silently) override {
+        for (auto& [spi, sa] : sas) {
+            if (sa.get() == &keeper || sa->removed() || !same_identities(*sa, keeper)) continue;
+            if (silently) {
+                sa->forget("INITIAL_CONTACT on a new IKE SA between the same identities: the peer lost "
+                           "this one; removed without a Delete (RFC 7296 §2.4)");
+            } else if (sa->established()) {
+                diagnose(Severity::info, "ikeref-unique-replace", "unique = replace: deleting the older IKE SA");
+                sa->terminate();
+            }
+        }
+    }
+    static bool same_identities(const Ike_sa& a, const Ike_sa& b) {
+        return a.connection().local.id == b.connection().local.id && a.connection().remote.id == b.connection().remote.id;
+    }
     void adopt(std::unique_ptr<Ike_sa> sa) override {
         const Spi spi = sa->our_spi();
         sas.emplace(spi, std::move(sa));

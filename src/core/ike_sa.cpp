@@ -210,6 +210,7 @@ void Ike_sa::check_completions() {
 
 void Ike_sa::initiate(const std::string& child) {
     for (const auto& c : conn_->children) {
+        if (conn_->childless == Childless_policy::force) break;  // RFC 6023: no CHILD SA in IKE_AUTH
         if (child.empty() || c.name == child) {
             child_ = &c;
             break;
@@ -282,6 +283,9 @@ void Ike_sa::on_IKE_SA_INIT_response(const Message& m, Octets raw, const Address
 
 bool Ike_sa::answer_retransmission(Octets raw, std::uint32_t message_id, const Address& local,
                                    const Address& remote) {
+#if defined(IKEREF_MUTANT_FORGET_CACHED_RESPONSE) || defined(IKEREF_MUTANT_ACCEPT_MESSAGE_ID_TWICE)
+    return false;
+#endif
     if (!last_response_mid_ || message_id != *last_response_mid_) return false;
     if (raw.size != last_request_raw_.size() ||
         !std::equal(raw.begin(), raw.end(), last_request_raw_.begin())) {
@@ -301,7 +305,11 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
     const auto mid = m.header.message_id;
     const auto x = m.header.exchange;
     if (!m.header.is_response()) {
+#ifdef IKEREF_MUTANT_ACCEPT_MESSAGE_ID_TWICE
+        if (mid > expected_request_mid_) {
+#else
         if (mid != expected_request_mid_) {
+#endif
             diagnose(Severity::warning, "7296-2.2-request-message-id",
                      "request #" + std::to_string(mid) + " outside the window (expected #" +
                          std::to_string(expected_request_mid_) + "): dropped");
@@ -495,6 +503,24 @@ bool Ike_sa::IKE_SA_INIT_proposal_acceptable(const Message& m) const {
     return ke_t && ke_valid(m, static_cast<Ke_id>(ke_t->id));
 }
 
+bool Ike_sa::peer_KE_value_valid(const Message& m) const {
+    // Our key pair for the selected group is made here, so that g^ir is known before we answer:
+    // a value that fails RFC 6989 §2.1/§2.3 or gives RFC 8031's all-zero result costs no reply.
+    const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
+    const auto* ke = body_of<Payload_KE>(m, Payload_type::KE);
+    if (!sa || !ke) return false;
+    auto chosen = select_proposal(sa->proposals, conn_->proposals, core_.crypto()).chosen;
+    const auto* group = chosen ? transform_of(*chosen, Transform_type::KE) : nullptr;
+    if (!group) return false;
+    ke_ = core_.crypto().key_exchange(static_cast<Ke_id>(group->id));
+    g_ir_ = ke_->shared_secret(ke->data);
+    if (g_ir_) return true;
+    refusal_rule_ = "7296-3.4-ke-invalid";
+    refusal_text_ = "KEi of " + to_string(static_cast<Ke_id>(group->id)) +
+                    " refused by the group's checks (RFC 6989 §2, RFC 8031 §2.3); request dropped unanswered";
+    return false;
+}
+
 Signed_octets_input Ike_sa::signed_octets_of(bool initiator_side) const {
     // §2.15: the initiator signs its IKE_SA_INIT request, Nr and prf(SK_pi, IDi'); the responder
     // its response, Ni and prf(SK_pr, IDr').
@@ -504,9 +530,16 @@ Signed_octets_input Ike_sa::signed_octets_of(bool initiator_side) const {
 }
 
 bool Ike_sa::peer_AUTH_valid(const Message& m) const {
+#ifdef IKEREF_MUTANT_SKIP_AUTH_VERIFICATION
+    return true;
+#endif
     auto refusal = verify_identity(*prf_, core_.config(), *conn_, original_initiator_, m,
-                                   signed_octets_of(!original_initiator_));
-    if (!refusal) return true;
+                                   signed_octets_of(!original_initiator_),
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(core_.now()));
+    if (!refusal) {
+        initial_contact_ = m.find_notify(Notify_type::INITIAL_CONTACT) != nullptr;  // §2.4, now authenticated
+        return true;
+    }
     refusal_rule_ = refusal->rule;
     refusal_text_ = refusal->text;
     return false;
@@ -695,6 +728,7 @@ void Ike_sa::send_IKE_SA_INIT_request() {
     m.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{Ni_}));
     for (auto& p : NAT_detection_payloads(local_, remote_)) m.payloads.push_back(std::move(p));
     for (auto& p : IKE_SA_INIT_auth_payloads(core_.config(), *conn_, false)) m.payloads.push_back(std::move(p));
+    if (conn_->childless != Childless_policy::never) m.payloads.push_back(notify(Notify_type::CHILDLESS_IKEV2_SUPPORTED));  // RFC 6023 §3
     send_request(std::move(m));
 }
 
@@ -717,7 +751,7 @@ void Ike_sa::send_IKE_SA_INIT_response(const Message& m) {
     const auto& sa = *body_of<Payload_SA>(m, Payload_type::SA);
     proposal_ = select_proposal(sa.proposals, conn_->proposals, crypto).chosen;
     group_ = static_cast<Ke_id>(transform_of(*proposal_, Transform_type::KE)->id);
-    ke_ = crypto.key_exchange(group_);
+    if (!ke_ || ke_->group() != group_) ke_ = crypto.key_exchange(group_);  // made by peer_KE_value_valid
     Ni_ = body_of<Payload_Nonce>(m, Payload_type::Nonce)->data;
     peer_signature_hashes_ = signature_hashes_of(m);  // RFC 7427 §4
     Nr_ = crypto.random(nonce_size);
@@ -728,6 +762,8 @@ void Ike_sa::send_IKE_SA_INIT_response(const Message& m) {
     r.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{Nr_}));
     for (auto& p : NAT_detection_payloads(reply_local_, reply_remote_)) r.payloads.push_back(std::move(p));
     for (auto& p : IKE_SA_INIT_auth_payloads(core_.config(), *conn_, true)) r.payloads.push_back(std::move(p));
+    peer_childless_ = m.find_notify(Notify_type::CHILDLESS_IKEV2_SUPPORTED) != nullptr;
+    if (conn_->childless != Childless_policy::never) r.payloads.push_back(notify(Notify_type::CHILDLESS_IKEV2_SUPPORTED));  // RFC 6023 §3
     send_response(std::move(r));
     real_message_2_ = last_response_;
 }
@@ -753,10 +789,12 @@ void Ike_sa::derive_IKE_SA_keys(const Message* m) {
         proposal_ = body_of<Payload_SA>(*m, Payload_type::SA)->proposals[0];
         Nr_ = body_of<Payload_Nonce>(*m, Payload_type::Nonce)->data;
         peer_signature_hashes_ = signature_hashes_of(*m);  // RFC 7427 §4
+        peer_childless_ = m->find_notify(Notify_type::CHILDLESS_IKEV2_SUPPORTED) != nullptr;
     }
     const Message* peer = m;
     const auto* ke = peer ? body_of<Payload_KE>(*peer, Payload_type::KE) : nullptr;
-    auto g_ir = ke ? ke_->shared_secret(ke->data) : std::nullopt;
+    auto g_ir = g_ir_ ? std::move(g_ir_) : ke ? ke_->shared_secret(ke->data) : std::nullopt;
+    g_ir_.reset();
     if (!g_ir) {
         // RFC 6989 / RFC 8031 checks failed: the exchange cannot go on; no keys, no SA.
         diagnose(Severity::warning, "7296-3.4-ke-invalid", "peer KE value refused by the group's checks");
@@ -782,6 +820,19 @@ void Ike_sa::send_IKE_AUTH_request() {
     for (auto& p : prove_identity(*prf_, core_.config(), *conn_, false, signed_octets_of(true))) {
         m.payloads.push_back(std::move(p));
     }
+    // §2.4: "this IKE SA is the only IKE SA currently active between the authenticated identities"
+    if (conn_->unique != Unique_policy::never && !core_.has_other_IKE_SA(*this)) {
+        m.payloads.push_back(notify(Notify_type::INITIAL_CONTACT));
+    }
+    if (!child_ && !peer_childless_) {
+        // RFC 6023 §3: without the responder's CHILDLESS_IKEV2_SUPPORTED, IKE_AUTH carries a CHILD SA.
+        if (!conn_->children.empty() && conn_->childless != Childless_policy::force) {
+            child_ = &conn_->children.front();
+        } else {
+            diagnose(Severity::warning, "6023-3-childless-not-supported",
+                     "the responder did not announce CHILDLESS_IKEV2_SUPPORTED; IKE_AUTH without a CHILD SA may be refused");
+        }
+    }
     if (child_) {
         if (child_->mode == Ipsec_mode::transport) m.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
         m.payloads.push_back(make(Payload_type::SA, Payload_SA{ESP_offer()}));
@@ -797,8 +848,12 @@ void Ike_sa::send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) {
     for (auto& p : prove_identity(*prf_, core_.config(), *conn_, true, signed_octets_of(false))) {
         r.payloads.push_back(std::move(p));
     }
+    const bool childless_request = !m.find(Payload_type::SA) && !m.find(Payload_type::TSi) && !m.find(Payload_type::TSr);
     std::optional<Child_match> match = with_CHILD_SA ? match_child(m, nullptr, true) : std::nullopt;
-    if (match) {
+    if (childless_request && conn_->childless != Childless_policy::never) {
+        // RFC 6023 §3: an IKE SA without a CHILD SA; CHILD SAs follow with CREATE_CHILD_SA.
+        diagnose(Severity::info, "6023-3-childless", "IKE SA established without a CHILD SA");
+    } else if (match) {
         child_ = match->config;
         const std::uint32_t spi_out = spi_value(match->chosen.spi);
         const std::uint32_t spi_in = random_spi32(crypto);
@@ -968,6 +1023,13 @@ void Ike_sa::start_Delete_exchange() {
 }
 
 void Ike_sa::report_established() {
+    if (auth_) {  // established by IKE_AUTH (not by a rekey): §2.4 INITIAL_CONTACT and `unique`
+        if (initial_contact_ && conn_->unique != Unique_policy::never) {
+            core_.remove_other_IKE_SAs(*this, true);
+        } else if (conn_->unique == Unique_policy::replace) {
+            core_.remove_other_IKE_SAs(*this, false);
+        }
+    }
     last_received_ = core_.now();
     arm_IKE_SA_lifetime();
     arm_liveness();
@@ -998,6 +1060,13 @@ void Ike_sa::report_failure(const std::string& reason) {
     const std::string rule = refusal_rule_.empty() ? "model:" + reason : refusal_rule_;
     diagnose(Severity::warning, rule, reason + (refusal_text_.empty() ? "" : ": " + refusal_text_));
     core_.emit(Sa_event{Sa_event_kind::IKE_SA_failed, conn_->name, SPIi_, SPIr_, refusal_text_.empty() ? reason : refusal_text_});
+}
+
+void Ike_sa::forget(const std::string& why) {
+    diagnose(Severity::info, "7296-2.4-initial-contact", why);
+    for (auto& [id, duty] : duty_) core_.cancel_timer(id);
+    duty_.clear();
+    remove_IKE_SA(why);
 }
 
 void Ike_sa::remove_IKE_SA(const std::string& reason) {
@@ -1086,16 +1155,24 @@ void Ike_sa::retransmit_request() {
     ++retransmits_;
     diagnose(Severity::info, "7296-2.1-retransmit",
              "retransmission " + std::to_string(retransmits_) + " of request #" + std::to_string(outstanding_mid_));
+#ifndef IKEREF_MUTANT_NEVER_RETRANSMIT
     send_raw_to(outstanding_, local_, remote_);
+#endif
     const auto& rc = core_.config().retransmit;
     const double wait = static_cast<double>(rc.timeout.count()) * std::pow(rc.base, static_cast<double>(retransmits_));
     timer_ = core_.arm_timer(our_spi(), core_.now() + Time(static_cast<std::int64_t>(wait)));
 }
 
 void Ike_sa::stop_retransmission() {
+#ifndef IKEREF_MUTANT_KEEP_RETRANSMIT_TIMER
     if (timer_) core_.cancel_timer(timer_);
+#endif
     timer_ = 0;
+#ifdef IKEREF_MUTANT_REPEAT_MESSAGE_ID
+    if (request_outstanding_) next_request_mid_ = outstanding_mid_;
+#else
     if (request_outstanding_) next_request_mid_ = outstanding_mid_ + 1;
+#endif
     request_outstanding_ = false;
 }
 
@@ -1397,6 +1474,9 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
             // §2.8.2: the new IKE SA with the lowest nonce is deleted by the node that created it;
             // the other one inherits every CHILD SA.
             ours_redundant = std::min(st.Ni, st.Nr) < std::min(collision_.Ni, collision_.Nr);
+#ifdef IKEREF_MUTANT_INVERT_NONCE_2_8_2
+            if (original_initiator_) ours_redundant = !ours_redundant;
+#endif
             theirs_sa = core_.find(collision_.new_IKE_spi);
             diagnose(Severity::info, "7296-2.8.2-rekey-collision",
                      std::string("simultaneous IKE SA rekey: ") +
@@ -1447,7 +1527,13 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
                      std::string("simultaneous CHILD SA rekey: the lowest nonce is in ") +
                          (ours_redundant ? "our exchange: we delete our new SA " + to_hex(spi_octets(req_.new_spi_in))
                                          : "the peer's exchange: we delete the old SA " + to_hex(spi_octets(req_.old_spi_in))));
+#if defined(IKEREF_MUTANT_INVERT_NONCE_2_8_1)
+            request_delete_CHILD_SA(original_initiator_ != ours_redundant ? req_.new_spi_in : req_.old_spi_in);
+#elif defined(IKEREF_MUTANT_KEEP_REDUNDANT_CHILD_SA)
+            if (!ours_redundant) request_delete_CHILD_SA(req_.old_spi_in);
+#else
             request_delete_CHILD_SA(ours_redundant ? req_.new_spi_in : req_.old_spi_in);
+#endif
             collision_ = Collision{};
         } else {
             // §2.8: the requester of a CHILD SA rekey deletes the old SA once the new one is in.
@@ -1849,6 +1935,10 @@ crypto::Ike_sa_keys Ike_sa::rekeyed_IKE_SA_keys(const Proposal& chosen, Octets g
     const auto* i = transform_of(chosen, Transform_type::INTEG);
     const std::size_t encr = crypto.cipher(static_cast<Encr_id>(e->id), e->key_length.value_or(0))->key_size();
     const std::size_t integ = (i && i->id) ? crypto.integrity(static_cast<Integ_id>(i->id))->key_size() : 0;
+#ifdef IKEREF_MUTANT_REUSE_OLD_KEYS_AFTER_REKEY
+    return crypto::Ike_sa_keys{keys_.SK_d.clone(), keys_.SK_ai.clone(), keys_.SK_ar.clone(), keys_.SK_ei.clone(),
+                               keys_.SK_er.clone(), keys_.SK_pi.clone(), keys_.SK_pr.clone()};
+#endif
     return crypto::derive_ike_sa_keys(*new_prf, skeyseed.view(), st.Ni, st.Nr, st.SPIi, st.SPIr, integ, encr);
 }
 

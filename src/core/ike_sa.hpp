@@ -39,6 +39,13 @@ public:
     virtual void adopt(std::unique_ptr<class Ike_sa> sa) = 0;
     /// The IKE SA with our SPI `spi`, or nullptr.
     virtual class Ike_sa* find(Spi spi) = 0;
+    /// Whether another IKE SA (any state) joins the same two identities as `sa` (§2.4).
+    virtual bool has_other_IKE_SA(const class Ike_sa& sa) const = 0;
+    /// §2.4: `sa` was just authenticated and the peer asserted (INITIAL_CONTACT) or our
+    /// `unique = replace` policy says it is the only IKE SA between the two identities: the
+    /// others go, silently when the peer sent INITIAL_CONTACT (it has lost them), with a
+    /// Delete exchange otherwise.
+    virtual void remove_other_IKE_SAs(const class Ike_sa& sa, bool silently) = 0;
 };
 
 /// A CHILD SA of this IKE SA (§2.17).
@@ -60,6 +67,8 @@ public:
     // ---- inputs from the Endpoint (already decoded; decrypted when protected) ------------
     void initiate(const std::string& child);
     void terminate();
+    /// §2.4: the peer said (INITIAL_CONTACT) it has lost this IKE SA: removed without a Delete.
+    void forget(const std::string& why);
     /// API requests on an established IKE SA; queued while another request is in flight
     /// (Message ID window of 1, §2.3). Return false when the target does not exist.
     bool request_CREATE_CHILD_SA(const std::string& child);
@@ -119,6 +128,7 @@ public:
     bool requested_group_acceptable(const Message& m) const override;
     bool IKE_SA_INIT_response_acceptable(const Message& m) const override;
     bool IKE_SA_INIT_proposal_acceptable(const Message& m) const override;
+    bool peer_KE_value_valid(const Message& m) const override;
     bool peer_AUTH_valid(const Message& m) const override;
     bool CHILD_SA_acceptable(const Message& m) const override;
     bool CHILD_SA_response_acceptable(const Message& m) const override;
@@ -230,12 +240,15 @@ private:
 
     // IKE_SA_INIT
     Ke_id group_ = Ke_id::NONE;
-    std::unique_ptr<Key_exchange> ke_;
+    mutable std::unique_ptr<Key_exchange> ke_;
+    mutable std::optional<Secret> g_ir_;  // responder: computed when KEi is checked, before answering
     Bytes Ni_, Nr_, cookie_;
     unsigned cookie_tries_ = 0, ke_tries_ = 0;
     std::optional<Proposal> proposal_;  // the selected IKE proposal
     Bytes real_message_1_, real_message_2_;
     std::vector<Hash_algorithm> peer_signature_hashes_;  // RFC 7427 §4, from the peer's IKE_SA_INIT
+    bool peer_childless_ = false;  // RFC 6023: the peer's IKE_SA_INIT had CHILDLESS_IKEV2_SUPPORTED
+    mutable bool initial_contact_ = false;  // §2.4: the peer's (authenticated) IKE_AUTH had INITIAL_CONTACT
     bool nat_detected_ = false;
     bool floated_ = false;  // moved to the NAT-T port (§2.23)
 

@@ -562,7 +562,8 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
                              std::string name) {
     r.only_keys(t, path,
                 {"version", "local_addrs", "remote_addrs", "remote_port", "remote_nat_t_port",
-                 "proposals", "local", "remote", "children", "rekey_time", "rand_time", "dpd_delay"});
+                 "proposals", "local", "remote", "children", "rekey_time", "rand_time", "dpd_delay", "unique",
+                 "childless"});
     Connection_config c;
     c.name = std::move(name);
     if (auto v = r.integer(t, path, "version", 0, 2); v && *v == 1)
@@ -577,6 +578,26 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
     if (auto d = duration(r, t, path, "rekey_time")) c.rekey_time = *d;
     if (auto d = duration(r, t, path, "rand_time")) c.rand_time = *d;
     if (auto d = duration(r, t, path, "dpd_delay")) c.dpd_delay = *d;
+    if (auto u = r.string(t, path, "unique")) {
+        if (*u == "no")
+            c.unique = Unique_policy::no;
+        else if (*u == "never")
+            c.unique = Unique_policy::never;
+        else if (*u == "replace")
+            c.unique = Unique_policy::replace;
+        else
+            r.fail(*t.get("unique"), path + ".unique", "expected \"no\", \"never\" or \"replace\", got '" + *u + "'");
+    }
+    if (auto v = r.string(t, path, "childless")) {
+        if (*v == "allow")
+            c.childless = Childless_policy::allow;
+        else if (*v == "force")
+            c.childless = Childless_policy::force;
+        else if (*v == "never")
+            c.childless = Childless_policy::never;
+        else
+            r.fail(*t.get("childless"), path + ".childless", "expected \"allow\", \"force\" or \"never\", got '" + *v + "'");
+    }
     const toml::table* local = r.table(t, path, "local");
     const toml::table* remote = r.table(t, path, "remote");
     if (local == nullptr) r.fail(t, path + ".local", "missing table");

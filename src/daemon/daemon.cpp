@@ -1,6 +1,7 @@
 // run_daemon: config -> Endpoint (Botan provider) -> Udp_runtime + Control_server; key files.
 #include "src/daemon/daemon.hpp"
 
+#include <chrono>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -85,6 +86,11 @@ int run_daemon(const Daemon_options& options) {
     const bool log_keys = settings.config.log_keys;
     const std::uint16_t nat_t_port = settings.config.nat_t_port;
     std::optional<io::Impair_config> impair = std::move(settings.impair);
+    // The runtime's `now` is the steady clock; certificates are checked in wall-clock time
+    // (RFC 5280 §6.1.3): tell the Endpoint where its zero lies, once.
+    settings.config.wall_clock_at_zero =
+        std::chrono::system_clock::now() -
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::steady_clock::now().time_since_epoch());
     std::unique_ptr<Endpoint> endpoint;
     try {
         endpoint = std::make_unique<Endpoint>(std::move(settings.config), make_botan_provider());

@@ -421,7 +421,7 @@ TEST_F(Certificate_time, refused_before_notBefore_and_after_notAfter) {
 // IKE SA to pass its `now` to verify_identity (src/core/ike_sa.cpp, Ike_sa::peer_AUTH_valid:
 // `verify_identity(..., signed_octets_of(...), core_.now())`), reported to the lead; until then
 // the Endpoint falls back to the system clock and these stay disabled.
-TEST_F(Certificate_time, DISABLED_Endpoints_establish_inside_the_window) {
+TEST_F(Certificate_time, Endpoints_establish_inside_the_window) {
     Peer_pair p(config(true, window_start + hours(24)), config(false, window_start + hours(24)));
     p.initiate();
     p.run();
@@ -429,7 +429,7 @@ TEST_F(Certificate_time, DISABLED_Endpoints_establish_inside_the_window) {
     EXPECT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
 }
 
-TEST_F(Certificate_time, DISABLED_Endpoints_refuse_outside_the_window_with_AUTHENTICATION_FAILED) {
+TEST_F(Certificate_time, Endpoints_refuse_outside_the_window_with_AUTHENTICATION_FAILED) {
     Peer_pair p(config(true, window_end + hours(24)), config(false, window_end + hours(24)));
     p.initiate();
     p.run();

@@ -108,6 +108,7 @@ struct Recording_ops final : Ike_sa_ops {
     bool cookie_retries_left() const override { return true; }
     bool requested_group_acceptable(const Message&) const override { return true; }
     bool IKE_SA_INIT_response_acceptable(const Message&) const override { return true; }
+    bool peer_KE_value_valid(const Message&) const override { return true; }
     bool IKE_SA_INIT_proposal_acceptable(const Message&) const override { return true; }
     bool peer_AUTH_valid(const Message&) const override { return true; }
     bool CHILD_SA_acceptable(const Message&) const override { return true; }
