@@ -70,7 +70,8 @@ const std::string kAscii64 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN
 std::string hex_of(const std::string& s) {
     static const char* digits = "0123456789abcdef";
     std::string out = "0x";
-    for (unsigned char c : s) {
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
         out += digits[c >> 4];
         out += digits[c & 0x0f];
     }

@@ -852,7 +852,8 @@ std::vector<std::string> wire_rules(const Peer_pair& p, const std::vector<std::p
                     q += qlen;
                 }
             }
-            if (next == static_cast<std::size_t>(Payload_type::SK) && off + 4 + ((m.bytes[off + 2] << 8) | m.bytes[off + 3]) - 4 != m.bytes.size())
+            if (next == static_cast<std::size_t>(Payload_type::SK) &&
+                off + static_cast<std::size_t>((m.bytes[off + 2] << 8) | m.bytes[off + 3]) != m.bytes.size())
                 fail("7296-3.14-s1", what + ": SK is not the last payload");
             next = m.bytes[off];
             const std::size_t len = static_cast<std::size_t>((m.bytes[off + 2] << 8) | m.bytes[off + 3]);
@@ -1534,10 +1535,12 @@ void random_schedule_property(const Sequence& s) {
     RC_CLASSIFY(duplicated > 0, "had duplicates");
 }
 
-/// Cases per file: IKEREF_SEQ_RC_CASES, default 100 (a file's 100 runs take well under a
-/// second); `RC_PARAMS=seed=N` still seeds them.
+/// Cases per file: IKEREF_SEQ_RC_CASES, else RC_PARAMS' max_success when given, else 100 (a
+/// file's 100 runs take well under a second); `RC_PARAMS=seed=N` still seeds them.
 int cases_per_file() {
     if (const char* v = std::getenv("IKEREF_SEQ_RC_CASES")) return std::max(1, std::atoi(v));
+    const char* rc = std::getenv("RC_PARAMS");
+    if (rc && std::string(rc).find("max_success") != std::string::npos) return rc::detail::configuration().testParams.maxSuccess;
     return 100;
 }
 
