@@ -56,10 +56,11 @@ struct Peer_spec {
     std::optional<std::string> remote_id;  // the identity this peer expects of the other
     std::optional<std::string> id;         // this peer's own identity
     Ipsec_mode mode = Ipsec_mode::tunnel;
+    std::optional<Childless_policy> childless;
 };
 
 enum class Step_kind { message, drop, duplicate, advance, swap, corrupt, set_version, request, craft };
-enum class Request_kind { create_child, rekey_child, rekey_ike, delete_child, terminate };
+enum class Request_kind { create_child, rekey_child, rekey_ike, delete_child, terminate, restart, initiate };
 
 constexpr const char* kIgnored = "(ignored)";
 
@@ -186,6 +187,12 @@ Peer_spec parse_peer(const std::string& v, const std::string& where) {
         } else if (k == "tries") p.tries = static_cast<unsigned>(std::stoul(val));
         else if (k == "remote_id") p.remote_id = val;
         else if (k == "id") p.id = val;
+        else if (k == "childless") {
+            if (val == "allow") p.childless = Childless_policy::allow;
+            else if (val == "force") p.childless = Childless_policy::force;
+            else if (val == "never") p.childless = Childless_policy::never;
+            else throw std::runtime_error(where + ": childless is allow, force or never");
+        }
         else if (k == "mode") {
             if (val == "transport") p.mode = Ipsec_mode::transport;
             else if (val == "tunnel") p.mode = Ipsec_mode::tunnel;
@@ -216,6 +223,8 @@ Step parse_action(bool initiator, const std::string& v, int n, const std::string
     else if (verb == "rekey-ike") st.request = Request_kind::rekey_ike;
     else if (verb == "delete-child") st.request = Request_kind::delete_child;
     else if (verb == "terminate") st.request = Request_kind::terminate;
+    else if (verb == "restart") st.request = Request_kind::restart;
+    else if (verb == "initiate") st.request = Request_kind::initiate;
     else throw std::runtime_error(where + ": unknown action " + verb);
     std::size_t idx = 0;
     if (is >> idx) {
@@ -376,6 +385,7 @@ Config config_of(const Peer_spec& p, bool initiator) {
     // The PSK belongs to the pair of identities this peer uses (§2.15).
     if (!c.secrets.empty()) c.secrets[0].ids = {conn.local.id, conn.remote.id};
     conn.children[0].mode = p.mode;
+    if (p.childless) conn.childless = *p.childless;
     return c;
 }
 
@@ -391,10 +401,20 @@ std::uint32_t child_spi(const Side& s, std::size_t index) {
     return l[0].children[index].spi_in;
 }
 
-void perform(Peer_pair& p, const Step& st) {
+/// `restart` replaces the peer's Endpoint by a fresh one with the same configuration (a crash
+/// and reboot: all its SAs are gone, its timers too; what it said so far stays in the Side).
+void perform(Peer_pair& p, const Step& st, const Sequence& seq) {
     Side& s = st.from_initiator ? p.a : p.b;
+    if (st.request == Request_kind::restart) {
+        s.ep = std::make_unique<Endpoint>(config_of(st.from_initiator ? seq.I : seq.R, st.from_initiator),
+                                          make_seeded_botan_provider(st.from_initiator ? 101 : 102));
+        s.timers.clear();
+        return;
+    }
     Input in;
     switch (st.request) {
+    case Request_kind::restart: return;
+    case Request_kind::initiate: in = Initiate{"home", "", p.now}; break;
     case Request_kind::create_child: in = Create_CHILD_SA{"home", "net", p.now}; break;
     case Request_kind::rekey_child: in = Rekey_CHILD_SA{"home", child_spi(s, st.child_index), p.now}; break;
     case Request_kind::rekey_ike: in = Rekey_IKE_SA{"home", p.now}; break;
@@ -1198,7 +1218,7 @@ void replay(const Sequence& s) {
             advance(p, st.advance);
             break;
         case Step_kind::request:
-            perform(p, st);
+            perform(p, st, s);
             break;
         case Step_kind::craft: {
             const auto why = craft(p, st);
@@ -1488,7 +1508,7 @@ void random_schedule_property(const Sequence& s) {
             break;
         case Op::fire_timer: p.fire_next_timer(); break;
         case Op::request:
-            if (next_request < requests.size()) perform(p, *requests[next_request++]);
+            if (next_request < requests.size()) perform(p, *requests[next_request++], s);
             break;
         }
         at_most_one_child();
@@ -1506,7 +1526,7 @@ void random_schedule_property(const Sequence& s) {
     };
     settle();
     while (next_request < requests.size()) {
-        perform(p, *requests[next_request++]);
+        perform(p, *requests[next_request++], s);
         settle();
     }
     at_most_one_child();
