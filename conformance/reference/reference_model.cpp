@@ -124,7 +124,8 @@ bool Peer::kinds_match(const std::vector<std::string>& required, const Message_v
     }
     static const char* const status[] = {"N(NAT_DETECTION_SOURCE_IP)", "N(NAT_DETECTION_DESTINATION_IP)",
                                          "N(SIGNATURE_HASH_ALGORITHMS)", "N(USE_TRANSPORT_MODE)",
-                                         "N(IKEV2_FRAGMENTATION_SUPPORTED)", "N(INITIAL_CONTACT)"};
+                                         "N(IKEV2_FRAGMENTATION_SUPPORTED)", "N(INITIAL_CONTACT)",
+                                         "N(CHILDLESS_IKEV2_SUPPORTED)"};  // RFC 6023 §3
     for (const auto& k : m.kinds) {
         if (k.rfind("N(", 0) != 0) continue;
         if (std::find(required.begin(), required.end(), k) != required.end()) continue;
