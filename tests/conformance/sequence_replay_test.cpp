@@ -1555,13 +1555,13 @@ void random_schedule_property(const Sequence& s) {
     RC_CLASSIFY(duplicated > 0, "had duplicates");
 }
 
-/// Cases per file: IKEREF_SEQ_RC_CASES, else RC_PARAMS' max_success when given, else 100 (a
-/// file's 100 runs take well under a second); `RC_PARAMS=seed=N` still seeds them.
+/// Cases per file: IKEREF_SEQ_RC_CASES, else RC_PARAMS' max_success when given, else 200 (a
+/// file's 200 runs take about 0.3 s); `RC_PARAMS=seed=N` still seeds them.
 int cases_per_file() {
     if (const char* v = std::getenv("IKEREF_SEQ_RC_CASES")) return std::max(1, std::atoi(v));
     const char* rc = std::getenv("RC_PARAMS");
     if (rc && std::string(rc).find("max_success") != std::string::npos) return rc::detail::configuration().testParams.maxSuccess;
-    return 100;
+    return 200;
 }
 
 class Sequence_random_schedule : public ::testing::TestWithParam<std::string> {};
