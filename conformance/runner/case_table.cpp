@@ -194,6 +194,7 @@ const std::vector<Case>& case_table() {
         register_g10_g11(implemented);
         register_g12_g13(implemented);
         register_initiator_cases(implemented);
+        register_more_cases(implemented);
         register_g9_to_g15(implemented);
         std::vector<Case> all;
         for (const auto& row : catalogue) {
