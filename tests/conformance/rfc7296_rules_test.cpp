@@ -1,6 +1,8 @@
 // RFC 7296 rules the sequence format cannot express: an unprotected answer no honest responder
-// sends (§1.2: INVALID_KE_PAYLOAD naming a group the initiator never offered) and the PSK
-// management interface (§2.15: 64-octet ASCII secrets without a terminator, hex secrets).
+// sends (§1.2: INVALID_KE_PAYLOAD naming a group the initiator never offered), the PSK
+// management interface (§2.15: 64-octet ASCII secrets without a terminator, hex secrets), and
+// RESERVED fields inside payloads (§3.2, §3.3.1, §3.3.2, §3.5, §3.13: sent as zero, ignored on
+// receipt), set octet by octet where no peer can be made to send them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -108,6 +110,78 @@ TEST(RFC7296_rules, PSK_of_64_ASCII_octets_and_its_hex_form_are_the_same_secret)
     q.initiate();
     q.run();
     EXPECT_FALSE(q.b.has_event(Sa_event_kind::IKE_SA_established)) << q.transcript();
+}
+
+// A chain of the payloads with RESERVED fields: IDi (§3.5), TSi (§3.13), SA (§3.3.1, §3.3.2).
+std::vector<Payload> reserved_chain() {
+    std::vector<Payload> chain;
+    Payload id;
+    id.type = Payload_type::IDi;
+    id.body = Payload_ID{Id_type::ID_FQDN, Bytes{'a', '.', 'e', 'x'}};
+    chain.push_back(id);
+    Payload ts;
+    ts.type = Payload_type::TSi;
+    ts.body = Payload_TS{{Traffic_selector{Ts_type::TS_IPV4_ADDR_RANGE, 0, 0, 65535, {10, 1, 0, 0}, {10, 1, 0, 255}}}};
+    chain.push_back(ts);
+    Payload sa;
+    sa.type = Payload_type::SA;
+    Payload_SA body;
+    Proposal pr;
+    pr.number = 1;
+    pr.protocol = Protocol_id::ESP;
+    pr.spi = {1, 2, 3, 4};
+    Transform encr;
+    encr.type = Transform_type::ENCR;
+    encr.id = 20;  // AES-GCM-16
+    encr.key_length = 256;
+    Transform esn;
+    esn.type = Transform_type::ESN;
+    esn.id = 0;
+    pr.transforms = {encr, esn};
+    body.proposals = {pr};
+    sa.body = body;
+    chain.push_back(sa);
+    return chain;
+}
+
+// Offsets in the encoded chain: IDi at 0 (4-octet header, ID Type, 3 RESERVED), TSi after it
+// (header, Number of TSs, 3 RESERVED), SA after that (header, Proposal: last, RESERVED, ...).
+struct Reserved_at {
+    std::size_t id_reserved, ts_reserved, proposal_reserved, transform_reserved_1, transform_reserved_2;
+};
+Reserved_at reserved_offsets(const Bytes& b) {
+    const std::size_t id_len = static_cast<std::size_t>((b[2] << 8) | b[3]);
+    const std::size_t ts = id_len;
+    const std::size_t ts_len = static_cast<std::size_t>((b[ts + 2] << 8) | b[ts + 3]);
+    const std::size_t sa = ts + ts_len;
+    const std::size_t proposal = sa + 4;
+    const std::size_t transform = proposal + 8 + 4;  // 4-octet SPI
+    return {5, ts + 5, proposal + 1, transform + 1, transform + 5};
+}
+
+// [7296-3.5-s1] [7296-3.13-s1] [7296-3.3.1-s1] [7296-3.3.2-s1] The encoder sends every RESERVED
+// field as zero; [7296-3.2-s7] [7296-3.5-s2] [7296-3.3.1-s2] [7296-3.3.2-s2] the decoder ignores
+// their content: the chain with all of them set decodes to the same payloads.
+TEST(RFC7296_rules, RESERVED_fields_are_sent_as_zero_and_ignored_on_receipt) {
+    const auto chain = reserved_chain();
+    Bytes b = codec::encode_payload_chain(chain);
+    const Reserved_at at = reserved_offsets(b);
+    for (std::size_t i : {at.id_reserved, at.id_reserved + 1, at.id_reserved + 2, at.ts_reserved, at.ts_reserved + 1,
+                          at.ts_reserved + 2, at.proposal_reserved, at.transform_reserved_1, at.transform_reserved_2}) {
+        ASSERT_LT(i, b.size());
+        EXPECT_EQ(b[i], 0) << "RESERVED octet " << i << " not zero";
+    }
+    Bytes dirty = b;
+    for (std::size_t i : {at.id_reserved, at.id_reserved + 2, at.ts_reserved, at.ts_reserved + 2, at.proposal_reserved,
+                          at.transform_reserved_1, at.transform_reserved_2})
+        dirty[i] = 0xa5;
+    dirty[1] |= 0x7f;  // the generic payload header's RESERVED bits of IDi (§3.2)
+    auto clean = codec::decode_payload_chain(Payload_type::IDi, Octets(b), 0);
+    auto decoded = codec::decode_payload_chain(Payload_type::IDi, Octets(dirty), 0);
+    ASSERT_TRUE(codec::ok(clean));
+    ASSERT_TRUE(codec::ok(decoded)) << codec::error(decoded).rule;
+    EXPECT_TRUE(codec::value(decoded) == codec::value(clean));
+    EXPECT_TRUE(codec::value(clean) == chain);
 }
 
 }  // namespace
