@@ -142,8 +142,22 @@ bool scanned(const fs::path& p) {
     return ext.count(p.extension().string()) > 0;
 }
 
+/// Sequence files ikeref does not pass yet (conformance/sequences/KNOWN_FAILURES.md rows
+/// `| name.seq | ...`): they test nothing until they pass.
+std::set<std::string> known_failure_files() {
+    std::set<std::string> out;
+    std::istringstream in(read_file(kRoot + "/conformance/sequences/KNOWN_FAILURES.md"));
+    for (std::string line; std::getline(in, line);) {
+        const auto end = line.find(".seq |");
+        if (line.rfind("| ", 0) == 0 && end != std::string::npos)
+            out.insert("conformance/sequences/" + trim(line.substr(2, end - 2)) + ".seq");
+    }
+    return out;
+}
+
 /// id -> files (relative to the source root) that name it, over the given roots.
 std::map<std::string, std::set<std::string>> references(const std::vector<std::string>& roots) {
+    const auto known_failures = known_failure_files();
     std::map<std::string, std::set<std::string>> out;
     for (const auto& r : roots) {
         const fs::path base = fs::path(kRoot) / r;
@@ -153,6 +167,7 @@ std::map<std::string, std::set<std::string>> references(const std::vector<std::s
             const std::string rel = fs::relative(it->path(), kRoot).generic_string();
             // This checker names ids in its own tests; that is no test of the rule.
             if (rel == "tests/conformance/requirements_coverage_test.cpp") continue;
+            if (known_failures.count(rel)) continue;
             for (const auto& id : id_tokens(read_file(it->path().string()))) out[id].insert(rel);
         }
     }

@@ -184,5 +184,27 @@ TEST(RFC7296_rules, RESERVED_fields_are_sent_as_zero_and_ignored_on_receipt) {
     EXPECT_TRUE(codec::value(clean) == chain);
 }
 
+// [7296-3.3.5-s2] A variable-length (TLV) attribute stays TLV on the wire even when its value
+// would fit the two octets of the fixed form; [7296-3.3.5-s1] the Key Length stays TV.
+TEST(RFC7296_rules, variable_length_attribute_is_not_encoded_fixed_length) {
+    auto chain = reserved_chain();
+    auto& sa = std::get<Payload_SA>(chain[2].body);
+    sa.proposals[0].transforms[0].other_attributes = {Transform_attribute{17, false, Bytes{0x12, 0x34}}};
+    const Bytes b = codec::encode_payload_chain(chain);
+    const Reserved_at at = reserved_offsets(b);
+    const std::size_t attrs = at.transform_reserved_2 + 3;  // after RESERVED and Transform ID
+    // Key Length first (TV: AF bit set, type 14), then the TLV attribute (AF clear, its length 2).
+    ASSERT_GE(b.size(), attrs + 10);
+    EXPECT_EQ(b[attrs], 0x80);
+    EXPECT_EQ(b[attrs + 1], 14);
+    EXPECT_EQ(b[attrs + 4], 0x00);  // AF clear
+    EXPECT_EQ(b[attrs + 5], 17);
+    EXPECT_EQ(b[attrs + 6], 0x00);
+    EXPECT_EQ(b[attrs + 7], 2);  // Attribute Length
+    auto back = codec::decode_payload_chain(Payload_type::IDi, Octets(b), 0);
+    ASSERT_TRUE(codec::ok(back));
+    EXPECT_TRUE(codec::value(back) == chain);
+}
+
 }  // namespace
 }  // namespace ike::test

@@ -57,6 +57,7 @@ struct Peer_spec {
     std::optional<std::string> id;         // this peer's own identity
     Ipsec_mode mode = Ipsec_mode::tunnel;
     std::optional<Childless_policy> childless;
+    std::optional<Unique_policy> unique;
 };
 
 enum class Step_kind { message, drop, duplicate, advance, swap, corrupt, set_version, request, craft };
@@ -192,6 +193,11 @@ Peer_spec parse_peer(const std::string& v, const std::string& where) {
             else if (val == "force") p.childless = Childless_policy::force;
             else if (val == "never") p.childless = Childless_policy::never;
             else throw std::runtime_error(where + ": childless is allow, force or never");
+        } else if (k == "unique") {
+            if (val == "no") p.unique = Unique_policy::no;
+            else if (val == "never") p.unique = Unique_policy::never;
+            else if (val == "replace") p.unique = Unique_policy::replace;
+            else throw std::runtime_error(where + ": unique is no, never or replace");
         }
         else if (k == "mode") {
             if (val == "transport") p.mode = Ipsec_mode::transport;
@@ -386,6 +392,7 @@ Config config_of(const Peer_spec& p, bool initiator) {
     if (!c.secrets.empty()) c.secrets[0].ids = {conn.local.id, conn.remote.id};
     conn.children[0].mode = p.mode;
     if (p.childless) conn.childless = *p.childless;
+    if (p.unique) conn.unique = *p.unique;
     return c;
 }
 
