@@ -181,8 +181,9 @@ std::vector<std::string> Peer::judge(const std::vector<Expect>& expected, const 
 // CHILD SAs (the nonces that decide it are inside SK): a new request there is not judged, the
 // model takes it as the request in flight of its IKE SA and judges what follows.
 bool Peer::resync(const Observed_send& s) {
+    // Message IDs stay checked by the message_ids property; here the model only catches up.
     Sa* sa = find(s.m.SPIi, s.m.SPIr);
-    if (!sa || sa->outstanding != Request::none || s.m.message_id != sa->next_request_mid) return false;
+    if (!sa || s.m.message_id < sa->next_request_mid) return false;
     Request r = Request::liveness;
     if (s.m.has("D(ESP)")) r = Request::delete_CHILD_SA;
     else if (s.m.has("D(IKE)")) r = Request::delete_IKE_SA;
@@ -193,6 +194,7 @@ bool Peer::resync(const Observed_send& s) {
     if (q != sa->queue.end()) sa->queue.erase(q);
     sa->outstanding = r;
     sa->outstanding_mid = s.m.message_id;
+    sa->next_request_mid = s.m.message_id;
     sa->outstanding_bytes = s.m.bytes;
     sa->retransmits = 0;
     sa->timer = s.timer;

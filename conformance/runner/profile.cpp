@@ -118,9 +118,10 @@ Profile parse_profile(const std::string& text, const std::string& file_name) {
 
     const auto* auth = r.table(doc, "auth");
     if (!auth) r.fail("auth", "missing (runner_id, target_id, psk)");
-    r.only_keys(*auth, "auth", {"runner_id", "target_id", "psk"});
+    r.only_keys(*auth, "auth", {"runner_id", "target_id", "psk", "cp_runner_id"});
     p.runner_id = Identity::parse(r.str(*auth, "auth", "runner_id").value_or(p.runner_address));
     p.target_id = Identity::parse(r.str(*auth, "auth", "target_id").value_or(p.target_address));
+    p.cp_runner_id = Identity::parse(r.str(*auth, "auth", "cp_runner_id").value_or(p.runner_id.to_string()));
     auto psk = r.str(*auth, "auth", "psk");
     if (!psk || psk->empty()) r.fail("auth.psk", "missing");
     p.psk = *psk;
@@ -170,7 +171,13 @@ Profile parse_profile(const std::string& text, const std::string& file_name) {
 
     const auto* ts = r.table(doc, "traffic_selectors");
     if (!ts) r.fail("traffic_selectors", "missing (runner, target)");
-    r.only_keys(*ts, "traffic_selectors", {"runner", "target"});
+    r.only_keys(*ts, "traffic_selectors", {"runner", "target", "pool"});
+    if (auto pool = r.str(*ts, "traffic_selectors", "pool")) {
+        Traffic_selector sel;
+        std::string err;
+        if (!daemon::parse_traffic_selector(*pool, sel, err)) r.fail("traffic_selectors.pool", err);
+        p.pool = sel;
+    }
     for (const char* side : {"runner", "target"}) {
         auto& out = std::string(side) == "runner" ? p.runner_ts : p.target_ts;
         for (const auto& s : r.strings(*ts, "traffic_selectors", side)) {
@@ -199,6 +206,7 @@ Profile parse_profile(const std::string& text, const std::string& file_name) {
     }
     if (p.has("cookie-mode") && p.cookie_mode_port == 0)
         r.fail("features.cookies", "needs target.cookie_mode_port (a listener that always demands a COOKIE)");
+    if (p.has("cp-pool") && !p.pool) r.fail("features.cp_pool", "needs traffic_selectors.pool (the NUT's address range)");
     if (p.has("pfs") && p.pfs_group == 0) r.fail("features.pfs", "needs proposals.pfs_group");
 
     if (const auto* t = r.table(doc, "triggers")) {

@@ -39,6 +39,7 @@ struct Profile {
     // [auth]
     Identity runner_id;  ///< IDi when the runner initiates
     Identity target_id;  ///< the NUT's identity (IDr)
+    Identity cp_runner_id;  ///< IDi of the configuration payload cases (default: runner_id)
     std::string psk;
     // [proposals]: strongSwan keywords (codec::parse_proposal). `ike` is F-INIT's SAi1 (the
     // first entry), `esp` F-AUTH's SAi2.
@@ -49,6 +50,8 @@ struct Profile {
     // [traffic_selectors]: runner side (TSi when the runner initiates) and NUT side.
     std::vector<Traffic_selector> runner_ts;
     std::vector<Traffic_selector> target_ts;
+    /// The NUT's address pool for the runner's CFG_REQUEST (capability cp-pool), as a range.
+    std::optional<Traffic_selector> pool;
     // [features] -> capability names of the catalogue: cert, cookie-mode, cp-pool, cp-required,
     // nat-t, frag, window>1, transport, pfs, dataplane, liveness.
     std::set<std::string> capabilities;

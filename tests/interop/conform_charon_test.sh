@@ -22,6 +22,49 @@ iop_init
 
 iop_case conform-charon
 iop_swanctl_conn a home net aes128-sha256-ecp256 aes128-sha256 a.example.test b.example.test 10.1.0.0/24 10.2.0.0/24
+# a second connection for the configuration payload cases (G14): identity cp.example.test,
+# an address pool, remote_ts dynamic (narrowed to the assigned address); charon then demands a
+# CP from that identity (FAILED_CP_REQUIRED otherwise), which is capability cp-required
+cat >>"$IOP_DIR/a/swanctl.conf" <<EOF2
+connections {
+  cp {
+    version = 2
+    local_addrs = $IOP_ADDR_a
+    remote_addrs = $IOP_ADDR_b
+    proposals = aes128-sha256-ecp256
+    rekey_time = 0
+    reauth_time = 0
+    pools = p1
+    local {
+      auth = psk
+      id = a.example.test
+    }
+    remote {
+      auth = psk
+      id = cp.example.test
+    }
+    children {
+      cpnet {
+        local_ts = 10.1.0.0/24
+        esp_proposals = aes128-sha256
+        rekey_time = 0
+      }
+    }
+  }
+}
+secrets {
+  ike-cp {
+    id-l = a.example.test
+    id-r = cp.example.test
+    secret = "$IOP_PSK"
+  }
+}
+pools {
+  p1 {
+    addrs = 10.2.0.100-10.2.0.200
+  }
+}
+EOF2
 iop_strongswan_conf a
 # the runner opens hundreds of half-open IKE SAs from one address: keep charon's DoS
 # protection (cookies from 30 half-open SAs, blocking from 5 per peer) out of the way
