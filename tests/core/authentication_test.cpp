@@ -417,10 +417,8 @@ TEST_F(Certificate_time, refused_before_notBefore_and_after_notAfter) {
 }
 
 // Through two Endpoints: AUTHENTICATION_FAILED and the Diagnostic when the Endpoints' `now` lies
-// outside the window, an IKE SA when it lies inside, whatever the system clock says. Needs the
-// IKE SA to pass its `now` to verify_identity (src/core/ike_sa.cpp, Ike_sa::peer_AUTH_valid:
-// `verify_identity(..., signed_octets_of(...), core_.now())`), reported to the lead; until then
-// the Endpoint falls back to the system clock and these stay disabled.
+// outside the window, an IKE SA when it lies inside, whatever the system clock says (the IKE SA
+// passes its `now` to verify_identity).
 TEST_F(Certificate_time, Endpoints_establish_inside_the_window) {
     Peer_pair p(config(true, window_start + hours(24)), config(false, window_start + hours(24)));
     p.initiate();

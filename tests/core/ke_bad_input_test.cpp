@@ -132,11 +132,8 @@ TEST_P(Ke_bad_input, IKE_SA_INIT_request_is_dropped_without_an_IKE_SA) {
     }
 }
 
-// The answer the header comment derives: no IKE_SA_INIT response at all. Today src/core sends
-// its response (SA, KEr, Nr) before it computes g^ir, then finds the value invalid and deletes
-// the SA (the drop, IKE SA count and Diagnostic above hold). Enable when the responder checks
-// KEi (Key_exchange::shared_secret) before answering: reported to the lead (src/core/ike_sa.cpp,
-// Ike_sa::ke_valid / IKE_SA_INIT_proposal_acceptable). Length errors are already not answered.
+// The answer the header comment derives: no IKE_SA_INIT response at all (the responder checks KEi
+// with Key_exchange::shared_secret before answering: guard Peer_KE_valid in src/core).
 TEST_P(Ke_bad_input, IKE_SA_INIT_request_is_not_answered) {
     const auto& c = GetParam();
     const std::string proposal = "aes256-sha256-" + c.group_keyword;
