@@ -1026,6 +1026,25 @@ std::vector<std::string> wire_rules(const Peer_pair& p, const std::vector<std::p
             const Payload_SA* req_sa = nullptr;
             for (const auto& pl : req.payloads)
                 if (const auto* x = std::get_if<Payload_SA>(&pl.body)) req_sa = x;
+            // §2.9: the responder narrows, never widens: each selector it answers lies within one
+            // the requester proposed (same type, protocol, ports and address range inside).
+            for (const Payload_type tt : {Payload_type::TSi, Payload_type::TSr}) {
+                const Payload_TS* got = nullptr;
+                const Payload_TS* asked = nullptr;
+                for (const auto& pl : body.payloads)
+                    if (pl.type == tt) got = std::get_if<Payload_TS>(&pl.body);
+                for (const auto& pl : req.payloads)
+                    if (pl.type == tt) asked = std::get_if<Payload_TS>(&pl.body);
+                if (!got || !asked) continue;
+                for (const auto& g : got->selectors) {
+                    const bool inside = std::any_of(asked->selectors.begin(), asked->selectors.end(), [&](const Traffic_selector& a) {
+                        return a.ts_type == g.ts_type && (a.ip_protocol == 0 || a.ip_protocol == g.ip_protocol) &&
+                               a.start_port <= g.start_port && g.end_port <= a.end_port &&
+                               a.start_address <= g.start_address && g.end_address <= a.end_address;
+                    });
+                    if (!inside) fail("7296-2.9-ts-widened", what + ": a selector wider than any proposed (7296-2.9-s2)");
+                }
+            }
             if (sa && req_sa) {
                 if (sa->proposals.size() != 1) fail("7296-3.3.6-s2", what + ": more than one proposal in the response");
                 for (const auto& pr : sa->proposals) {
