@@ -102,6 +102,7 @@ void register_g12_g13(std::vector<Case>&);
 void register_initiator_cases(std::vector<Case>&);
 void register_more_cases(std::vector<Case>&);
 void register_g14(std::vector<Case>&);
+void register_g15(std::vector<Case>&);
 void register_g9_to_g15(std::vector<Case>&);
 
 // ---- judging helpers shared by the cases -------------------------------------------------------

@@ -196,6 +196,7 @@ const std::vector<Case>& case_table() {
         register_initiator_cases(implemented);
         register_more_cases(implemented);
         register_g14(implemented);
+        register_g15(implemented);
         register_g9_to_g15(implemented);
         std::vector<Case> all;
         for (const auto& row : catalogue) {
