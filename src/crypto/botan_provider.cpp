@@ -524,14 +524,21 @@ private:
     Botan::ECDH_PrivateKey key_;
 };
 
-/// X25519 (RFC 7748 §5, RFC 8031 §2): 32-octet values; an all-zero result is refused.
+/// X25519 (RFC 7748 §5, RFC 8031 §2): 32-octet values; an all-zero result is refused. The
+/// private scalar is drawn at creation; the public value (a base-point multiplication) is
+/// computed on first use, so an exchange made only to check a peer's value costs one
+/// multiplication, not two.
 class X25519_exchange final : public Key_exchange {
 public:
-    explicit X25519_exchange(const secure_vector<std::uint8_t>& scalar) : private_(scalar) {
-        Botan::curve25519_basepoint(public_.data(), private_.data());
-    }
+    explicit X25519_exchange(const secure_vector<std::uint8_t>& scalar) : private_(scalar) {}
     Ke_id group() const override { return Ke_id::Curve25519; }
-    Bytes public_value() const override { return Bytes(public_.begin(), public_.end()); }
+    Bytes public_value() const override {
+        if (!have_public_) {
+            Botan::curve25519_basepoint(public_.data(), private_.data());
+            have_public_ = true;
+        }
+        return Bytes(public_.begin(), public_.end());
+    }
     std::optional<Secret> shared_secret(Octets peer) const override {
         if (peer.size != 32) return std::nullopt;
         secure_vector<std::uint8_t> z(32);
@@ -542,7 +549,8 @@ public:
 
 private:
     secure_vector<std::uint8_t> private_;
-    std::array<std::uint8_t, 32> public_{};
+    mutable std::array<std::uint8_t, 32> public_{};
+    mutable bool have_public_ = false;
 };
 
 std::unique_ptr<Key_exchange> make_exchange(Ke_id id, Botan::RandomNumberGenerator& rng,
