@@ -1399,6 +1399,13 @@ std::map<std::string, std::string> known_failures() {
     return out;
 }
 
+TEST(Sequence_files, known_failures_name_existing_files) {
+    const auto stems = sequence_stems();
+    for (const auto& [stem, row] : known_failures())
+        EXPECT_TRUE(std::find(stems.begin(), stems.end(), stem) != stems.end())
+            << "KNOWN_FAILURES.md lists " << stem << ".seq, which does not exist";
+}
+
 TEST_P(Sequence_replay, messages_and_end_state_match_the_file) {
     const Sequence s = load_sequence(GetParam());
     const auto known = known_failures();
