@@ -204,6 +204,21 @@ INSTANTIATE_TEST_SUITE_P(RFC_8247, Legacy_off_by_default,
                                            "aes256gcm16-prfsha256-ecp192", "aes256gcm16-prfsha256-ecp224"),
                          [](const ::testing::TestParamInfo<std::string>& i) { return test_name(i.param); });
 
+TEST(Legacy_off_by_default_ESP, 3DES_CHILD_SA_is_refused_by_a_responder_configured_without_it) {
+    // IKE with the defaults, ESP offering only 3des-sha1: the IKE SA is established, the CHILD SA
+    // is refused with NO_PROPOSAL_CHOSEN in the IKE_AUTH response (§1.2, §2.21.2).
+    Peer_pair p(make_config(true, "aes256gcm16-prfsha256-x25519", "3des-sha1"), make_config(false));
+    p.initiate();
+    p.run();
+    EXPECT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_TRUE(p.b.installed.empty());
+    EXPECT_TRUE(p.a.installed.empty());
+    EXPECT_TRUE(std::any_of(p.b.traces.begin(), p.b.traces.end(), [](const Message_trace& t) {
+        return t.sent && t.notation.rfind("IKE_AUTH response", 0) == 0 &&
+               t.notation.find("N(NO_PROPOSAL_CHOSEN)") != std::string::npos;
+    })) << p.transcript();
+}
+
 TEST(Proposal_keywords, null_encryption_is_refused_for_IKE_and_accepted_for_ESP) {
     std::string error;
     EXPECT_FALSE(codec::parse_proposal("null-sha256-x25519", Protocol_id::IKE, &error));
