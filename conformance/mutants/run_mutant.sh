@@ -9,7 +9,7 @@ set -u
 export RC_PARAMS=${RC_PARAMS:-"max_success=300 seed=20261129"}
 # The sequence replay's random schedules (a RapidCheck run per file) are left out for time.
 filter='Endpoint_pair_properties.*:World.*:*Sequence*-*Sequence_random_schedule*'
-failed() { grep -E '^\[  FAILED  \] ([A-Za-z_]+/)?(Endpoint_pair_properties|World|Sequence[A-Za-z_]*)\.[A-Za-z_/]+ \(' | sed 's/^\[  FAILED  \] //; s/ (.*//' | sort -u; }
+failed() { grep -E '^\[  FAILED  \] ([A-Za-z_]+/)?(Endpoint_pair_properties|World|Sequence[A-Za-z_]*)\.[A-Za-z_0-9/]+( \(|,)' | sed 's/^\[  FAILED  \] //; s/ (.*//; s/, where.*//' | sort -u; }
 if [ "$1" = "--baseline" ]; then
   # The unmutated suite: its failures (if any) are written to LIST; they cannot count as catches.
   "$2" --gtest_filter="$filter" 2>&1 | failed >"$3"
