@@ -569,6 +569,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                         } else if (m.has("D(ESP)")) {
                             e.alternatives = {{"D(ESP)"}, {}};  // §1.4.1, §2.25.1 (without D when closing too)
                             e.why = "§1.4.1 CHILD SA delete";  // the count moves once the answer is seen
+                            if (s->outstanding == Request::rekey_CHILD_SA) s->old_child_maybe_gone = true;
                         } else {
                             e.alternatives = {{}};  // §2.4 liveness
                         }
@@ -640,7 +641,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                     }
                     break;
                 case Request::rekey_CHILD_SA:
-                    if (m.has("SA") && !error && !s->queue.empty() && !s->rekey_collision) {
+                    if (m.has("SA") && !error && !s->queue.empty()) {
                         // §2.8: the old CHILD SA is deleted; the RFC does not order that Delete
                         // against API requests already waiting (§2.3 window): it may come after them,
                         // and not at all when one of them deleted that CHILD SA already.
@@ -649,12 +650,19 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                         // §1.3.3, §2.8: the old (or, §2.8.1, the redundant) CHILD SA is deleted.
                         Expect del = request_of(*s, Request::delete_CHILD_SA);
                         del.why = s->rekey_collision ? "§2.8.1 delete the redundant CHILD SA" : "§2.8 delete the old CHILD SA";
+                        if (s->old_child_maybe_gone) {
+                            // §1.4.1: the peer may have deleted the old SA meanwhile: nothing left to delete.
+                            del.optional = true;
+                            pending_optional_ = {s, Request::delete_CHILD_SA};
+                        } else {
+                            s->outstanding = Request::delete_CHILD_SA;
+                            s->outstanding_mid = s->next_request_mid;
+                            s->retransmits = 0;
+                        }
                         add(del, si, Bind::What::request);
-                        s->outstanding = Request::delete_CHILD_SA;
-                        s->outstanding_mid = s->next_request_mid;
-                        s->retransmits = 0;
                     }
                     s->rekey_collision = false;
+                    s->old_child_maybe_gone = false;
                     break;
                 case Request::delete_CHILD_SA:
                     break;

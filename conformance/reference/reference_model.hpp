@@ -137,6 +137,7 @@ private:
         int children = 0;
         bool rekey_collision = false;  ///< answered the peer's rekey while ours was in flight (§2.8)
         bool redundant = false;        ///< a new IKE SA of a collision the peer may delete (§2.8.2)
+        bool old_child_maybe_gone = false;  ///< the peer deleted a CHILD SA while our rekey was in flight
     };
 
     struct Expect {

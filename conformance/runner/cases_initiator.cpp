@@ -45,12 +45,22 @@ std::optional<Answer> answer_init(Case_context& cx, Ike_sa& sa, const Answer& in
     std::string err = cx.peer.derive_as_responder(sa, *init.outer);
     if (!err.empty()) throw Case_abort(err);
     const Spi spi = sa.SPIi;
-    return cx.peer.wait_for(
-        [spi](const Answer& a) {
-            return a.outer && a.outer->header.SPIi == spi && a.outer->header.exchange == Exchange_type::IKE_AUTH &&
-                   !a.outer->header.is_response();
-        },
-        3 * cx.peer.W());
+    const auto deadline = Clock::now() + 3 * cx.peer.W();
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) return std::nullopt;
+        auto a = cx.peer.wait_for(
+            [spi](const Answer& x) {
+                return x.outer && x.outer->header.SPIi == spi && !x.outer->header.is_response() &&
+                       (x.outer->header.exchange == Exchange_type::IKE_AUTH || x.outer->header.exchange == Exchange_type::IKE_SA_INIT);
+            },
+            left);
+        if (!a || a->outer->header.exchange == Exchange_type::IKE_AUTH) return a;
+        if (a->d.bytes == sa.msg1) {  // §2.1: a retransmitted request gets the same response again
+            cx.peer.transport().send(a->d.from_ip, a->d.from_port, sa.msg2, a->d.local_port == cx.profile.runner_nat_t_port);
+            cx.note("answered a retransmission of the NUT's IKE_SA_INIT with the same response");
+        }
+    }
 }
 
 Ike_sa& accept(Case_context& cx, const Answer& init, Message* resp) {
