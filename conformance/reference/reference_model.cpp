@@ -690,10 +690,8 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
     for (std::size_t i = 0; i < expect.size(); ++i) {
         const Observed_send* s = matched[i];
         Sa& sa = sas_[binds[i].sa];
-        if (pending_optional_.sa == &sa && !s && binds[i].what == Bind::What::request) {
-            // The optional CHILD request was not sent: the CHILD SA was gone.
-            sa.outstanding = Request::none;
-        }
+        // An optional CHILD request that was not sent (its CHILD SA was gone) left the request in
+        // flight as it was (none, or what resync() found went out instead).
         if (!s && lenient_requests_ && binds[i].what == Bind::What::request && !expect[i].optional &&
             expect[i].req != Request::none && sa.outstanding == expect[i].req) {
             // Not judged (resync): the request did not go out here, so it is still queued.
