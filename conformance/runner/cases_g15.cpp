@@ -4,6 +4,8 @@
 // and 0 in the others (RFC 7383 §2.5).
 #include "conformance/runner/cases_common.hpp"
 
+#include <thread>
+
 namespace ike::conform {
 namespace {
 
@@ -98,8 +100,15 @@ bool judge_auth(Case_context& cx, Ike_sa& sa, const std::string& step) {
                      "RFC 7383 §2.6");
 }
 
+/// Sends one fragment and waits 20 ms: a NUT may hand datagrams to several threads, and the
+/// cases are about the order in which fragments arrive, so keep that order.
+void send_one(Case_context& cx, const Bytes& fragment) {
+    cx.peer.send_raw(fragment);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 void send_all(Case_context& cx, const std::vector<Bytes>& frags, const std::vector<std::size_t>& order) {
-    for (auto i : order) cx.peer.send_raw(frags[i]);
+    for (auto i : order) send_one(cx, frags[i]);
 }
 
 void negotiation(Case_context& cx) {
@@ -133,9 +142,9 @@ void unauthenticated_fragment_ignored(Case_context& cx) {
     Ike_sa& sa = cx.peer.new_sa();
     if (!init_with_fragmentation(cx, sa)) return;
     auto frags = auth_fragments(cx, sa, 3, cx.peer.auth_payloads(sa));
-    cx.peer.send_raw(frags[0]);
+    send_one(cx, frags[0]);
     Fragment_fields forged{2, 4, 0};
-    cx.peer.send_raw(seal_fragment(cx, sa, Exchange_type::IKE_AUTH, 1, forged, Bytes(40, 0), true));
+    send_one(cx, seal_fragment(cx, sa, Exchange_type::IKE_AUTH, 1, forged, Bytes(40, 0), true));
     send_all(cx, frags, {1, 2});
     judge_auth(cx, sa, "fragment 1/3, a forged 2/4 (random IV, content, ICV), then 2/3 and 3/3");
 }
@@ -149,8 +158,8 @@ void total_fragments_change(Case_context& cx) {
             auto three = auth_fragments(cx, sa, 3, inner);
             auto two = auth_fragments(cx, sa, 2, inner);
             send_all(cx, three, {0, 1});
-            cx.peer.send_raw(two[0]);
-            cx.peer.send_raw(three[2]);
+            send_one(cx, two[0]);
+            send_one(cx, three[2]);
             judge_auth(cx, sa, "1/3, 2/3, then 1/2 (lower total), then 3/3");
         }
     }
@@ -160,7 +169,7 @@ void total_fragments_change(Case_context& cx) {
     auto inner = cx.peer.auth_payloads(sa);
     auto three = auth_fragments(cx, sa, 3, inner);
     auto four = auth_fragments(cx, sa, 4, inner);
-    cx.peer.send_raw(three[0]);
+    send_one(cx, three[0]);
     send_all(cx, four, {0, 1, 2, 3});
     judge_auth(cx, sa, "1/3, then the 4-fragment set");
 }
@@ -176,7 +185,7 @@ void fragment_field_checks(Case_context& cx) {
         Ike_sa& sa = cx.peer.new_sa();
         if (!init_with_fragmentation(cx, sa)) continue;
         auto frags = auth_fragments(cx, sa, 3, cx.peer.auth_payloads(sa));
-        cx.peer.send_raw(seal_fragment(cx, sa, Exchange_type::IKE_AUTH, 1, f, Bytes(40, 0x29)));
+        send_one(cx, seal_fragment(cx, sa, Exchange_type::IKE_AUTH, 1, f, Bytes(40, 0x29)));
         send_all(cx, frags, {0, 1, 2});
         const Spi spi = sa.SPIi;
         auto a = cx.peer.wait_for([spi](const Answer& x) { return x.outer && x.outer->header.SPIi == spi && x.outer->header.is_response(); },
@@ -201,12 +210,12 @@ void retransmitted_fragments(Case_context& cx) {
     send_all(cx, frags, {0, 1, 2});
     if (!judge_auth(cx, sa, "F-AUTH as 3 fragments")) return;
     cx.sub("a");
-    cx.peer.send_raw(frags[1]);
+    send_one(cx, frags[1]);
     auto got = cx.peer.collect(sa.SPIi, cx.peer.W());
     cx.expect(got.empty(), Level::MUST, "fragment 2 resent alone", "no retransmission of the response",
               std::to_string(got.size()) + " datagrams", "RFC 7383 §2.6.1");
     cx.sub("b");
-    cx.peer.send_raw(frags[0]);
+    send_one(cx, frags[0]);
     got = cx.peer.collect(sa.SPIi, cx.peer.W());
     std::size_t responses = 0;
     for (const auto& g : got)
