@@ -28,6 +28,8 @@ struct Run_stats {
     bool child_gone_with_IKE_SA = false;
     /// K6 (README.md): a side rekeyed a CHILD SA that it had just seen rekeyed by the peer.
     bool K6 = false;
+    /// An IKE SA rekey of ours failed (K7 candidate, README.md).
+    bool IKE_rekey_failed = false;
 };
 
 enum class Who { A, B, both };
