@@ -44,6 +44,7 @@ rc=${PIPESTATUS[0]}
 echo "conform finished in $(( ($(iop_now_ms) - t0) / 1000 )) s (rc $rc)"
 [ "$rc" -le 1 ] || { cat "$IOP_DIR/conform.err"; iop_die "ikeref conform could not run"; }
 [ -n "${CONFORM_JUNIT_OUT:-}" ] && cp "$IOP_DIR/junit.xml" "$CONFORM_JUNIT_OUT"
+[ -n "${CONFORM_REPORT_OUT:-}" ] && cp "$IOP_DIR/report.txt" "$CONFORM_REPORT_OUT"
 
 awk '{print $1}' "$IOP_DIR/failures.txt" | sort -u >"$IOP_DIR/actual"
 sed -n 's/^- `\([^`]*\)`.*/\1/p' "$ROOT/conformance/runner/KNOWN_IKEREF_BUGS.md" 2>/dev/null | sort -u >"$IOP_DIR/expected"
