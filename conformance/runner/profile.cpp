@@ -21,11 +21,10 @@ struct Reader {
     }
     void only_keys(const toml::table& t, const std::string& where,
                    std::initializer_list<const char*> keys) const {
-        for (const auto& [k, v] : t) {
-            (void)v;
-            if (std::find_if(keys.begin(), keys.end(), [&](const char* x) { return k.str() == x; }) ==
-                keys.end())
-                fail(where + "." + std::string(k.str()), "unknown key");
+        for (const auto& entry : t) {
+            const std::string key(entry.first.str());
+            if (std::find_if(keys.begin(), keys.end(), [&key](const char* x) { return key == x; }) == keys.end())
+                fail(where + "." + key, "unknown key");
         }
     }
     std::optional<std::string> str(const toml::table& t, const std::string& where, const char* key) const {

@@ -39,7 +39,8 @@ Summary summarize(const std::vector<Result>& results, std::size_t not_implemente
 
 std::string xml_escape(const std::string& t) {
     std::string out;
-    for (unsigned char c : t) {
+    for (char ch : t) {
+        const auto c = static_cast<unsigned char>(ch);
         switch (c) {
             case '&': out += "&amp;"; break;
             case '<': out += "&lt;"; break;
