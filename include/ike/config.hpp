@@ -106,12 +106,29 @@ struct Connection_config {
     /// IKE SA rekeying (swanctl `rekey_time`, `rand_time`; §2.8): 0 disables; rand_time 0
     /// means rekey_time / 10.
     std::chrono::seconds rekey_time{14400};
+    /// Reauthentication (swanctl `reauth_time`, §2.8.3): a new IKE SA made before the old one
+    /// is deleted, `reauth_time` minus up to `rand_time` after establishment. 0 disables.
+    std::chrono::seconds reauth_time{0};
     std::chrono::seconds rand_time{0};
     /// Liveness check (swanctl `dpd_delay`, RFC 7296 §2.4): an empty INFORMATIONAL request after
     /// this long without hearing from the peer; unanswered, the IKE SA is deleted. 0 disables.
     std::chrono::seconds dpd_delay{0};
     Unique_policy unique = Unique_policy::no;
     Childless_policy childless = Childless_policy::allow;
+    /// swanctl `vips` (initiator, RFC 7296 §2.19): virtual IPs asked for with CP(CFG_REQUEST) in
+    /// IKE_AUTH; 4 zero octets (0.0.0.0) or 16 (::) ask for any address of that family, any
+    /// other value asks for that address.
+    std::vector<Bytes> vips;
+    /// swanctl `pools` (responder): names of Config::pools that answer a CP(CFG_REQUEST).
+    std::vector<std::string> pools;
+};
+
+/// swanctl `pools.NAME` (RFC 7296 §2.19, §3.15): the virtual IPs a responder assigns, one per
+/// remote identity (the same identity gets the same address back while it has an IKE SA).
+struct Pool_config {
+    std::string name;
+    Bytes first, last;      ///< inclusive range, 4 or 16 octets each
+    std::vector<Bytes> dns; ///< INTERNAL_IP4_DNS / INTERNAL_IP6_DNS values for the CFG_REPLY
 };
 
 /// swanctl `secrets.ike-NAME`: a PSK shared by the listed identities.
@@ -152,6 +169,8 @@ struct Config {
     /// once at start (system_clock::now() - its steady now); tests set it to place `now` in time.
     /// nullopt: not given; path validation then falls back to the system clock.
     std::optional<std::chrono::system_clock::time_point> wall_clock_at_zero{};
+    std::vector<Pool_config> pools;
+    const Pool_config* find_pool(std::string_view name) const;
 
     const Connection_config* find_connection(std::string_view name) const;
     /// The PSK shared by the two identities, or nullptr.

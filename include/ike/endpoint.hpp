@@ -62,6 +62,13 @@ struct Rekey_IKE_SA {
     std::string connection;
     Time now{};
 };
+/// Reauthenticate the established IKE SA of `connection`, make-before-break (RFC 7296 §2.8.3):
+/// a new IKE SA with new IKE_SA_INIT and IKE_AUTH exchanges, the CHILD SAs created again on
+/// it, then the old IKE SA deleted.
+struct Reauthenticate {
+    std::string connection;
+    Time now{};
+};
 /// Delete the CHILD SA whose inbound SPI is `spi_in` (0: the first one), §1.4.1.
 struct Delete_CHILD_SA {
     std::string connection;
@@ -69,7 +76,7 @@ struct Delete_CHILD_SA {
     Time now{};
 };
 using Input = std::variant<Datagram_received, Timer_expired, Initiate, Terminate, Create_CHILD_SA,
-                           Rekey_CHILD_SA, Rekey_IKE_SA, Delete_CHILD_SA>;
+                           Rekey_CHILD_SA, Rekey_IKE_SA, Delete_CHILD_SA, Reauthenticate>;
 
 // ---- outputs ------------------------------------------------------------------------------
 
@@ -171,6 +178,9 @@ struct Ike_sa_info {
         std::vector<Traffic_selector> local_ts, remote_ts;
     };
     std::vector<Child> children;
+    /// RFC 7296 §2.19: virtual IPs assigned to us (initiator) or by us to the peer (responder),
+    /// and the DNS servers the responder named; 4 or 16 octets each.
+    std::vector<Bytes> virtual_ips, dns;
 };
 
 /// Why this Endpoint refused a peer's proposals, traffic selectors or identity: the structured

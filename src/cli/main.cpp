@@ -83,6 +83,11 @@ int main(int argc, char** argv) {
     auto* rekey_child_opt =
         rekey->add_option("--child", spi, "rekey the CHILD SA with this spi_in (hex, as in `list`; §1.3.3)");
     rekey_ike_flag->excludes(rekey_child_opt);
+    bool reauth = false;
+    auto* reauth_flag = rekey->add_flag("--reauth", reauth,
+                                        "reauthenticate: a new IKE SA, then the old one deleted (RFC 7296 §2.8.3)");
+    reauth_flag->excludes(rekey_child_opt);
+    reauth_flag->excludes(rekey_ike_flag);
     rekey->add_option("--timeout", timeout, "seconds to wait (default 30)");
     rekey->add_option("--control", control, "control socket path");
 
@@ -153,6 +158,8 @@ int main(int argc, char** argv) {
         } else if (delete_child->parsed()) {
             req["cmd"] = "delete_child";
             if (!spi.empty()) req["spi_in"] = spi;
+        } else if (reauth) {
+            req["cmd"] = "reauth";
         } else if (rekey_ike) {
             req["cmd"] = "rekey_ike";
         } else if (!spi.empty()) {

@@ -107,6 +107,9 @@ std::string payload_name(const Payload& p, bool request) {
     switch (p.type) {
         case Payload_type::Nonce:
             return request ? "Ni" : "Nr";
+        case Payload_type::CP:  // RFC 7296 §1.2, §2.19 figures: CP(CFG_REQUEST), CP(CFG_REPLY)
+            if (const auto* cp = std::get_if<Payload_CP>(&p.body)) return "CP(" + to_string(cp->cfg_type) + ")";
+            return "CP";
         case Payload_type::N:
             if (const auto* n = std::get_if<Payload_N>(&p.body))
                 return "N(" + to_string(static_cast<Notify_type>(n->type)) + ")";

@@ -112,6 +112,12 @@ std::string Identity::to_string() const {
     return "id" + std::to_string(static_cast<unsigned>(type)) + ":" + to_hex(Octets(data));
 }
 
+const Pool_config* Config::find_pool(std::string_view name) const {
+    for (const auto& p : pools)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
 const Connection_config* Config::find_connection(std::string_view name) const {
     for (const auto& c : connections)
         if (c.name == name) return &c;

@@ -77,6 +77,61 @@ struct Endpoint::Impl final : core::Core {
             }
         }
     }
+    std::map<std::string, std::map<Bytes, std::string>> leases;  // pool -> address -> identity
+
+    std::optional<Bytes> lease(const std::vector<std::string>& pools, std::size_t family, const Bytes& requested,
+                               const std::string& identity) override {
+        for (const auto& name : pools) {  // the address this identity holds already
+            for (const auto& [addr, who] : leases[name]) {
+                if (who == identity && addr.size() == family) return addr;
+            }
+        }
+        for (const auto& name : pools) {
+            const Pool_config* p = cfg.find_pool(name);
+            if (!p || p->first.size() != family) continue;
+            auto& taken = leases[name];
+            const bool in_pool = requested.size() == family && !(requested < p->first) && !(p->last < requested);
+            if (in_pool && !taken.count(requested)) {
+                taken[requested] = identity;
+                return requested;
+            }
+            for (Bytes a = p->first;; ) {
+                if (!taken.count(a)) {
+                    taken[a] = identity;
+                    return a;
+                }
+                if (a == p->last) break;
+                for (std::size_t i = a.size(); i-- > 0;) {  // a + 1
+                    if (++a[i] != 0) break;
+                }
+            }
+        }
+        return std::nullopt;
+    }
+    void release_leases(const std::string& identity) override {
+        for (auto& [pool, taken] : leases) {
+            for (auto it = taken.begin(); it != taken.end();) it = it->second == identity ? taken.erase(it) : std::next(it);
+        }
+    }
+
+    void reauthenticate(Ike_sa& old) override {
+        const Connection_config& conn = old.connection();
+        auto local = Address::parse_ip(conn.local_addrs.empty() ? std::string() : conn.local_addrs.front(), cfg.ike_port);
+        auto remote = Address::parse_ip(conn.remote_addrs.empty() ? std::string() : conn.remote_addrs.front(), conn.remote_port);
+        if (!local || !remote) {
+            diagnose(Severity::error, "ikeref-reauth", "connection " + conn.name + ": no local/remote address to reauthenticate");
+            return;
+        }
+        const auto children = old.child_configs();
+        const Spi spi = new_spi();
+        auto sa = std::make_unique<Ike_sa>(*this, conn, true, spi, *local, *remote);
+        auto& ref = *sa;
+        sas.emplace(spi, std::move(sa));
+        ref.replace(old.our_spi(), children);
+        diagnose(Severity::info, "7296-2.8.3-reauthentication", "connection " + conn.name + ": new IKE SA before the old is deleted");
+        ref.initiate(children.empty() ? std::string() : children.front()->name);
+    }
+
     static bool same_identities(const Ike_sa& a, const Ike_sa& b) {
         return a.connection().local.id == b.connection().local.id && a.connection().remote.id == b.connection().remote.id;
     }
@@ -251,6 +306,9 @@ Endpoint::Endpoint(Config config, std::unique_ptr<Crypto_provider> crypto)
                 }
             }
         }
+        for (const auto& pool : c.pools) {
+            if (!impl_->cfg.find_pool(pool)) throw std::invalid_argument("connection " + c.name + ": no pool '" + pool + "'");
+        }
     }
 }
 
@@ -308,6 +366,8 @@ Outputs Endpoint::handle(Input input) {
                         impl_->diagnose(Severity::error, "ikeref-request", "no CHILD SA with that SPI in " + in.connection);
                     }
                 }
+            } else if constexpr (std::is_same_v<T, Reauthenticate>) {
+                if (auto* sa = impl_->established(in.connection, "reauthenticate")) impl_->reauthenticate(*sa);
             } else if constexpr (std::is_same_v<T, Rekey_IKE_SA>) {
                 if (auto* sa = impl_->established(in.connection, "rekey IKE SA")) sa->request_rekey_IKE_SA();
             } else if constexpr (std::is_same_v<T, Delete_CHILD_SA>) {

@@ -42,6 +42,17 @@ Payload notify(Notify_type type, Bytes data = {}, Protocol_id proto = Protocol_i
     return make(Payload_type::N, std::move(n));
 }
 
+/// §1.3.1, §2.17: transport mode only when configured and USE_TRANSPORT_MODE is in the message
+/// that decides (the request for the responder, the response for the initiator): the responder
+/// answers with the notify exactly when it accepts transport mode [7296-1.3.1-s2]; an initiator
+/// whose request was declined installs tunnel mode, which ikeref accepts, rather than deleting
+/// the SA [7296-1.3.1-s3].
+Ipsec_mode negotiated_mode(const Child_config* config, const Message& m) {
+    return config && config->mode == Ipsec_mode::transport && m.find_notify(Notify_type::USE_TRANSPORT_MODE)
+               ? Ipsec_mode::transport
+               : Ipsec_mode::tunnel;
+}
+
 std::uint32_t random_spi32(Crypto_provider& c) {
     for (;;) {
         const Bytes b = c.random(4);
@@ -239,6 +250,7 @@ void Ike_sa::terminate() {
 
 void Ike_sa::on_IKE_SA_INIT_request(const Message& m, Octets raw, const Address& local,
                                     const Address& remote) {
+    ke_checked_ = nullptr;  // a new message: the guards' memo starts empty
     SPIi_ = m.header.SPIi;
     real_message_1_ = raw.to_bytes();
     last_request_raw_ = real_message_1_;
@@ -300,6 +312,7 @@ bool Ike_sa::answer_retransmission(Octets raw, std::uint32_t message_id, const A
 
 void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, const Address& remote) {
     using namespace model;
+    auth_checked_ = nullptr;  // a new message: the guards' memo starts empty
     trace(false, m, local, remote);
     last_received_ = core_.now();  // it passed its integrity check: the peer is alive (§2.4)
     const auto mid = m.header.message_id;
@@ -506,6 +519,8 @@ bool Ike_sa::IKE_SA_INIT_proposal_acceptable(const Message& m) const {
 bool Ike_sa::peer_KE_value_valid(const Message& m) const {
     // Our key pair for the selected group is made here, so that g^ir is known before we answer:
     // a value that fails RFC 6989 §2.1/§2.3 or gives RFC 8031's all-zero result costs no reply.
+    if (ke_checked_ == &m) return g_ir_.has_value();  // another guard row of the same request
+    ke_checked_ = &m;
     const auto* sa = body_of<Payload_SA>(m, Payload_type::SA);
     const auto* ke = body_of<Payload_KE>(m, Payload_type::KE);
     if (!sa || !ke) return false;
@@ -533,11 +548,34 @@ bool Ike_sa::peer_AUTH_valid(const Message& m) const {
 #ifdef IKEREF_MUTANT_SKIP_AUTH_VERIFICATION
     return true;
 #endif
+    if (auth_checked_ == &m) return auth_valid_;  // another guard row of the same message
+    auth_checked_ = &m;
+    auth_valid_ = peer_AUTH_verified(m);
+    return auth_valid_;
+}
+
+bool Ike_sa::peer_AUTH_verified(const Message& m) const {
+    if (!original_initiator_) {
+        // §2.15: the responder learns IDi only now; several connections may share addresses and
+        // IKE proposals and differ in the remote identity. Take the one configured for IDi.
+        if (const auto* id = body_of<Payload_ID>(m, Payload_type::IDi)) {
+            const Identity peer{id->id_type, id->data};
+            if (!(peer == conn_->remote.id)) {
+                for (const auto& c : core_.config().connections) {
+                    if (c.remote.id == peer && c.local.id == conn_->local.id) {
+                        conn_ = &c;
+                        break;
+                    }
+                }
+            }
+        }
+    }
     auto refusal = verify_identity(*prf_, core_.config(), *conn_, original_initiator_, m,
                                    signed_octets_of(!original_initiator_),
                                    std::chrono::duration_cast<std::chrono::milliseconds>(core_.now()));
     if (!refusal) {
         initial_contact_ = m.find_notify(Notify_type::INITIAL_CONTACT) != nullptr;  // §2.4, now authenticated
+        if (const auto* cp = body_of<Payload_CP>(m, Payload_type::CP)) peer_CP_ = *cp;  // §2.19
         return true;
     }
     refusal_rule_ = refusal->rule;
@@ -824,6 +862,24 @@ void Ike_sa::send_IKE_AUTH_request() {
     if (conn_->unique != Unique_policy::never && !core_.has_other_IKE_SA(*this)) {
         m.payloads.push_back(notify(Notify_type::INITIAL_CONTACT));
     }
+    if (!conn_->vips.empty()) {
+        // §2.19, §3.15.1: ask for the configured virtual IPs (an empty value asks for any) and DNS.
+        Payload_CP cp;
+        cp.cfg_type = Cfg_type::CFG_REQUEST;
+        bool v4 = false, v6 = false;
+        for (const auto& v : conn_->vips) {
+            const bool any = std::all_of(v.begin(), v.end(), [](std::uint8_t o) { return o == 0; });
+            Bytes value = any ? Bytes{} : v;
+            if (v.size() == 16 && !any) value.push_back(128);  // INTERNAL_IP6_ADDRESS: address | prefix length
+            cp.attributes.push_back({static_cast<std::uint16_t>(v.size() == 4 ? Cfg_attribute_type::INTERNAL_IP4_ADDRESS
+                                                                                : Cfg_attribute_type::INTERNAL_IP6_ADDRESS),
+                                     std::move(value)});
+            (v.size() == 4 ? v4 : v6) = true;
+        }
+        if (v4) cp.attributes.push_back({static_cast<std::uint16_t>(Cfg_attribute_type::INTERNAL_IP4_DNS), {}});
+        if (v6) cp.attributes.push_back({static_cast<std::uint16_t>(Cfg_attribute_type::INTERNAL_IP6_DNS), {}});
+        m.payloads.push_back(make(Payload_type::CP, std::move(cp)));
+    }
     if (!child_ && !peer_childless_) {
         // RFC 6023 §3: without the responder's CHILDLESS_IKEV2_SUPPORTED, IKE_AUTH carries a CHILD SA.
         if (!conn_->children.empty() && conn_->childless != Childless_policy::force) {
@@ -850,7 +906,16 @@ void Ike_sa::send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) {
     }
     const bool childless_request = !m.find(Payload_type::SA) && !m.find(Payload_type::TSi) && !m.find(Payload_type::TSr);
     std::optional<Child_match> match = with_CHILD_SA ? match_child(m, nullptr, true) : std::nullopt;
-    if (childless_request && conn_->childless != Childless_policy::never) {
+    bool address_failure = false;
+    if (const auto* cp = body_of<Payload_CP>(m, Payload_type::CP); cp && cp->cfg_type == Cfg_type::CFG_REQUEST) {
+        if (auto reply = answer_CP_request(*cp, address_failure)) r.payloads.push_back(make(Payload_type::CP, std::move(*reply)));
+    }
+    if (address_failure) {
+        // §3.10.1: "If this error is generated within an IKE_AUTH exchange, no Child SA will be created."
+        diagnose(Severity::warning, "7296-3.10.1-internal-address-failure", "no virtual IP left in the pools for " +
+                                                                              conn_->remote.id.to_string());
+        r.payloads.push_back(notify(Notify_type::INTERNAL_ADDRESS_FAILURE));
+    } else if (childless_request && conn_->childless != Childless_policy::never) {
         // RFC 6023 §3: an IKE SA without a CHILD SA; CHILD SAs follow with CREATE_CHILD_SA.
         diagnose(Severity::info, "6023-3-childless", "IKE SA established without a CHILD SA");
     } else if (match) {
@@ -862,10 +927,21 @@ void Ike_sa::send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) {
         if (child_->mode == Ipsec_mode::transport && m.find_notify(Notify_type::USE_TRANSPORT_MODE)) {
             r.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
         }
+        if (!virtual_ips_.empty()) {
+            // §2.19: the initiator's side of the CHILD SA is its virtual IP.
+            std::vector<Traffic_selector> vip_ts;
+            for (const auto& v : virtual_ips_) {
+                vip_ts.push_back(Traffic_selector{v.size() == 4 ? Ts_type::TS_IPV4_ADDR_RANGE : Ts_type::TS_IPV6_ADDR_RANGE,
+                                                  0, 0, 65535, v, v});
+            }
+            auto narrowed = narrow(match->tsi, vip_ts);
+            if (!narrowed.empty()) match->tsi = std::move(narrowed);
+        }
         r.payloads.push_back(make(Payload_type::SA, Payload_SA{{ours}}));
         r.payloads.push_back(make(Payload_type::TSi, Payload_TS{match->tsi}));
         r.payloads.push_back(make(Payload_type::TSr, Payload_TS{match->tsr}));
-        make_CHILD_SA(child_, ours, spi_in, spi_out, match->tsr, match->tsi, Octets(), Ni_, Nr_, false);
+        make_CHILD_SA(child_, ours, spi_in, spi_out, match->tsr, match->tsi, Octets(), Ni_, Nr_, false,
+                      negotiated_mode(child_, m));
     } else {
         // §1.2, §2.21.2: the IKE SA is established; the CHILD SA is refused with its reason.
         match_child(m, nullptr, true);  // sets the refusal reason
@@ -891,13 +967,13 @@ void Ike_sa::install_CHILD_SA(const Message& m) {
     Proposal ours = chosen;
     ours.spi = spi_octets(child_spi_in_);
     make_CHILD_SA(child_, ours, child_spi_in_, spi_value(chosen.spi), tsi->selectors, tsr->selectors, Octets(),
-                  Ni_, Nr_, true);
+                  Ni_, Nr_, true, negotiated_mode(child_, m));
 }
 
 void Ike_sa::make_CHILD_SA(const Child_config* config, const Proposal& chosen, std::uint32_t spi_in,
                            std::uint32_t spi_out, std::vector<Traffic_selector> ts_local,
                            std::vector<Traffic_selector> ts_remote, Octets g_ir, Octets Ni, Octets Nr,
-                           bool we_requested) {
+                           bool we_requested, Ipsec_mode mode) {
     auto& crypto = core_.crypto();
     const auto* e = transform_of(chosen, Transform_type::ENCR);
     const auto* i = transform_of(chosen, Transform_type::INTEG);
@@ -928,7 +1004,7 @@ void Ike_sa::make_CHILD_SA(const Child_config* config, const Proposal& chosen, s
     sa.integ_key_out = we_requested ? std::move(k.integ_i) : std::move(k.integ_r);
     sa.local_ts = std::move(ts_local);
     sa.remote_ts = std::move(ts_remote);
-    sa.mode = config ? config->mode : Ipsec_mode::tunnel;
+    sa.mode = mode;
     sa.udp_encapsulation = nat_detected_ || floated_;
     sa.local = original_initiator_ ? local_ : reply_local_;
     sa.remote = original_initiator_ ? remote_ : reply_remote_;
@@ -1023,6 +1099,11 @@ void Ike_sa::start_Delete_exchange() {
 }
 
 void Ike_sa::report_established() {
+    if (auth_ && original_initiator_) take_CP_reply();
+    if (auth_ && replaces_) {
+        // After this row's processing ends (the requests below start new machine events).
+        completions_.push_back([this] { continue_reauthentication(); });
+    }
     if (auth_) {  // established by IKE_AUTH (not by a rekey): §2.4 INITIAL_CONTACT and `unique`
         if (initial_contact_ && conn_->unique != Unique_policy::never) {
             core_.remove_other_IKE_SAs(*this, true);
@@ -1082,6 +1163,9 @@ void Ike_sa::remove_IKE_SA(const std::string& reason) {
         }
     }
     while (!children_.empty()) remove_CHILD_SA(children_.size() - 1, "its IKE SA is gone");
+    if (!original_initiator_ && !virtual_ips_.empty() && !core_.has_other_IKE_SA(*this)) {
+        core_.release_leases(conn_->remote.id.to_string());  // §2.19: the peer's last IKE SA is gone
+    }
     core_.emit(Sa_event{Sa_event_kind::IKE_SA_deleted, conn_->name, SPIi_, SPIr_, reason});
     removed_ = true;
 }
@@ -1208,6 +1292,8 @@ Ike_sa_info Ike_sa::info() const {
     i.local = original_initiator_ ? local_ : reply_local_;
     i.remote = original_initiator_ ? remote_ : reply_remote_;
     i.proposal = proposal_ ? codec::proposal_keyword(*proposal_) : "";
+    i.virtual_ips = virtual_ips_;
+    i.dns = dns_;
     for (const auto& c : children_) {
         Ike_sa_info::Child ci;
         ci.name = c.config ? c.config->name : "";
@@ -1491,6 +1577,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
         st.local = local_;
         st.remote = remote_;
         st.nat = nat_detected_ || floated_;
+        st.virtual_ips = virtual_ips_;
         st.old_SPIi = SPIi_;
         st.old_SPIr = SPIr_;
         auto fresh = std::make_unique<Ike_sa>(core_, *conn_, true, st.SPIi, local_, remote_);
@@ -1514,7 +1601,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
     const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
     const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
     make_CHILD_SA(req_.config, ours, req_.new_spi_in, spi_value(chosen.spi), tsi->selectors, tsr->selectors,
-                  g_ir ? g_ir->view() : Octets(), req_.Ni, Nr, true);
+                  g_ir ? g_ir->view() : Octets(), req_.Ni, Nr, true, negotiated_mode(req_.config, m));
     if (req_.kind == Request_kind::rekey_child) {
         if (collision_.active && collision_.new_spi_in) {
             // §2.8.1: of the two new SAs, the one whose exchange holds the lowest of the four nonces
@@ -1694,6 +1781,7 @@ void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     st.local = reply_local_;
     st.remote = reply_remote_;
     st.nat = nat_detected_ || floated_;
+    st.virtual_ips = virtual_ips_;
     st.old_SPIi = SPIi_;
     st.old_SPIr = SPIr_;
     auto fresh = std::make_unique<Ike_sa>(core_, *conn_, false, st.SPIr, reply_local_, reply_remote_);
@@ -1749,7 +1837,7 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
     }
     // The old SA of a rekey stays until the requester deletes it (§2.8).
     make_CHILD_SA(match->config, ours, spi_in, spi_value(match->chosen.spi), match->tsr, match->tsi,
-                  g_ir ? g_ir->view() : Octets(), Ni, Nr, false);
+                  g_ir ? g_ir->view() : Octets(), Ni, Nr, false, negotiated_mode(match->config, m));
 }
 
 // ---- the new IKE SA of a rekey -------------------------------------------------------------
@@ -1770,6 +1858,7 @@ void Ike_sa::adopt_rekey(Rekeyed_state st) {
     local_ = reply_local_ = st.local;
     remote_ = reply_remote_ = st.remote;
     nat_detected_ = floated_ = st.nat;
+    virtual_ips_ = std::move(st.virtual_ips);
     next_request_mid_ = 0;  // §2.18: the new IKE SA resets its message counters
     expected_request_mid_ = 0;
     init_reported_ = auth_reported_ = true;
@@ -1872,6 +1961,13 @@ void Ike_sa::arm_CHILD_SA_lifetimes(const Child_state& c) {
 }
 
 void Ike_sa::arm_IKE_SA_lifetime() {
+    if (conn_->reauth_time.count() > 0 && original_initiator_) {
+        arm_duty(jittered(conn_->reauth_time, conn_->rand_time), [this] {
+            if (!established()) return;
+            diagnose(Severity::info, "7296-2.8.3-reauth-time", "IKE SA: reauthenticating");
+            core_.reauthenticate(*this);
+        });
+    }
     if (conn_->rekey_time.count() <= 0) return;
     arm_duty(jittered(conn_->rekey_time, conn_->rand_time), [this] {
         if (!established()) return;
@@ -1979,6 +2075,120 @@ void Ike_sa::record_refusal(Exchange_type x, Notify_type sent) {
     refusal_proposals_.clear();
     refusal_selectors_.clear();
     core_.record(std::move(r));
+}
+
+}  // namespace ike::core
+
+namespace ike::core {
+
+// ---- Configuration payload (RFC 7296 §2.19, §3.15) -----------------------------------------
+
+std::optional<Payload_CP> Ike_sa::answer_CP_request(const Payload_CP& request, bool& failed) {
+    failed = false;
+    if (conn_->pools.empty()) return std::nullopt;  // §2.19: a responder without pools ignores the CP
+    using A = Cfg_attribute_type;
+    Payload_CP reply;
+    reply.cfg_type = Cfg_type::CFG_REPLY;
+    bool asked = false;
+    for (const auto& a : request.attributes) {
+        const auto type = static_cast<A>(a.type);
+        if (type != A::INTERNAL_IP4_ADDRESS && type != A::INTERNAL_IP6_ADDRESS) continue;
+        asked = true;
+        const std::size_t family = type == A::INTERNAL_IP4_ADDRESS ? 4 : 16;
+        const Bytes wanted = a.value.size() >= family
+                                 ? Bytes(a.value.begin(), a.value.begin() + static_cast<std::ptrdiff_t>(family))
+                                 : Bytes{};
+        auto got = core_.lease(conn_->pools, family, wanted, conn_->remote.id.to_string());
+        if (!got) continue;
+        virtual_ips_.push_back(*got);
+        Bytes value = *got;
+        if (family == 16) value.push_back(128);
+        reply.attributes.push_back({a.type, std::move(value)});
+    }
+    if (asked && virtual_ips_.empty()) {
+        failed = true;
+        return std::nullopt;
+    }
+    for (const auto& a : request.attributes) {
+        const auto type = static_cast<A>(a.type);
+        if (type != A::INTERNAL_IP4_DNS && type != A::INTERNAL_IP6_DNS) continue;
+        const std::size_t family = type == A::INTERNAL_IP4_DNS ? 4 : 16;
+        for (const auto& name : conn_->pools) {
+            if (const Pool_config* p = core_.config().find_pool(name)) {
+                for (const auto& d : p->dns) {
+                    if (d.size() == family) reply.attributes.push_back({a.type, d});
+                }
+            }
+        }
+    }
+    for (const auto& v : virtual_ips_) {
+        diagnose(Severity::info, "7296-2.19-virtual-ip",
+                 "assigned " + Address{v, 0}.to_string() + " to " + conn_->remote.id.to_string());
+    }
+    return reply;
+}
+
+void Ike_sa::take_CP_reply() {
+    using A = Cfg_attribute_type;
+    if (peer_CP_ && peer_CP_->cfg_type == Cfg_type::CFG_REPLY) {
+        for (const auto& a : peer_CP_->attributes) {
+            const auto type = static_cast<A>(a.type);
+            if (type == A::INTERNAL_IP4_ADDRESS && a.value.size() == 4) virtual_ips_.push_back(a.value);
+            if (type == A::INTERNAL_IP6_ADDRESS && a.value.size() == 17) virtual_ips_.emplace_back(a.value.begin(), a.value.begin() + 16);
+            if ((type == A::INTERNAL_IP4_DNS && a.value.size() == 4) || (type == A::INTERNAL_IP6_DNS && a.value.size() == 16))
+                dns_.push_back(a.value);
+        }
+    }
+    peer_CP_.reset();
+    for (const auto& v : virtual_ips_) {
+        diagnose(Severity::info, "7296-2.19-virtual-ip", "the responder assigned us " + Address{v, 0}.to_string());
+    }
+    if (!conn_->vips.empty() && virtual_ips_.empty()) {
+        diagnose(Severity::warning, "7296-2.19-no-virtual-ip",
+                 "we asked for a virtual IP (CP(CFG_REQUEST)) and the responder assigned none");
+    }
+}
+
+}  // namespace ike::core
+
+namespace ike::core {
+
+void Ike_sa::replace(Spi old, std::vector<const Child_config*> children) {
+    replaces_ = old;
+    replace_children_ = std::move(children);
+}
+
+std::vector<const Child_config*> Ike_sa::child_configs() const {
+    std::vector<const Child_config*> out;
+    for (const auto& c : children_) {
+        if (c.config) out.push_back(c.config);
+    }
+    return out;
+}
+
+}  // namespace ike::core
+
+namespace ike::core {
+
+void Ike_sa::continue_reauthentication() {
+    // §2.8.3 make-before-break: the other CHILD SAs again on this IKE SA, then the old one goes
+    // (its deletion is queued behind the CREATE_CHILD_SA requests: window 1, §2.3).
+    bool first_made = child_ != nullptr && !children_.empty();
+    for (const auto* c : replace_children_) {
+        if (first_made && c == child_) {
+            first_made = false;  // created in IKE_AUTH
+            continue;
+        }
+        request_CREATE_CHILD_SA(c->name);
+    }
+    submit([this, old = replaces_] {
+        if (Ike_sa* o = core_.find(old); o && !o->removed()) {
+            diagnose(Severity::info, "7296-2.8.3-reauthenticated", "new IKE SA in place: deleting the old one");
+            o->terminate();
+        }
+    });
+    replaces_ = 0;
+    replace_children_.clear();
 }
 
 }  // namespace ike::core

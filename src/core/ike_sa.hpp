@@ -46,6 +46,15 @@ public:
     /// others go, silently when the peer sent INITIAL_CONTACT (it has lost them), with a
     /// Delete exchange otherwise.
     virtual void remove_other_IKE_SAs(const class Ike_sa& sa, bool silently) = 0;
+    /// §2.19: an address of `family_octets` (4 or 16) from the named pools for `identity`: the
+    /// one it holds already, else `requested` when free and in a pool, else the first free one.
+    /// nullopt when the pools of that family are exhausted (INTERNAL_ADDRESS_FAILURE).
+    virtual std::optional<Bytes> lease(const std::vector<std::string>& pools, std::size_t family_octets,
+                                       const Bytes& requested, const std::string& identity) = 0;
+    /// Frees the addresses `identity` holds (its last IKE SA is gone).
+    virtual void release_leases(const std::string& identity) = 0;
+    /// §2.8.3: starts a new IKE SA that replaces `old` (make-before-break).
+    virtual void reauthenticate(class Ike_sa& old) = 0;
 };
 
 /// A CHILD SA of this IKE SA (§2.17).
@@ -75,6 +84,12 @@ public:
     bool request_rekey_CHILD_SA(std::uint32_t spi_in);
     bool request_rekey_IKE_SA();
     bool request_delete_CHILD_SA(std::uint32_t spi_in);
+    /// §2.8.3: this new IKE SA replaces `old`: once established it creates the CHILD SAs of
+    /// `children` not made in IKE_AUTH, then deletes `old`.
+    void replace(Spi old, std::vector<const Child_config*> children);
+    void continue_reauthentication();
+    /// The configs of this SA's CHILD SAs, in order (for reauthentication).
+    std::vector<const Child_config*> child_configs() const;
     bool established() const;
     /// Makes this (new) IKE SA the continuation of a rekeyed one (§2.18): established at once,
     /// Message IDs from 0, the old SA's CHILD SAs moved in.
@@ -86,6 +101,7 @@ public:
         std::vector<Child_state> children;
         Address local, remote;
         bool nat = false;
+        std::vector<Bytes> virtual_ips;  // §2.19: they stay with the IKE SA's successor
         Spi old_SPIi = 0, old_SPIr = 0;
     };
     void adopt_rekey(Rekeyed_state st);
@@ -129,6 +145,7 @@ public:
     bool IKE_SA_INIT_response_acceptable(const Message& m) const override;
     bool IKE_SA_INIT_proposal_acceptable(const Message& m) const override;
     bool peer_KE_value_valid(const Message& m) const override;
+    bool peer_AUTH_verified(const Message& m) const;
     bool peer_AUTH_valid(const Message& m) const override;
     bool CHILD_SA_acceptable(const Message& m) const override;
     bool CHILD_SA_response_acceptable(const Message& m) const override;
@@ -204,7 +221,7 @@ private:
     /// it, records the CHILD SA and emits Install_child_sa.
     void make_CHILD_SA(const Child_config* config, const Proposal& chosen, std::uint32_t spi_in, std::uint32_t spi_out,
                        std::vector<Traffic_selector> ts_local, std::vector<Traffic_selector> ts_remote,
-                       Octets g_ir, Octets Ni, Octets Nr, bool we_requested);
+                       Octets g_ir, Octets Ni, Octets Nr, bool we_requested, Ipsec_mode mode);
     void remove_CHILD_SA(std::size_t index, const std::string& why);
     Child_state* child_by_spi_in(std::uint32_t spi_in);
     Child_state* child_by_spi_out(std::uint32_t spi_out);
@@ -232,7 +249,9 @@ private:
     crypto::Ike_sa_keys rekeyed_IKE_SA_keys(const Proposal& chosen, Octets g_ir, const Rekeyed_state& st);
 
     Core& core_;
-    const Connection_config* conn_;
+    // The responder may switch to the connection whose remote identity is the peer's IDi
+    // (checked when AUTH is verified), as strongSwan switches peer configs.
+    mutable const Connection_config* conn_;
     const Child_config* child_ = nullptr;
     bool original_initiator_;
     Spi SPIi_ = 0, SPIr_ = 0;
@@ -247,8 +266,21 @@ private:
     std::optional<Proposal> proposal_;  // the selected IKE proposal
     Bytes real_message_1_, real_message_2_;
     std::vector<Hash_algorithm> peer_signature_hashes_;  // RFC 7427 §4, from the peer's IKE_SA_INIT
-    bool peer_childless_ = false;  // RFC 6023: the peer's IKE_SA_INIT had CHILDLESS_IKEV2_SUPPORTED
-    mutable bool initial_contact_ = false;  // §2.4: the peer's (authenticated) IKE_AUTH had INITIAL_CONTACT
+    bool peer_childless_ = false;
+    Spi replaces_ = 0;                                  // §2.8.3: the IKE SA this one reauthenticates
+    std::vector<const Child_config*> replace_children_;
+    // peer_AUTH_valid is asked by several guard rows for one message: verified once (§2.15).
+    mutable const Message* auth_checked_ = nullptr;
+    mutable bool auth_valid_ = false;
+    mutable const Message* ke_checked_ = nullptr;  // the same for peer_KE_value_valid  // RFC 6023: the peer's IKE_SA_INIT had CHILDLESS_IKEV2_SUPPORTED
+    mutable bool initial_contact_ = false;
+    mutable std::optional<Payload_CP> peer_CP_;  // §2.19: the CP of the peer's authenticated IKE_AUTH
+    std::vector<Bytes> virtual_ips_;             // §2.19: assigned to us (initiator) or to the peer (responder)
+    std::vector<Bytes> dns_;                     // INTERNAL_IP4_DNS / INTERNAL_IP6_DNS received
+    /// §2.19, §3.15: the responder's CP(CFG_REPLY) for a CP(CFG_REQUEST), addresses leased from
+    /// the connection's pools; nullopt (and `failed` set) when no address could be assigned.
+    std::optional<Payload_CP> answer_CP_request(const Payload_CP& request, bool& failed);
+    void take_CP_reply();  // §2.4: the peer's (authenticated) IKE_AUTH had INITIAL_CONTACT
     bool nat_detected_ = false;
     bool floated_ = false;  // moved to the NAT-T port (§2.23)
 

@@ -563,7 +563,7 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
     r.only_keys(t, path,
                 {"version", "local_addrs", "remote_addrs", "remote_port", "remote_nat_t_port",
                  "proposals", "local", "remote", "children", "rekey_time", "rand_time", "dpd_delay", "unique",
-                 "childless"});
+                 "childless", "vips", "pools", "reauth_time"});
     Connection_config c;
     c.name = std::move(name);
     if (auto v = r.integer(t, path, "version", 0, 2); v && *v == 1)
@@ -578,6 +578,9 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
     if (auto d = duration(r, t, path, "rekey_time")) c.rekey_time = *d;
     if (auto d = duration(r, t, path, "rand_time")) c.rand_time = *d;
     if (auto d = duration(r, t, path, "dpd_delay")) c.dpd_delay = *d;
+    if (auto d = duration(r, t, path, "reauth_time")) c.reauth_time = *d;
+    for (const auto& v : addresses(r, t, path, "vips")) c.vips.push_back(Address::parse_ip(v, 0)->ip);
+    for (const auto& item : r.strings(t, path, "pools")) c.pools.push_back(item.first);
     if (auto u = r.string(t, path, "unique")) {
         if (*u == "no")
             c.unique = Unique_policy::no;
@@ -612,6 +615,34 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
         }
     }
     return c;
+}
+
+/// swanctl `pools.NAME` (RFC 7296 §2.19): `addrs` as "10.3.0.0/24" (network and broadcast
+/// addresses left out) or "10.3.0.1-10.3.0.20"; `dns` a list of addresses.
+Pool_config pool(const Reader& r, const toml::table& t, const std::string& path, std::string name) {
+    r.only_keys(t, path, {"addrs", "dns"});
+    Pool_config p;
+    p.name = std::move(name);
+    const auto addrs = r.string(t, path, "addrs");
+    if (!addrs) r.fail(t, path + ".addrs", "missing (e.g. \"10.3.0.0/24\")");
+    Traffic_selector ts;
+    std::string error;
+    if (!parse_traffic_selector(*addrs, ts, error) || addrs->find('[') != std::string::npos)
+        r.fail(*t.get("addrs"), path + ".addrs", error.empty() ? "expected an address range" : error);
+    p.first = ts.start_address;
+    p.last = ts.end_address;
+    const auto slash = addrs->find('/');
+    if (slash != std::string::npos && p.first.size() == 4 && p.first != p.last) {
+        const unsigned prefix = static_cast<unsigned>(std::stoul(addrs->substr(slash + 1)));
+        if (prefix < 31) {  // skip the network and broadcast addresses
+            for (std::size_t i = p.first.size(); i-- > 0;)
+                if (++p.first[i] != 0) break;
+            for (std::size_t i = p.last.size(); i-- > 0;)
+                if (p.last[i]-- != 0) break;
+        }
+    }
+    for (const auto& a : addresses(r, t, path, "dns")) p.dns.push_back(Address::parse_ip(a, 0)->ip);
+    return p;
 }
 
 /// swanctl secrets: "0x" hex or plain text.
@@ -797,7 +828,7 @@ Daemon_settings parse_settings(std::string_view toml_text, std::string_view file
         throw Config_error(std::string(file_name), static_cast<unsigned>(e.source().begin.line),
                            "", std::string(e.description()));
     }
-    r.only_keys(root, "", {"daemon", "connections", "secrets"});
+    r.only_keys(root, "", {"daemon", "connections", "secrets", "pools"});
     Daemon_settings out;
     if (const toml::table* d = r.table(root, "", "daemon")) daemon_table(r, *d, out);
     if (const toml::table* cs = r.table(root, "", "connections")) {
@@ -806,6 +837,19 @@ Daemon_settings parse_settings(std::string_view toml_text, std::string_view file
             if (!v.is_table()) r.fail(v, path, "expected a table, got " + type_name(v));
             out.config.connections.push_back(
                 connection(r, *v.as_table(), path, std::string(k.str())));
+        }
+    }
+    if (const toml::table* ps = r.table(root, "", "pools")) {
+        for (auto&& [k, v] : *ps) {
+            const std::string path = "pools." + std::string(k.str());
+            if (!v.is_table()) r.fail(v, path, "expected a table, got " + type_name(v));
+            out.config.pools.push_back(pool(r, *v.as_table(), path, std::string(k.str())));
+        }
+    }
+    for (const auto& c : out.config.connections) {
+        for (const auto& name : c.pools) {
+            if (!out.config.find_pool(name))
+                r.fail(root, "connections." + c.name + ".pools", "no pool '" + name + "' in [pools]");
         }
     }
     if (const toml::table* ss = r.table(root, "", "secrets")) {

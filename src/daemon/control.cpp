@@ -248,13 +248,13 @@ void Control_server::handle(const nlohmann::json& request,
             });
             runtime_.submit(Initiate{connection, child, io::steady_now()});
         } else if (cmd == "terminate" || cmd == "create_child" || cmd == "rekey_child" ||
-                   cmd == "rekey_ike" || cmd == "delete_child") {
+                   cmd == "rekey_ike" || cmd == "reauth" || cmd == "delete_child") {
             start_operation(cmd, request, std::move(reply));
         } else {
             reply({{"ok", false},
                    {"error", "unknown cmd '" + cmd +
                                  "' (initiate, list, terminate, create_child, rekey_child, "
-                                 "rekey_ike, delete_child)"}});
+                                 "rekey_ike, reauth, delete_child)"}});
         }
     } catch (const std::exception& e) {
         reply({{"ok", false}, {"error", e.what()}});
@@ -365,6 +365,8 @@ void Control_server::start_operation(const std::string& cmd, const nlohmann::jso
             input = Delete_CHILD_SA{connection, op->spi_in, now};
     } else if (cmd == "rekey_ike") {
         input = Rekey_IKE_SA{connection, now};
+    } else if (cmd == "reauth") {
+        input = Reauthenticate{connection, now};
     } else {
         input = Terminate{connection, now};
     }
@@ -424,12 +426,12 @@ void Control_server::check(Operation& op, const std::string& failure) {
         return;
     }
     if (sa == nullptr) return;
-    if (op.cmd == "rekey_ike") {
+    if (op.cmd == "rekey_ike" || op.cmd == "reauth") {
         const bool old_listed = std::any_of(list.begin(), list.end(), [&](const Ike_sa_info& s) {
             return s.SPIi == op.SPIi && s.SPIr == op.SPIr;
         });
         if (old_listed || (sa->SPIi == op.SPIi && sa->SPIr == op.SPIr)) return;
-        j["result"] = "rekeyed";
+        j["result"] = op.cmd == "reauth" ? "reauthenticated" : "rekeyed";
         j["old_SPIi"] = spi_hex(op.SPIi);
         j["old_SPIr"] = spi_hex(op.SPIr);
         j["SPIi"] = spi_hex(sa->SPIi);

@@ -88,6 +88,20 @@ nlohmann::json list_json(const io::Udp_runtime& runtime, const io::Recording_bac
         j["local"] = sa.local.to_string();
         j["remote"] = sa.remote.to_string();
         j["proposal"] = sa.proposal;
+        if (!sa.virtual_ips.empty() || !sa.dns.empty()) {  // RFC 7296 §2.19
+            auto ips = [](const std::vector<Bytes>& v) {
+                nlohmann::json a = nlohmann::json::array();
+                for (const auto& ip : v) {
+                    std::string s = Address{ip, 0}.to_string();
+                    s = s.substr(0, s.rfind(':'));
+                    if (!s.empty() && s.front() == '[') s = s.substr(1, s.size() - 2);
+                    a.push_back(s);
+                }
+                return a;
+            };
+            j["virtual_ips"] = ips(sa.virtual_ips);
+            j["dns"] = ips(sa.dns);
+        }
         if (log_keys) {
             if (const Keys_derived* k = runtime.ike_keys(sa.SPIi, sa.SPIr)) {
                 j["keys"] = {{"SK_d", k->SK_d.hex()},   {"SK_ei", k->SK_ei.hex()},
@@ -131,6 +145,8 @@ std::string list_text(const nlohmann::json& listing, bool keys) {
             << (sa.value("original_initiator", false) ? "initiator" : "responder") << "\n"
             << "  SPIi " << sa.value("SPIi", "") << "  SPIr " << sa.value("SPIr", "") << "  "
             << sa.value("proposal", "") << "\n";
+        for (const auto& v : sa.value("virtual_ips", nlohmann::json::array()))
+            out << "  virtual IP " << v.get<std::string>() << "\n";
         if (keys && sa.contains("keys"))
             for (const auto& [k, v] : sa["keys"].items())
                 out << "  " << k << " " << v.get<std::string>() << "\n";
