@@ -3,6 +3,7 @@
 // bytes into these and back.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -52,6 +53,9 @@ struct Payload_KE {  ///< §3.4
 struct Payload_ID {  ///< §3.5, IDi or IDr by the payload type
     Id_type id_type = Id_type::ID_FQDN;
     Bytes data;
+    /// The RESERVED octets as received: §2.15 signs RestOfInitIDPayload as it came, so they are
+    /// kept (and sent back out on re-encoding); zero in what we build.
+    std::array<std::uint8_t, 3> reserved{};
     bool operator==(const Payload_ID&) const;
 };
 /// §3.6 Certificate payload: Cert Encoding (1 octet) and Certificate Data (the rest, e.g. one

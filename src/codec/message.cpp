@@ -20,7 +20,7 @@ bool Payload_KE::operator==(const Payload_KE& o) const {
     return group == o.group && data == o.data;
 }
 bool Payload_ID::operator==(const Payload_ID& o) const {
-    return id_type == o.id_type && data == o.data;
+    return id_type == o.id_type && data == o.data;  // RESERVED is ignored on receipt (§3.5); kept only for §2.15
 }
 bool Payload_AUTH::operator==(const Payload_AUTH& o) const {
     return method == o.method && data == o.data;

@@ -12,15 +12,14 @@ Decoded<Payload_ID> decode_ID(Payload_type type, Octets body, std::size_t base) 
                     "ID payload body of " + std::to_string(body.size) + " octets is below 4");
     Payload_ID id;
     id.id_type = static_cast<Id_type>(r.u8());
-    r.skip(3);
+    for (auto& o : id.reserved) o = r.u8();
     id.data = r.bytes(r.remaining());
     return id;
 }
 
 void encode_ID(const Payload_ID& id, Bytes& out) {
     put_u8(out, static_cast<std::uint8_t>(id.id_type));
-    put_u8(out, 0);
-    put_u16(out, 0);
+    for (auto o : id.reserved) put_u8(out, o);
     put_bytes(out, id.data);
 }
 

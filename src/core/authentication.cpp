@@ -13,10 +13,12 @@ namespace ike::core {
 
 namespace {
 
-/// §2.15 RestOfInitIDPayload / RestOfRespIDPayload: ID Type, three RESERVED octets, data.
-Bytes id_payload_body(Id_type type, const Bytes& data) {
+/// §2.15 RestOfInitIDPayload / RestOfRespIDPayload: ID Type, three RESERVED octets (as received:
+/// the peer signed them), data.
+Bytes id_payload_body(Id_type type, const Bytes& data, std::array<std::uint8_t, 3> reserved = {}) {
     Bytes b(4 + data.size(), 0);
     b[0] = static_cast<std::uint8_t>(type);
+    std::copy(reserved.begin(), reserved.end(), b.begin() + 1);
     std::copy(data.begin(), data.end(), b.begin() + 4);
     return b;
 }
@@ -84,7 +86,7 @@ std::optional<Auth_refusal> verify_psk(const Prf& prf, const Config& config, con
     const auto* psk = config.find_psk(conn.local.id, peer);
     if (!psk) return Auth_refusal{"7296-2.15-no-psk", "no PSK for " + conn.local.id.to_string() + " and " + peer.to_string()};
     const Bytes octets = crypto::signed_octets(prf, peers.real_message, peers.nonce, peers.SK_p,
-                                               id_payload_body(id.id_type, id.data));
+                                               id_payload_body(id.id_type, id.data, id.reserved));
     const Secret expected = crypto::psk_auth(prf, psk_octets(*psk), octets);
     if (!equal_constant_time(expected.view(), auth.data)) {
         return Auth_refusal{"7296-2.15-auth-mismatch", "AUTH payload does not match the PSK"};
@@ -135,7 +137,7 @@ std::optional<Auth_refusal> verify_pubkey(const Prf& prf, const Connection_confi
     }
     // The key was decoded once, when the certificate was parsed for this SA.
     const Bytes octets = crypto::signed_octets(prf, peers.real_message, peers.nonce, peers.SK_p,
-                                               id_payload_body(id.id_type, id.data));
+                                               id_payload_body(id.id_type, id.data, id.reserved));
     if (auto why = crypto::verify_auth(end_entity->public_key(), auth.method, auth.data, octets)) {
         return Auth_refusal{"7296-2.15-auth-signature", *why};
     }

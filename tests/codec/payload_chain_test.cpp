@@ -84,7 +84,8 @@ TEST(Payload_chain, decodes_CERTREQ_CP_and_EAP_in_one_chain) {
     EXPECT_EQ(std::get<Payload_CERTREQ>(m.payloads[0].body).ca_hashes.size(), 1u);
     EXPECT_EQ(std::get<Payload_CP>(m.payloads[1].body).attributes.at(0).type, 1u);
     EXPECT_EQ(std::get<Payload_EAP>(m.payloads[2].body).type, std::optional<std::uint8_t>(1));
-    EXPECT_EQ(describe(m), "IKE_SA_INIT request #0 { CERTREQ, CP, EAP }");
+    // the RFC 7296 §1.2 figures name the CFG Type
+    EXPECT_EQ(describe(m), "IKE_SA_INIT request #0 { CERTREQ, CP(CFG_REQUEST), EAP }");
     EXPECT_EQ(codec::encode_message(m), d);
 }
 
