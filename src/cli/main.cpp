@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
             req["cmd"] = "rekey_child";
             req["spi_in"] = spi;
         } else {
-            std::cerr << "ikeref: rekey needs --ike or --child SPI\n";
+            std::cerr << "ikeref: rekey needs --ike, --reauth or --child SPI\n";
             return 2;
         }
         nlohmann::json reply;

@@ -141,10 +141,16 @@ struct Endpoint::Impl final : core::Core {
     }
 
     /// The established IKE SA of `connection`, or nullptr with a diagnostic.
-    Ike_sa* established(const std::string& connection, const char* what) {
+    /// The established IKE SA of `connection` (the last in SPI order when there are several, as
+    /// `ikeref list` shows them); with `child_spi_in`, the one holding that CHILD SA.
+    Ike_sa* established(const std::string& connection, const char* what, std::uint32_t child_spi_in = 0) {
+        Ike_sa* found = nullptr;
         for (auto& [spi, sa] : sas) {
-            if (sa->connection().name == connection && sa->established()) return sa.get();
+            if (sa->connection().name != connection || !sa->established()) continue;
+            if (child_spi_in != 0 && sa->holds_CHILD_SA(child_spi_in)) return sa.get();
+            found = sa.get();
         }
+        if (found) return found;
         diagnose(Severity::error, "ikeref-request", std::string(what) + ": no established IKE SA for '" + connection + "'");
         return nullptr;
     }
@@ -361,7 +367,7 @@ Outputs Endpoint::handle(Input input) {
                     }
                 }
             } else if constexpr (std::is_same_v<T, Rekey_CHILD_SA>) {
-                if (auto* sa = impl_->established(in.connection, "rekey CHILD SA")) {
+                if (auto* sa = impl_->established(in.connection, "rekey CHILD SA", in.spi_in)) {
                     if (!sa->request_rekey_CHILD_SA(in.spi_in)) {
                         impl_->diagnose(Severity::error, "ikeref-request", "no CHILD SA with that SPI in " + in.connection);
                     }
@@ -371,7 +377,7 @@ Outputs Endpoint::handle(Input input) {
             } else if constexpr (std::is_same_v<T, Rekey_IKE_SA>) {
                 if (auto* sa = impl_->established(in.connection, "rekey IKE SA")) sa->request_rekey_IKE_SA();
             } else if constexpr (std::is_same_v<T, Delete_CHILD_SA>) {
-                if (auto* sa = impl_->established(in.connection, "delete CHILD SA")) {
+                if (auto* sa = impl_->established(in.connection, "delete CHILD SA", in.spi_in)) {
                     if (!sa->request_delete_CHILD_SA(in.spi_in)) {
                         impl_->diagnose(Severity::error, "ikeref-request", "no CHILD SA with that SPI in " + in.connection);
                     }

@@ -927,16 +927,7 @@ void Ike_sa::send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) {
         if (child_->mode == Ipsec_mode::transport && m.find_notify(Notify_type::USE_TRANSPORT_MODE)) {
             r.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
         }
-        if (!virtual_ips_.empty()) {
-            // §2.19: the initiator's side of the CHILD SA is its virtual IP.
-            std::vector<Traffic_selector> vip_ts;
-            for (const auto& v : virtual_ips_) {
-                vip_ts.push_back(Traffic_selector{v.size() == 4 ? Ts_type::TS_IPV4_ADDR_RANGE : Ts_type::TS_IPV6_ADDR_RANGE,
-                                                  0, 0, 65535, v, v});
-            }
-            auto narrowed = narrow(match->tsi, vip_ts);
-            if (!narrowed.empty()) match->tsi = std::move(narrowed);
-        }
+        narrow_to_virtual_ips(match->tsi);
         r.payloads.push_back(make(Payload_type::SA, Payload_SA{{ours}}));
         r.payloads.push_back(make(Payload_type::TSi, Payload_TS{match->tsi}));
         r.payloads.push_back(make(Payload_type::TSr, Payload_TS{match->tsr}));
@@ -1825,6 +1816,7 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
     r.payloads.push_back(make(Payload_type::SA, Payload_SA{{ours}}));
     r.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{Nr}));
     if (ke) r.payloads.push_back(make(Payload_type::KE, Payload_KE{group->id, ke->public_value()}));
+    if (original_initiator_ == false) narrow_to_virtual_ips(match->tsi);  // §2.19: every CHILD SA of a road warrior
     r.payloads.push_back(make(Payload_type::TSi, Payload_TS{match->tsi}));
     r.payloads.push_back(make(Payload_type::TSr, Payload_TS{match->tsr}));
     send_response(std::move(r));
@@ -2189,6 +2181,22 @@ void Ike_sa::continue_reauthentication() {
     });
     replaces_ = 0;
     replace_children_.clear();
+}
+
+}  // namespace ike::core
+
+namespace ike::core {
+
+void Ike_sa::narrow_to_virtual_ips(std::vector<Traffic_selector>& tsi) const {
+    // §2.19: the initiator's side of its CHILD SAs is the virtual IP we assigned it.
+    if (virtual_ips_.empty() || original_initiator_) return;
+    std::vector<Traffic_selector> vip_ts;
+    for (const auto& v : virtual_ips_) {
+        vip_ts.push_back(Traffic_selector{v.size() == 4 ? Ts_type::TS_IPV4_ADDR_RANGE : Ts_type::TS_IPV6_ADDR_RANGE, 0, 0,
+                                          65535, v, v});
+    }
+    auto narrowed = narrow(tsi, vip_ts);
+    if (!narrowed.empty()) tsi = std::move(narrowed);
 }
 
 }  // namespace ike::core

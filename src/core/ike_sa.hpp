@@ -91,6 +91,11 @@ public:
     /// The configs of this SA's CHILD SAs, in order (for reauthentication).
     std::vector<const Child_config*> child_configs() const;
     bool established() const;
+    bool holds_CHILD_SA(std::uint32_t spi_in) const {
+        for (const auto& c : children_)
+            if (c.spi_in == spi_in) return true;
+        return false;
+    }
     /// Makes this (new) IKE SA the continuation of a rekeyed one (§2.18): established at once,
     /// Message IDs from 0, the old SA's CHILD SAs moved in.
     struct Rekeyed_state {
@@ -280,7 +285,8 @@ private:
     /// §2.19, §3.15: the responder's CP(CFG_REPLY) for a CP(CFG_REQUEST), addresses leased from
     /// the connection's pools; nullopt (and `failed` set) when no address could be assigned.
     std::optional<Payload_CP> answer_CP_request(const Payload_CP& request, bool& failed);
-    void take_CP_reply();  // §2.4: the peer's (authenticated) IKE_AUTH had INITIAL_CONTACT
+    void take_CP_reply();
+    void narrow_to_virtual_ips(std::vector<Traffic_selector>& tsi) const;  // §2.4: the peer's (authenticated) IKE_AUTH had INITIAL_CONTACT
     bool nat_detected_ = false;
     bool floated_ = false;  // moved to the NAT-T port (§2.23)
 

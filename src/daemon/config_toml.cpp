@@ -848,8 +848,11 @@ Daemon_settings parse_settings(std::string_view toml_text, std::string_view file
     }
     for (const auto& c : out.config.connections) {
         for (const auto& name : c.pools) {
-            if (!out.config.find_pool(name))
-                r.fail(root, "connections." + c.name + ".pools", "no pool '" + name + "' in [pools]");
+            if (!out.config.find_pool(name)) {
+                const std::string key = "connections." + c.name + ".pools";
+                const toml::node* at = root.at_path(key).node();
+                r.fail(at ? *at : static_cast<const toml::node&>(root), key, "no pool '" + name + "' in [pools]");
+            }
         }
     }
     if (const toml::table* ss = r.table(root, "", "secrets")) {

@@ -113,6 +113,18 @@ const Ike_sa_info* established(const std::vector<Ike_sa_info>& list, const std::
     return found;
 }
 
+/// The established IKE SA of `connection` that holds the CHILD SA `spi_in` (a connection may
+/// have several IKE SAs: repeated initiate, unique = no, reauthentication), else the last one.
+const Ike_sa_info* established_with_child(const std::vector<Ike_sa_info>& list, const std::string& connection,
+                                          std::uint32_t spi_in) {
+    for (const auto& sa : list) {
+        if (sa.connection != connection || sa.state != "Established") continue;
+        for (const auto& c : sa.children)
+            if (c.spi_in == spi_in) return &sa;
+    }
+    return established(list, connection);
+}
+
 const Ike_sa_info::Child* child_of(const Ike_sa_info& sa, std::uint32_t spi_in) {
     for (const auto& c : sa.children)
         if (c.spi_in == spi_in) return &c;
@@ -317,6 +329,11 @@ void Control_server::start_operation(const std::string& cmd, const nlohmann::jso
     op->connection = connection;
     const auto list = runtime_.endpoint().list();
     const Ike_sa_info* sa = established(list, connection);
+    if (cmd == "rekey_child" || cmd == "delete_child") {
+        std::uint32_t spi = 0;
+        std::string ignored;
+        if (parse_spi(request, spi, ignored) && spi != 0) sa = established_with_child(list, connection, spi);
+    }
     if (cmd == "terminate") {
         if (std::none_of(list.begin(), list.end(),
                          [&](const Ike_sa_info& s) { return s.connection == connection; })) {
@@ -407,6 +424,10 @@ void Control_server::check(Operation& op, const std::string& failure) {
     if (!self) return;
     const auto list = runtime_.endpoint().list();
     const Ike_sa_info* sa = established(list, op.connection);
+    if (op.cmd == "rekey_child" || op.cmd == "delete_child") {
+        for (const auto& s : list)  // the IKE SA the command started on, while it is there
+            if (s.SPIi == op.SPIi && s.SPIr == op.SPIr && s.state == "Established") sa = &s;
+    }
     nlohmann::json j{{"ok", true}};
     if (op.cmd == "terminate") {
         if (std::any_of(list.begin(), list.end(),

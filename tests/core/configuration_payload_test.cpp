@@ -56,6 +56,22 @@ TEST(Configuration_payload, responder_assigns_the_first_pool_address_and_narrows
     EXPECT_EQ(pair.b.installed[0].remote_ts[0].start_address, (Bytes{10, 3, 0, 1}));
 }
 
+TEST(Configuration_payload, a_later_CHILD_SA_is_narrowed_to_the_virtual_IP_too) {
+    auto [a, b] = road_warrior({Bytes{0, 0, 0, 0}});
+    Peer_pair pair(std::move(a), std::move(b));
+    pair.initiate();
+    pair.run();
+    pair.absorb(pair.a, true, pair.a.ep->handle(Create_CHILD_SA{"home", "net", pair.now}));
+    pair.run();
+    ASSERT_EQ(pair.b.installed.size(), 2u);
+    for (const auto& c : pair.b.installed) {
+        ASSERT_EQ(c.remote_ts.size(), 1u);
+        EXPECT_EQ(c.remote_ts[0].start_address, (Bytes{10, 3, 0, 1}));
+        EXPECT_EQ(c.remote_ts[0].end_address, (Bytes{10, 3, 0, 1})) << "§2.19: not the whole TSi the initiator asked for";
+    }
+    EXPECT_EQ(pair.a.installed.back().local_ts.at(0).end_address, (Bytes{10, 3, 0, 1}));
+}
+
 TEST(Configuration_payload, a_requested_address_inside_the_pool_is_granted) {
     auto [a, b] = road_warrior({Bytes{10, 3, 0, 7}});
     Peer_pair pair(std::move(a), std::move(b));

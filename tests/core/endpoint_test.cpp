@@ -168,5 +168,32 @@ TEST(Endpoint, forced_NAT_T_moves_IKE_AUTH_to_port_4500_with_non_ESP_marker) {
     EXPECT_TRUE(p.b.installed[0].udp_encapsulation);
 }
 
+TEST(Endpoint, CHILD_SA_requests_go_to_the_IKE_SA_that_holds_the_CHILD_SA) {
+    // Two IKE SAs of one connection (initiate twice): a rekey or delete names a CHILD SA by its
+    // inbound SPI, and must act on whichever IKE SA holds it.
+    Peer_pair p(make_config(true), make_config(false));
+    p.initiate();
+    p.run();
+    p.initiate();
+    p.run();
+    const auto list = p.a.ep->list();
+    ASSERT_EQ(list.size(), 2u);
+    for (const auto& sa : list) {
+        ASSERT_EQ(sa.children.size(), 1u);
+        const std::uint32_t spi = sa.children[0].spi_in;
+        p.absorb(p.a, true, p.a.ep->handle(Rekey_CHILD_SA{"home", spi, p.now}));
+        p.run();
+        bool found = false;
+        for (const auto& now : p.a.ep->list()) {
+            if (now.SPIi != sa.SPIi) continue;
+            found = true;
+            ASSERT_EQ(now.children.size(), 1u);
+            EXPECT_NE(now.children[0].spi_in, spi) << "rekeyed on its own IKE SA";
+        }
+        EXPECT_TRUE(found);
+    }
+    EXPECT_FALSE(p.a.has_diagnostic("ikeref-request"));
+}
+
 }  // namespace
 }  // namespace ike::test
