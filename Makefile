@@ -38,6 +38,7 @@ check: build check-asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE interop
 	JOBS=$(JOBS) tests/fuzz/run.sh 60
 	cd $(BUILD) && ctest --output-on-failure -L interop | tee interop-ctest.log
+	@grep -q '100% tests passed' $(BUILD)/interop-ctest.log || { echo "interop tests failed"; exit 1; }
 	@if [ "$$(id -u)" = 0 ] && grep -qiE 'skipped|not run' $(BUILD)/interop-ctest.log; then \
 	    echo "interop tests were skipped while running as root: failing"; exit 1; fi
 
