@@ -1816,7 +1816,7 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
     r.payloads.push_back(make(Payload_type::SA, Payload_SA{{ours}}));
     r.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{Nr}));
     if (ke) r.payloads.push_back(make(Payload_type::KE, Payload_KE{group->id, ke->public_value()}));
-    if (original_initiator_ == false) narrow_to_virtual_ips(match->tsi);  // §2.19: every CHILD SA of a road warrior
+    narrow_to_virtual_ips(match->tsi);  // §2.19: every CHILD SA of a road warrior (responder only)
     r.payloads.push_back(make(Payload_type::TSi, Payload_TS{match->tsi}));
     r.payloads.push_back(make(Payload_type::TSr, Payload_TS{match->tsr}));
     send_response(std::move(r));
