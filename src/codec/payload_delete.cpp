@@ -16,6 +16,12 @@ Decoded<Payload_D> decode_D(Octets body, std::size_t base) {
     d.protocol = static_cast<Protocol_id>(r.u8());
     d.spi_size = r.u8();
     const std::uint16_t count = r.u16();
+    // [7296-3.11-s3] SPI Size "MUST be zero for IKE (SPI is in message header) or four for AH and ESP".
+    const bool ipsec = d.protocol == Protocol_id::AH || d.protocol == Protocol_id::ESP;
+    if ((d.protocol == Protocol_id::IKE && d.spi_size != 0) || (ipsec && d.spi_size != 4))
+        return fail(base + 1, Payload_type::D, "7296-3.11-spi-size",
+                    "SPI Size " + std::to_string(d.spi_size) + " for protocol " +
+                        std::to_string(static_cast<int>(d.protocol)) + " (must be " + (ipsec ? "4" : "0") + ")");
     // §3.11: the payload holds exactly Num of SPIs SPIs of SPI Size octets each.
     if (r.remaining() != std::size_t{d.spi_size} * count)
         return fail(base + 2, Payload_type::D, "7296-3.11-spi-count",

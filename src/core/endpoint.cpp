@@ -21,6 +21,10 @@ struct Endpoint::Impl final : core::Core {
     std::unique_ptr<Crypto_provider> crypto_;
     Outputs* out = nullptr;
     Time now_{};
+    /// §2.21.4: unprotected answers to messages outside any IKE SA are rate limited.
+    Time unprotected_second_{};
+    int unprotected_sent_ = 0;
+    static constexpr int max_unprotected_per_second = 10;
     std::map<Spi, std::unique_ptr<Ike_sa>> sas;                   // by our SPI
     std::map<std::pair<Spi, std::string>, Spi> responder_index;   // (SPIi, peer) -> our SPIr
     std::map<Timer_id, Spi> timers;
@@ -201,6 +205,10 @@ struct Endpoint::Impl final : core::Core {
             }
             bytes = Octets(bytes.data + 4, bytes.size - 4);
         }
+        if (auto h = codec::peek_header(bytes); h && h->major_version > 2) {
+            answer_major_version(*h, d);
+            return;
+        }
         auto decoded = codec::decode_message(bytes);
         if (!codec::ok(decoded)) {
             const auto& e = codec::error(decoded);
@@ -221,6 +229,47 @@ struct Endpoint::Impl final : core::Core {
             return;
         }
         on_protected(m, bytes, d);
+    }
+
+    /// [7296-2.5-s2] [7296-3.1-s6] a message with a higher major version is dropped unprocessed;
+    /// a request gets an unprotected N(INVALID_MAJOR_VERSION) in a version 2.0 response with the
+    /// same SPIs, exchange type and Message ID (§1.5, §2.5), at most 10 such answers per second
+    /// (§2.21.4). A response is never answered (§3.1).
+    void answer_major_version(const Header& h, const Datagram_received& d) {
+        const std::string what = "major version " + std::to_string(h.major_version) + " " +
+                                 to_string(h.exchange) + " #" + std::to_string(h.message_id) + " from " +
+                                 d.remote.to_string();
+        if (h.is_response()) {
+            diagnose(Severity::warning, "7296-2.5-major-version", what + " (a response): dropped");
+            return;
+        }
+        if (now_ - unprotected_second_ >= Time(1000) || now_ < unprotected_second_) {
+            unprotected_second_ = now_;
+            unprotected_sent_ = 0;
+        }
+        if (++unprotected_sent_ > max_unprotected_per_second) {
+            diagnose(Severity::warning, "7296-2.5-major-version", what + ": dropped (answers rate limited, §2.21.4)");
+            return;
+        }
+        diagnose(Severity::warning, "7296-2.5-major-version", what + ": dropped, answered INVALID_MAJOR_VERSION");
+        Message r;
+        r.header = h;
+        r.header.major_version = 2;
+        r.header.minor_version = 0;
+        // R set; I set when we are the original initiator, i.e. when the sender is not (§3.1).
+        r.header.flags = static_cast<std::uint8_t>(flag::Response | (h.from_original_initiator() ? 0 : flag::Initiator));
+        Payload_N n;
+        n.type = static_cast<std::uint16_t>(Notify_type::INVALID_MAJOR_VERSION);
+        Payload p;
+        p.type = Payload_type::N;
+        p.body = std::move(n);
+        r.payloads.push_back(std::move(p));
+        emit(Message_trace{true, d.local, d.remote, describe(r)});
+        Send_datagram s{d.local, d.remote, {}};
+        if (d.local.port == cfg.nat_t_port) s.bytes = {0, 0, 0, 0};
+        const Bytes b = codec::encode_message(r);
+        s.bytes.insert(s.bytes.end(), b.begin(), b.end());
+        emit(std::move(s));
     }
 
     void on_IKE_SA_INIT_request(const Message& m, Octets raw, const Datagram_received& d) {
@@ -292,12 +341,23 @@ struct Endpoint::Impl final : core::Core {
         const auto k = sa.peer_keys();
         auto result = core::unprotect(raw, m, core::Sk_keys{k.cipher, k.integrity, k.SK_e, k.SK_a});
         if (auto* err = std::get_if<core::Unprotect_error>(&result)) {
+            if (err->authenticated) {
+                sa.on_malformed(m, raw, d.local, d.remote, err->rule, err->text);
+                return;
+            }
             // §2.21: a message that fails its integrity check is dropped silently.
             diagnose(Severity::warning, err->rule, to_string(m.header.exchange) + " #" +
                      std::to_string(m.header.message_id) + ": " + err->text + " (dropped)");
             return;
         }
-        sa.on_protected(std::get<Message>(result), raw, d.local, d.remote);
+        std::optional<Payload_type> outer_critical;
+        for (const auto& p : m.payloads) {
+            if (p.critical && std::holds_alternative<Payload_unknown>(p.body)) {
+                outer_critical = p.type;  // §2.5: before SK, it rejects the message all the same
+                break;
+            }
+        }
+        sa.on_protected(std::get<Message>(result), raw, d.local, d.remote, outer_critical);
     }
 };
 

@@ -270,6 +270,23 @@ void Ike_sa::on_IKE_SA_INIT_response(const Message& m, Octets raw, const Address
         return;
     }
     using namespace model;
+    for (const auto& p : m.payloads) {
+        if (p.critical && std::holds_alternative<Payload_unknown>(p.body)) {
+            // [7296-2.5-s8] the message is rejected: nothing is built on it; the request is
+            // retransmitted as if it had not arrived (a response is never answered, §3.1).
+            diagnose(Severity::warning, "7296-2.5-unsupported-critical",
+                     "IKE_SA_INIT response with critical payload type " + std::to_string(int(p.type)) +
+                         ": rejected, still waiting");
+            return;
+        }
+    }
+    if (m.find_notify(Notify_type::INVALID_MAJOR_VERSION) && !m.find(Payload_type::SA)) {
+        // §2.5: we sent 2.0, the only version we speak; there is no lower one to fall back to.
+        diagnose(Severity::warning, "7296-2.5-invalid-major-version-ignored",
+                 "IKE_SA_INIT answered INVALID_MAJOR_VERSION though we sent version 2.0: ignored, still waiting");
+        return;
+    }
+    if (!has_error_notify(m) || m.find(Payload_type::SA)) pending_init_error_.reset();
     if (m.find_notify(Notify_type::COOKIE)) {
         stop_retransmission();
         deliver(ev::COOKIE_received{{&m}});
@@ -277,10 +294,12 @@ void Ike_sa::on_IKE_SA_INIT_response(const Message& m, Octets raw, const Address
         stop_retransmission();
         deliver(ev::INVALID_KE_PAYLOAD_received{{&m}});
     } else if (has_error_notify(m) && !m.find(Payload_type::SA)) {
-        stop_retransmission();
-        refusal_rule_ = "7296-2.21.1-error-notify";
-        refusal_text_ = "responder answered " + first_error_notify(m);
-        deliver(ev::Error_notify_received{{&m}});
+        // §2.21.1: an unprotected error may be forged and "should not" be acted on at once: the
+        // request stays outstanding until its retransmission timer fires; a genuine response
+        // arriving meanwhile wins, otherwise the attempt ends with this error then.
+        diagnose(Severity::info, "7296-2.21.1-error-notify",
+                 "responder answered " + first_error_notify(m) + " (unprotected): giving up when the retransmission timer fires unless a genuine response arrives");
+        if (!pending_init_error_) pending_init_error_ = m;
     } else if (auto v = codec::check_message_rules(m)) {
         // An unprotected response cannot be trusted to end the exchange: keep waiting (§2.21).
         diagnose(Severity::warning, v->rule, "IKE_SA_INIT response dropped: " + v->text);
@@ -310,7 +329,8 @@ bool Ike_sa::answer_retransmission(Octets raw, std::uint32_t message_id, const A
     return true;
 }
 
-void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, const Address& remote) {
+void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, const Address& remote,
+                          std::optional<Payload_type> outer_critical) {
     using namespace model;
     auth_checked_ = nullptr;  // a new message: the guards' memo starts empty
     trace(false, m, local, remote);
@@ -331,36 +351,30 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
         last_request_raw_ = raw.to_bytes();
         reply_local_ = local;
         reply_remote_ = remote;
-        for (const auto& p : m.payloads) {
-            if (p.critical && std::holds_alternative<Payload_unknown>(p.body)) {
-                // §2.5: an unrecognized critical payload rejects the whole message.
-                diagnose(Severity::warning, "7296-2.5-unsupported-critical",
-                         "critical payload type " + std::to_string(int(p.type)) + " not supported");
-                send_error_response(m, Notify_type::UNSUPPORTED_CRITICAL_PAYLOAD,
-                                    Bytes{static_cast<std::uint8_t>(p.type)});
-                return;
-            }
-        }
-        if (auto v = codec::check_message_rules(m)) {
-            // §2.21.2: a protected request that passed its integrity check gets INVALID_SYNTAX.
-            diagnose(Severity::warning, v->rule, v->text);
-            send_error_response(m, Notify_type::INVALID_SYNTAX);
-            if (x == Exchange_type::IKE_AUTH) deliver(ev::Exchange_failed{});
-            return;
-        }
-        if (x == Exchange_type::IKE_AUTH) {
-            deliver(ev::IKE_AUTH_request_received{{&m}});
-        } else if (x == Exchange_type::INFORMATIONAL) {
-            deliver(ev::INFORMATIONAL_request_received{{&m}});
-        } else if (x == Exchange_type::CREATE_CHILD_SA) {
-            deliver(ev::CREATE_CHILD_SA_request_received{{&m}});
-        }
+        answer_request(m, outer_critical);
+        end_after_fatal_response();
         return;
+    }
+    if (x == Exchange_type::CREATE_CHILD_SA || x == Exchange_type::INFORMATIONAL) {
+        if (m.find_notify(Notify_type::INVALID_SYNTAX) && request_outstanding_ && mid == outstanding_mid_) {
+            // [7296-2.21.3-invalid-syntax-fatal] INVALID_SYNTAX is fatal in both peers: the exchange ends as refused,
+            // then the IKE SA goes without a Delete.
+            fatal_response_sent_ = true;
+        }
     }
     if (!request_outstanding_ || mid != outstanding_mid_) {
         diagnose(Severity::warning, "7296-2.2-response-without-request",
                  "response #" + std::to_string(mid) + " matches no outstanding request: dropped");
         return;
+    }
+    for (const auto& p : m.payloads) {
+        if (p.critical && std::holds_alternative<Payload_unknown>(p.body)) {
+            // [7296-2.5-s8] the response is rejected: nothing is built on it.
+            reject_response(m, "7296-2.5-unsupported-critical",
+                            "critical payload type " + std::to_string(int(p.type)) + " not supported");
+            end_after_fatal_response();
+            return;
+        }
     }
     stop_retransmission();
     if (x == Exchange_type::IKE_AUTH) {
@@ -392,6 +406,107 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
             deliver(ev::CREATE_CHILD_SA_response_received{{&m}});
         }
     }
+    end_after_fatal_response();
+}
+
+void Ike_sa::answer_request(const Message& m, std::optional<Payload_type> outer_critical) {
+    using namespace model;
+    const auto x = m.header.exchange;
+    if (!outer_critical) {
+        for (const auto& p : m.payloads) {
+            if (p.critical && std::holds_alternative<Payload_unknown>(p.body)) {
+                outer_critical = p.type;
+                break;
+            }
+        }
+    }
+    if (outer_critical) {
+        // [7296-2.5-s8] [7296-2.21.2-s3] an unrecognized critical payload, inside SK or before it,
+        // rejects the whole request: UNSUPPORTED_CRITICAL_PAYLOAD with its type, nothing else.
+        diagnose(Severity::warning, "7296-2.5-unsupported-critical",
+                 "critical payload type " + std::to_string(int(*outer_critical)) + " not supported");
+        send_error_response(m, Notify_type::UNSUPPORTED_CRITICAL_PAYLOAD,
+                            Bytes{static_cast<std::uint8_t>(*outer_critical)});
+        return;
+    }
+    if (auto v = codec::check_message_rules(m)) {
+        // §2.21.2: a protected request that passed its integrity check gets INVALID_SYNTAX.
+        diagnose(Severity::warning, v->rule, v->text);
+        send_error_response(m, Notify_type::INVALID_SYNTAX);
+        return;
+    }
+    if (x == Exchange_type::IKE_AUTH) {
+        deliver(ev::IKE_AUTH_request_received{{&m}});
+    } else if (x == Exchange_type::INFORMATIONAL) {
+        deliver(ev::INFORMATIONAL_request_received{{&m}});
+    } else if (x == Exchange_type::CREATE_CHILD_SA) {
+        deliver(ev::CREATE_CHILD_SA_request_received{{&m}});
+    }
+}
+
+void Ike_sa::on_malformed(const Message& outer, Octets raw, const Address& local, const Address& remote,
+                          const std::string& rule, const std::string& text) {
+    using namespace model;
+    auth_checked_ = nullptr;
+    Message header_only;
+    header_only.header = outer.header;
+    header_only.was_protected = true;
+    trace(false, header_only, local, remote);
+    last_received_ = core_.now();  // its ICV verified: the peer is alive (§2.4)
+    const auto mid = outer.header.message_id;
+    const auto x = outer.header.exchange;
+    const std::string what = to_string(x) + " #" + std::to_string(mid);
+    if (!outer.header.is_response()) {
+        if (mid != expected_request_mid_) {
+            diagnose(Severity::warning, "7296-2.2-request-message-id",
+                     "malformed request #" + std::to_string(mid) + " outside the window (expected #" +
+                         std::to_string(expected_request_mid_) + "): dropped");
+            return;
+        }
+        last_request_raw_ = raw.to_bytes();
+        reply_local_ = local;
+        reply_remote_ = remote;
+        // [7296-2.21.3-s1] [7296-2.21.2-s3] a request that passed the ICV and window checks but is
+        // badly formatted gets a protected INVALID_SYNTAX, which ends the IKE SA (§2.21.3).
+        diagnose(Severity::warning, rule, what + ": " + text + ": answered INVALID_SYNTAX");
+        send_error_response(header_only, Notify_type::INVALID_SYNTAX);
+        end_after_fatal_response();
+        return;
+    }
+    if (!request_outstanding_ || mid != outstanding_mid_) {
+        diagnose(Severity::warning, "7296-2.2-response-without-request",
+                 "malformed response #" + std::to_string(mid) + " matches no outstanding request: dropped");
+        return;
+    }
+    reject_response(header_only, rule, text);
+}
+
+void Ike_sa::reject_response(const Message& m, const std::string& rule, const std::string& text) {
+    using namespace model;
+    // §2.21: an error in a response is not answered; it ends our exchange as refused.
+    stop_retransmission();
+    diagnose(Severity::warning, rule,
+             to_string(m.header.exchange) + " response #" + std::to_string(m.header.message_id) + " rejected: " + text);
+    refusal_rule_ = rule;
+    refusal_text_ = "response rejected: " + text;
+    Message header_only;
+    header_only.header = m.header;
+    header_only.was_protected = true;
+    if (m.header.exchange == Exchange_type::INFORMATIONAL) {
+        deliver(ev::INFORMATIONAL_response_received{{&header_only}});
+    } else {
+        deliver(ev::Error_notify_received{{&header_only}});
+    }
+}
+
+void Ike_sa::end_after_fatal_response() {
+    if (!fatal_response_sent_) return;
+    fatal_response_sent_ = false;
+    if (removed_) return;
+    // [7296-2.21.3-invalid-syntax-fatal] INVALID_SYNTAX (and in IKE_AUTH UNSUPPORTED_CRITICAL_PAYLOAD) ends the IKE
+    // SA in both peers without a Delete payload (§2.21.2, §2.21.3).
+    diagnose(Severity::warning, "7296-2.21.3-invalid-syntax-fatal", "fatal error notify exchanged: the IKE SA is deleted without a Delete");
+    deliver(model::ev::Exchange_failed{});
 }
 
 void Ike_sa::on_timer(Timer_id id) {
@@ -404,6 +519,15 @@ void Ike_sa::on_timer(Timer_id id) {
     }
     if (id != timer_) return;
     timer_ = 0;
+    if (requester_ == Requester::init && pending_init_error_) {
+        // §2.21.1: no genuine IKE_SA_INIT response came after the unprotected error: act on it now.
+        const Message error = std::move(*pending_init_error_);
+        pending_init_error_.reset();
+        refusal_rule_ = "7296-2.21.1-error-notify";
+        refusal_text_ = "responder answered " + first_error_notify(error);
+        deliver(model::ev::Error_notify_received{{&error}});
+        return;
+    }
     const model::ev::Retransmit_timer_expired e;
     switch (requester_) {
         case Requester::info: if (info_) info_->process(e); break;
@@ -1211,6 +1335,11 @@ void Ike_sa::send_request(Message m) {
 }
 
 void Ike_sa::send_response(Message m) {
+    if (m.was_protected && !m.find(Payload_type::AUTH) &&
+        (m.find_notify(Notify_type::INVALID_SYNTAX) ||
+         (m.header.exchange == Exchange_type::IKE_AUTH && m.find_notify(Notify_type::UNSUPPORTED_CRITICAL_PAYLOAD)))) {
+        fatal_response_sent_ = true;  // §2.21.2, §2.21.3: ended once the request is handled
+    }
     last_response_ = encode(m);
     last_response_mid_ = m.header.message_id;
     expected_request_mid_ = m.header.message_id + 1;

@@ -120,7 +120,15 @@ public:
     /// An IKE_SA_INIT response (plaintext) for our request.
     void on_IKE_SA_INIT_response(const Message& m, Octets raw, const Address& local, const Address& remote);
     /// A protected message after decryption; `raw` the whole datagram octets (for retransmission checks).
-    void on_protected(const Message& m, Octets raw, const Address& local, const Address& remote);
+    /// `outer_critical`: the type of an unrecognized payload with the critical flag outside SK
+    /// (§2.5: it rejects the whole request), if there was one.
+    void on_protected(const Message& m, Octets raw, const Address& local, const Address& remote,
+                      std::optional<Payload_type> outer_critical = std::nullopt);
+    /// A protected message whose ICV verified but whose content does not decode (`rule`, `text`
+    /// say why; `outer` holds the header). A request in the window gets a protected
+    /// INVALID_SYNTAX and the IKE SA ends (§2.21.3); a response ends our exchange as refused.
+    void on_malformed(const Message& outer, Octets raw, const Address& local, const Address& remote,
+                      const std::string& rule, const std::string& text);
     void on_timer(Timer_id id);
     /// When a request is a retransmission of the last one answered: resend the cached response
     /// byte for byte (§2.1) and return true.
@@ -306,6 +314,17 @@ private:
     unsigned retransmits_ = 0;
     Timer_id timer_ = 0;
     Bytes last_request_raw_, last_response_;
+    /// A response that ends the IKE SA without a Delete was sent (INVALID_SYNTAX; in IKE_AUTH also
+    /// UNSUPPORTED_CRITICAL_PAYLOAD, §2.21.2, §2.21.3): the IKE SA goes once the request is handled.
+    bool fatal_response_sent_ = false;
+    /// §2.21.1: an unprotected error answer to our IKE_SA_INIT, acted on when the retransmission
+    /// timer fires unless a genuine response arrives first.
+    std::optional<Message> pending_init_error_;
+    void answer_request(const Message& m, std::optional<Payload_type> outer_critical);
+    void end_after_fatal_response();
+    /// A response to our outstanding request that cannot be used (`rule`, `text`): our exchange
+    /// ends as refused; nothing is sent (§2.21).
+    void reject_response(const Message& m, const std::string& rule, const std::string& text);
     std::optional<std::uint32_t> last_response_mid_;
     Address reply_local_, reply_remote_;
 

@@ -14,7 +14,8 @@ void put16(Bytes& b, std::size_t at, std::size_t v) {
 }
 }  // namespace
 
-Bytes protect(const Header& h, const std::vector<Payload>& inner, const Sk_keys& keys, Octets iv) {
+Bytes protect(const Header& h, const std::vector<Payload>& inner, const Sk_keys& keys, Octets iv,
+              const std::vector<Payload>& before_sk) {
     const Cipher& cipher = *keys.cipher;
     Bytes plaintext = codec::encode_payload_chain(inner);
     // §3.14: Padding then Pad Length; the total must fill whole cipher blocks.
@@ -26,15 +27,25 @@ Bytes protect(const Header& h, const std::vector<Payload>& inner, const Sk_keys&
     const std::size_t icv_size = cipher.is_aead() ? 0 : keys.integrity->icv_size();
     const std::size_t ct_size = plaintext.size() + (cipher.is_aead() ? cipher.icv_size() : 0);
     const std::size_t sk_length = generic_header_size + iv.size + ct_size + icv_size;
-    const std::size_t total = codec::header_size + sk_length;
+    Bytes outer = codec::encode_payload_chain(before_sk);
+    for (std::size_t at = 0; at + generic_header_size <= outer.size();) {
+        const std::size_t length = std::size_t{outer[at + 2]} << 8 | outer[at + 3];
+        if (length < generic_header_size) break;
+        if (at + length >= outer.size()) outer[at] = static_cast<std::uint8_t>(Payload_type::SK);  // §3.2 chain
+        at += length;
+    }
+    const std::size_t total = codec::header_size + outer.size() + sk_length;
 
     const Payload_type first = inner.empty() ? Payload_type::NONE : inner.front().type;
-    Bytes out = codec::encode_header(h, Payload_type::SK, static_cast<std::uint32_t>(total));
+    Bytes out = codec::encode_header(h, before_sk.empty() ? Payload_type::SK : before_sk.front().type,
+                                     static_cast<std::uint32_t>(total));
+    out.insert(out.end(), outer.begin(), outer.end());
+    const std::size_t sk_start = out.size();
     out.push_back(static_cast<std::uint8_t>(first));
     out.push_back(0);  // C bit clear, RESERVED
     out.resize(out.size() + 2);
-    put16(out, codec::header_size + 2, sk_length);
-    // RFC 5282 §5.1: the AAD is the IKE header and the SK payload header, up to the IV.
+    put16(out, sk_start + 2, sk_length);
+    // RFC 5282 §5.1: the AAD is everything before the IV (IKE header, unencrypted payloads, SK header).
     const Bytes aad(out.begin(), out.end());
     out.insert(out.end(), iv.begin(), iv.end());
     const Bytes ct = cipher.encrypt(keys.SK_e, iv, aad, plaintext);
@@ -80,14 +91,14 @@ std::variant<Message, Unprotect_error> unprotect(Octets datagram, const Message&
         }
     }
     if (plaintext->empty() || static_cast<std::size_t>(plaintext->back()) + 1 > plaintext->size()) {
-        return Unprotect_error{"7296-3.14-pad-length", "Pad Length runs past the decrypted data"};
+        return Unprotect_error{"7296-3.14-pad-length", "Pad Length runs past the decrypted data", true};
     }
     const std::size_t inner_size = plaintext->size() - plaintext->back() - 1;
     auto chain = codec::decode_payload_chain(sk.first_inner, Octets(plaintext->data(), inner_size),
                                              sk_start + generic_header_size + iv_size);
     if (!codec::ok(chain)) {
         const auto& e = codec::error(chain);
-        return Unprotect_error{e.rule, e.text};
+        return Unprotect_error{e.rule, e.text, true};
     }
     Message m;
     m.header = outer.header;

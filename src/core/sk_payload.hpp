@@ -22,18 +22,24 @@ struct Sk_keys {
 };
 
 /// Encodes `h` + SK{ inner } with a fresh `iv` (cipher->iv_size() octets). Padding makes the
-/// plaintext a multiple of the cipher's block size.
-Bytes protect(const Header& h, const std::vector<Payload>& inner, const Sk_keys& keys, Octets iv);
+/// plaintext a multiple of the cipher's block size. `before_sk`: unencrypted payloads placed
+/// between the header and SK (§3.14 allows them; ikeref sends none, tests craft them).
+Bytes protect(const Header& h, const std::vector<Payload>& inner, const Sk_keys& keys, Octets iv,
+              const std::vector<Payload>& before_sk = {});
 
 /// Why a protected message was refused (rule ids of spec-notes/).
 struct Unprotect_error {
     std::string rule;
     std::string text;
+    /// The ICV or AEAD tag verified: the message is the peer's, only its content is malformed
+    /// (Pad Length, inner payload chain). A request in this state gets INVALID_SYNTAX (§2.21.3).
+    bool authenticated = false;
 };
 
 /// `datagram` is the whole IKE message (no non-ESP marker) whose outer chain `outer` ends with
 /// SK. Returns the message with the decrypted inner chain (`was_protected` set), or the rule
-/// broken: ICV/tag failure, bad padding, inner chain that does not decode.
+/// broken: ICV/tag failure, bad padding, inner chain that does not decode (the last two with
+/// `authenticated` set).
 std::variant<Message, Unprotect_error> unprotect(Octets datagram, const Message& outer,
                                                  const Sk_keys& keys);
 

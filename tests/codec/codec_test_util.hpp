@@ -170,13 +170,20 @@ inline rc::Gen<Traffic_selector> selector() {
 }
 
 inline rc::Gen<Payload_D> del() {
-    return rc::gen::mapcat(rc::gen::element<std::uint8_t>(0, 4, 8), [](std::uint8_t size) {
-        return rc::gen::build<Payload_D>(
-            rc::gen::set(&Payload_D::protocol, enum_value<Protocol_id, std::uint8_t>()),
-            rc::gen::set(&Payload_D::spi_size, rc::gen::just(size)),
-            rc::gen::set(&Payload_D::spis,
-                         size == 0 ? rc::gen::just(std::vector<Bytes>{})
-                                   : rc::gen::resize(6, rc::gen::container<std::vector<Bytes>>(bytes(size, size)))));
+    // §3.11: SPI Size is 0 for IKE and 4 for AH and ESP; other protocol ids take any size.
+    return rc::gen::mapcat(enum_value<Protocol_id, std::uint8_t>(), [](Protocol_id protocol) {
+        const bool ipsec = protocol == Protocol_id::AH || protocol == Protocol_id::ESP;
+        auto sizes = protocol == Protocol_id::IKE ? rc::gen::just<std::uint8_t>(0)
+                     : ipsec                      ? rc::gen::just<std::uint8_t>(4)
+                                                  : rc::gen::element<std::uint8_t>(0, 4, 8);
+        return rc::gen::mapcat(sizes, [protocol](std::uint8_t size) {
+            return rc::gen::build<Payload_D>(
+                rc::gen::set(&Payload_D::protocol, rc::gen::just(protocol)),
+                rc::gen::set(&Payload_D::spi_size, rc::gen::just(size)),
+                rc::gen::set(&Payload_D::spis,
+                             size == 0 ? rc::gen::just(std::vector<Bytes>{})
+                                       : rc::gen::resize(6, rc::gen::container<std::vector<Bytes>>(bytes(size, size)))));
+        });
     });
 }
 
