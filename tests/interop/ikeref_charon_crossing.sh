@@ -14,7 +14,7 @@
 # side's SA is redundant, so several rounds let both ends win and lose.
 # Usage: ikeref_charon_crossing.sh PATH/TO/ikeref; IOP_RUNS="child ike" narrows; IOP_CAPTURE=1
 # captures veth_b to $IOP_DIR/b/crossing.pcap (use with IOP_KEEP=1).
-# Named without _test until it passes (ctest picks up only *_test.sh).
+# Not a ctest script itself: ikeref_charon_crossing_test.sh runs it (both halves, with a retry).
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
