@@ -206,16 +206,6 @@ void World::feed(bool to_a, Input in, reference::Stimulus st) {
         }
     }
     (void)last_send;
-    if (st.kind == reference::Stimulus::Kind::datagram && st.msg.response &&
-        st.msg.exchange == Exchange_type::CREATE_CHILD_SA && st.msg.has("TSi")) {
-        const bool del = std::any_of(obs.sends.begin(), obs.sends.end(), [](const reference::Observed_send& x) {
-            return x.fresh && !x.m.response && x.m.has("D(ESP)");
-        });
-        const bool other = std::any_of(obs.sends.begin(), obs.sends.end(), [](const reference::Observed_send& x) {
-            return x.fresh && !x.m.response && !x.m.has("D(ESP)");
-        });
-        if (other && !del) stats.K2 = true;
-    }
     if (st.kind == reference::Stimulus::Kind::datagram && !st.msg.response) {
         if (st.msg.has("N(REKEY_SA)") &&
             std::any_of(obs.sends.begin(), obs.sends.end(), [](const reference::Observed_send& x) {

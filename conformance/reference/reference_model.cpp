@@ -230,7 +230,6 @@ Peer::Expect Peer::request_of(Sa& sa, Request r) {
             e.alternatives = {{"SA", "Ni", "TSi", "TSr"}};
             break;
         case Request::delete_CHILD_SA:  // §1.4.1
-        case Request::delete_rekeyed_CHILD_SA:
             e.exchange = Exchange_type::INFORMATIONAL;
             e.alternatives = {{"D(ESP)"}};
             e.why = "§1.4.1 delete CHILD SA";
@@ -254,12 +253,11 @@ void Peer::pump(Sa& sa, std::vector<Expect>& expect) {
         sa.queue.pop_front();
         const bool established = sa.state == Sa_state::established;
         bool can = established;
-        const bool child_request = r == Request::rekey_CHILD_SA || r == Request::delete_CHILD_SA ||
-                                   r == Request::delete_rekeyed_CHILD_SA;
+        const bool child_request = r == Request::rekey_CHILD_SA || r == Request::delete_CHILD_SA;
         if (child_request) can = established && sa.children != 0;
         if (!can) continue;
         Expect e = request_of(sa, r);
-        if (child_request && (sa.children < 0 || r == Request::delete_rekeyed_CHILD_SA)) e.optional = true;
+        if (child_request && sa.children < 0) e.optional = true;
         expect.push_back(e);
         sa.outstanding = r;
         sa.outstanding_mid = sa.next_request_mid;
@@ -269,7 +267,7 @@ void Peer::pump(Sa& sa, std::vector<Expect>& expect) {
         if (e.optional) {
             // Unsure whether the CHILD SA still exists: the observation decides (record_sends).
             sa.outstanding = Request::none;
-            pending_optional_ = {&sa, r == Request::delete_rekeyed_CHILD_SA ? Request::delete_CHILD_SA : r};
+            pending_optional_ = {&sa, r};
         }
         return;
     }
@@ -593,6 +591,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
             }
             s->timer.reset();
             const Request done = s->outstanding;
+            bool hold_queue = false;
             s->outstanding = Request::none;
             s->next_request_mid = m.message_id + 1;
             const bool error = std::any_of(m.kinds.begin(), m.kinds.end(), [](const std::string& k) {
@@ -641,19 +640,17 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                     }
                     break;
                 case Request::rekey_CHILD_SA:
-                    if (m.has("SA") && !error && !s->queue.empty()) {
-                        // §2.8: the old CHILD SA is deleted; the RFC does not order that Delete
-                        // against API requests already waiting (§2.3 window): it may come after them,
-                        // and not at all when one of them deleted that CHILD SA already.
-                        s->queue.push_back(Request::delete_rekeyed_CHILD_SA);
-                    } else if (m.has("SA") && !error) {
-                        // §1.3.3, §2.8: the old (or, §2.8.1, the redundant) CHILD SA is deleted.
+                    if (m.has("SA") && !error) {
+                        // §1.3.3, §2.8: the old (or, §2.8.1, the redundant) CHILD SA is deleted,
+                        // before API requests already waiting (§2.3 window; the RFC does not order
+                        // them, the judged peer puts the Delete first, as strongSwan does).
                         Expect del = request_of(*s, Request::delete_CHILD_SA);
                         del.why = s->rekey_collision ? "§2.8.1 delete the redundant CHILD SA" : "§2.8 delete the old CHILD SA";
                         if (s->old_child_maybe_gone) {
                             // §1.4.1: the peer may have deleted the old SA meanwhile: nothing left to delete.
                             del.optional = true;
                             pending_optional_ = {s, Request::delete_CHILD_SA};
+                            hold_queue = true;  // a queued request instead is caught up by resync()
                         } else {
                             s->outstanding = Request::delete_CHILD_SA;
                             s->outstanding_mid = s->next_request_mid;
@@ -673,7 +670,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                 default:
                     break;
             }
-            if (s->state != Sa_state::gone && s->outstanding == Request::none) {
+            if (s->state != Sa_state::gone && s->outstanding == Request::none && !hold_queue) {
                 std::vector<Expect> e;
                 pump(*s, e);
                 for (auto& x : e) add(x, si, Bind::What::request);

@@ -112,7 +112,6 @@ public:
     /// What we asked in the request in flight (requester role, §2.2).
     enum class Request {
         none, IKE_SA_INIT, IKE_AUTH, create_CHILD_SA, rekey_CHILD_SA, rekey_IKE_SA, delete_CHILD_SA,
-        delete_rekeyed_CHILD_SA,  ///< §2.8: the old SA of our CHILD rekey, queued behind API requests
         delete_IKE_SA, liveness
     };
 

@@ -1344,6 +1344,21 @@ void Ike_sa::submit(std::function<void()> start) {
     pump();
 }
 
+void Ike_sa::delete_rekeyed_CHILD_SA(std::uint32_t spi_in) {
+    // §2.8: the Delete that completes a CHILD SA rekey goes before API requests queued earlier
+    // (as strongSwan queues it): behind an IKE SA rekey it would be lost with the old IKE SA and
+    // both CHILD SAs would stay.
+    queued_.push_front([this, spi_in] {
+        const Child_state* c = child_by_spi_in(spi_in);
+        if (!c || c->spi_in != spi_in) return;  // the peer deleted it meanwhile (§1.4.1)
+        req_ = Child_request{};
+        req_.kind = Request_kind::delete_child;
+        req_.old_spi_in = spi_in;
+        deliver(model::ev::Delete_CHILD_SA_requested{});
+    });
+    pump();
+}
+
 void Ike_sa::pump() {
     // §2.3: with a window of 1, a new request waits until the last one was answered.
     while (!queued_.empty() && !request_outstanding_ && !ccs_ && !info_ && !removed_ && !delivering_) {
@@ -1606,16 +1621,16 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
                          (ours_redundant ? "our exchange: we delete our new SA " + to_hex(spi_octets(req_.new_spi_in))
                                          : "the peer's exchange: we delete the old SA " + to_hex(spi_octets(req_.old_spi_in))));
 #if defined(IKEREF_MUTANT_INVERT_NONCE_2_8_1)
-            request_delete_CHILD_SA(original_initiator_ != ours_redundant ? req_.new_spi_in : req_.old_spi_in);
+            delete_rekeyed_CHILD_SA(original_initiator_ != ours_redundant ? req_.new_spi_in : req_.old_spi_in);
 #elif defined(IKEREF_MUTANT_KEEP_REDUNDANT_CHILD_SA)
-            if (!ours_redundant) request_delete_CHILD_SA(req_.old_spi_in);
+            if (!ours_redundant) delete_rekeyed_CHILD_SA(req_.old_spi_in);
 #else
-            request_delete_CHILD_SA(ours_redundant ? req_.new_spi_in : req_.old_spi_in);
+            delete_rekeyed_CHILD_SA(ours_redundant ? req_.new_spi_in : req_.old_spi_in);
 #endif
             collision_ = Collision{};
         } else {
             // §2.8: the requester of a CHILD SA rekey deletes the old SA once the new one is in.
-            request_delete_CHILD_SA(req_.old_spi_in);
+            delete_rekeyed_CHILD_SA(req_.old_spi_in);
         }
     }
 }

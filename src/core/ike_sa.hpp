@@ -241,6 +241,8 @@ private:
     std::optional<Child_match> match_child(const Message& m, const Child_config* only, bool in_IKE_AUTH) const;
     bool KE_acceptable_for(const Message& m, const Proposal& chosen) const;
     void submit(std::function<void()> start);
+    /// §2.8: queues the Delete of the old (or redundant) CHILD SA of a rekey at the front.
+    void delete_rekeyed_CHILD_SA(std::uint32_t spi_in);
     void pump();
     /// Timers other than retransmission: lifetimes and liveness (§2.4, §2.8).
     void arm_duty(Time at, std::function<void()> duty);
