@@ -1131,6 +1131,10 @@ void Ike_sa::emit_keys() {
 void Ike_sa::report_failure(const std::string& reason) {
     const std::string rule = refusal_rule_.empty() ? "model:" + reason : refusal_rule_;
     diagnose(Severity::warning, rule, reason + (refusal_text_.empty() ? "" : ": " + refusal_text_));
+    // §2.21.3: a refused or unacceptable CREATE_CHILD_SA exchange ends only that exchange; the IKE
+    // SA stays (check_completions reports CHILD_SA_failed). Only a peer that never answers (§2.4)
+    // takes the IKE SA down with it.
+    if (ccs_ && requester_ == Requester::ccs && rule != "7296-2.1-retransmission-limit") return;
     core_.emit(Sa_event{Sa_event_kind::IKE_SA_failed, conn_->name, SPIi_, SPIr_, refusal_text_.empty() ? reason : refusal_text_});
 }
 

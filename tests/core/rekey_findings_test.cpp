@@ -72,5 +72,24 @@ TEST(Rekey_findings, Delete_of_the_rekeyed_CHILD_SA_goes_before_a_queued_IKE_SA_
     EXPECT_EQ(count_events(p.b, Sa_event_kind::IKE_SA_rekeyed), 1u);
 }
 
+// K1: a CREATE_CHILD_SA exchange that fails (here TEMPORARY_FAILURE, §2.25) ends only that
+// exchange (§2.21.3): CHILD_SA_failed, never IKE_SA_failed, since the IKE SA stays.
+TEST(Rekey_findings, a_refused_CREATE_CHILD_SA_reports_CHILD_SA_failed_not_IKE_SA_failed) {
+    Peer_pair p(make_config(true), make_config(false), 11, 12);
+    p.initiate();
+    p.run();
+    request(p, true, Rekey_CHILD_SA{"home", 0, p.now});
+    request(p, false, Rekey_IKE_SA{"home", p.now});
+    ASSERT_EQ(p.wire.size(), 2u);  // crossing: each is refused with TEMPORARY_FAILURE
+    p.run();
+    EXPECT_TRUE(p.a.has_diagnostic("7296-2.25-temporary-failure")) << p.transcript();
+    EXPECT_TRUE(p.b.has_diagnostic("7296-2.25-temporary-failure")) << p.transcript();
+    EXPECT_EQ(count_events(p.a, Sa_event_kind::CHILD_SA_failed), 1u) << p.transcript();
+    EXPECT_EQ(count_events(p.b, Sa_event_kind::CHILD_SA_failed), 1u) << p.transcript();
+    EXPECT_EQ(count_events(p.a, Sa_event_kind::IKE_SA_failed), 0u) << p.transcript();
+    EXPECT_EQ(count_events(p.b, Sa_event_kind::IKE_SA_failed), 0u) << p.transcript();
+    expect_same_SAs(p, 1);
+}
+
 }  // namespace
 }  // namespace ike::test
