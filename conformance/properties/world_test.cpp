@@ -444,8 +444,6 @@ std::string World::quiescent_after_finish() const {
     for (const auto* s : {&pair.a, &pair.b}) {
         if (!s->timers.empty()) return "timers still armed after the run";
         for (const auto& i : s->ep->list()) {
-            // Known gap K3 (README.md): an original responder waits for IKE_AUTH without a timer.
-            if (!i.original_initiator && i.state == "Authenticating") continue;
             if (i.state != "Established") return "an IKE SA is stuck in " + i.state + " with no timer left";
         }
     }

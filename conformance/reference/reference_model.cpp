@@ -368,8 +368,20 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                     may.push_back(Observed_event::Kind::failed);
                 }
             } else {
-                // A timer that is not a retransmission (§2.8.2: deleting a redundant IKE SA the
-                // peer did not delete): it may start a Delete of a redundant SA.
+                // A timer that is not a retransmission. An original responder still waiting for
+                // IKE_AUTH may give the half-open SA up (the timeout is the implementation's, §2.6;
+                // strongSwan: half_open_timeout): removed without a message.
+                for (auto& s : sas_) {
+                    if (s.state != Sa_state::awaiting_IKE_AUTH_request) continue;
+                    const bool gone = std::any_of(out.events.begin(), out.events.end(), [&s](const Observed_event& ev) {
+                        return ev.kind == Observed_event::Kind::deleted && ev.SPIi == s.SPIi && ev.SPIr == s.SPIr;
+                    });
+                    if (!gone) continue;
+                    s.state = Sa_state::gone;
+                    may.push_back(Observed_event::Kind::deleted);
+                }
+                // §2.8.2: deleting a redundant IKE SA the peer did not delete: it may start a
+                // Delete of a redundant SA.
                 for (std::size_t i = 0; i < sas_.size(); ++i) {
                     if (!sas_[i].redundant || sas_[i].state != Sa_state::established) continue;
                     Expect e = request_of(sas_[i], Request::delete_IKE_SA);

@@ -258,6 +258,7 @@ void Ike_sa::on_IKE_SA_INIT_request(const Message& m, Octets raw, const Address&
     reply_remote_ = remote;
     trace(false, m, local, remote);
     deliver(model::ev::IKE_SA_INIT_request_received{{&m}});
+    arm_half_open_timeout();
 }
 
 void Ike_sa::on_IKE_SA_INIT_response(const Message& m, Octets raw, const Address& local,
@@ -1101,6 +1102,11 @@ void Ike_sa::report_established() {
         } else if (conn_->unique == Unique_policy::replace) {
             core_.remove_other_IKE_SAs(*this, false);
         }
+    }
+    if (half_open_timer_) {
+        core_.cancel_timer(half_open_timer_);
+        duty_.erase(half_open_timer_);
+        half_open_timer_ = 0;
     }
     last_received_ = core_.now();
     arm_IKE_SA_lifetime();
@@ -2002,6 +2008,23 @@ void Ike_sa::arm_liveness() {
         }
         arm_liveness();
     });
+}
+
+void Ike_sa::arm_half_open_timeout() {
+    // An original responder that answered IKE_SA_INIT holds state until IKE_AUTH arrives; if the
+    // initiator gave up (or never existed, §2.6) nothing else would ever remove it.
+    const auto timeout = core_.config().gate.half_open_timeout;
+    if (removed_ || original_initiator_ || timeout.count() <= 0 || established()) return;
+    const Timer_id id = core_.arm_timer(our_spi(), core_.now() + std::chrono::duration_cast<Time>(timeout));
+    half_open_timer_ = id;
+    duty_[id] = [this, timeout] {
+        half_open_timer_ = 0;
+        if (removed_ || !(half_open() || std::string(lifecycle_.state()) == "Authenticating")) return;
+        refusal_rule_ = "ikeref-half-open-timeout";
+        refusal_text_ = "no IKE_AUTH request within " + std::to_string(timeout.count()) + " s";
+        diagnose(Severity::info, refusal_rule_, "half-open IKE SA removed: " + refusal_text_);
+        deliver(model::ev::Exchange_failed{});  // §2.21.2: no Delete, the peer never authenticated
+    };
 }
 
 void Ike_sa::start_liveness_check() {

@@ -250,6 +250,10 @@ private:
     void arm_CHILD_SA_lifetimes(const Child_state& c);
     void arm_IKE_SA_lifetime();
     void arm_liveness();
+    /// Original responder: removes the IKE SA if IKE_AUTH does not come within
+    /// Config::gate.half_open_timeout (strongSwan's half_open_timeout).
+    void arm_half_open_timeout();
+    Timer_id half_open_timer_ = 0;
     void set_algorithms(const Proposal& p);
     void emit_keys();
     /// §2.18: the new IKE SA's keys from this (old) SA's SK_d and PRF.

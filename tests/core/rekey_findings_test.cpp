@@ -91,5 +91,39 @@ TEST(Rekey_findings, a_refused_CREATE_CHILD_SA_reports_CHILD_SA_failed_not_IKE_S
     expect_same_SAs(p, 1);
 }
 
+// K3: an original responder whose initiator gave up after IKE_SA_INIT removes the half-open
+// IKE SA after Config::gate.half_open_timeout (30 s, strongSwan's default), without a Delete.
+TEST(Rekey_findings, a_half_open_responder_SA_is_removed_after_half_open_timeout) {
+    Peer_pair p(make_config(true), make_config(false), 11, 12);
+    EXPECT_EQ(p.b.ep->config().gate.half_open_timeout, std::chrono::seconds(30));
+    p.initiate();
+    ASSERT_TRUE(p.deliver_one());  // IKE_SA_INIT request
+    ASSERT_TRUE(p.deliver_one());  // response; a sends IKE_AUTH
+    ASSERT_EQ(p.b.ep->list().at(0).state, "Authenticating");
+    p.filter = [](const In_flight&) { return false; };  // the initiator is cut off from now on
+    p.run();
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_deleted)) << p.transcript();  // a gave up (§2.1)
+    EXPECT_EQ(p.a.ep->ike_sa_count(), 0u);
+    EXPECT_EQ(p.b.ep->ike_sa_count(), 0u) << p.transcript();
+    EXPECT_TRUE(p.b.has_diagnostic("ikeref-half-open-timeout")) << p.transcript();
+    EXPECT_EQ(count_events(p.b, Sa_event_kind::IKE_SA_deleted), 1u);
+    EXPECT_EQ(count_sent(p.b, "INFORMATIONAL"), 0u);  // nothing is sent to an unauthenticated peer
+    EXPECT_GE(p.now, Time(30000));
+    EXPECT_TRUE(p.b.timers.empty());
+}
+
+TEST(Rekey_findings, the_half_open_timeout_is_cancelled_once_IKE_AUTH_completes) {
+    Peer_pair p(make_config(true), make_config(false), 11, 12);
+    p.initiate();
+    while (p.deliver_one()) {
+    }
+    ASSERT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_TRUE(p.b.timers.empty());  // lifetimes and liveness are off in make_config
+    p.now += std::chrono::seconds(60);
+    p.run();
+    EXPECT_EQ(p.b.ep->ike_sa_count(), 1u) << p.transcript();
+    EXPECT_FALSE(p.b.has_diagnostic("ikeref-half-open-timeout"));
+}
+
 }  // namespace
 }  // namespace ike::test
