@@ -23,8 +23,6 @@ struct Run_stats {
     bool failed = false;       ///< an IKE SA failed or was deleted after a timeout
     /// A CHILD SA went down with an IKE SA the peer deleted (candidate for K5, README.md).
     bool child_gone_with_IKE_SA = false;
-    /// K6 (README.md): a side rekeyed a CHILD SA that it had just seen rekeyed by the peer.
-    bool K6 = false;
     /// An IKE SA rekey of ours failed (K7 candidate, README.md).
     bool IKE_rekey_failed = false;
 };
@@ -75,7 +73,6 @@ private:
         std::set<std::pair<Spi, Spi>> deleted;  ///< IKE SAs this side deleted
         std::set<std::uint32_t> removed_child_spis;
         std::set<Timer_id> armed, cancelled, fired;
-        bool answered_CHILD_rekey = false;  ///< answered a REKEY_SA request; the peer's Delete pending
     };
     void feed(bool to_a, Input in, reference::Stimulus st);
     reference::Message_view view(const Bytes& bytes) const;

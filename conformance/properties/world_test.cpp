@@ -206,17 +206,6 @@ void World::feed(bool to_a, Input in, reference::Stimulus st) {
         }
     }
     (void)last_send;
-    if (st.kind == reference::Stimulus::Kind::datagram && !st.msg.response) {
-        if (st.msg.has("N(REKEY_SA)") &&
-            std::any_of(obs.sends.begin(), obs.sends.end(), [](const reference::Observed_send& x) {
-                return x.fresh && x.m.response && x.m.exchange == Exchange_type::CREATE_CHILD_SA && x.m.has("SA");
-            }))
-            ss.answered_CHILD_rekey = true;
-        if (st.msg.has("D(ESP)")) ss.answered_CHILD_rekey = false;
-    }
-    for (const auto& x : obs.sends) {
-        if (x.fresh && !x.m.response && x.m.has("N(REKEY_SA)") && ss.answered_CHILD_rekey) stats.K6 = true;
-    }
     for (auto& d : ss.ref.step(st, obs)) note(reference_diffs, std::string(who) + ": " + d);
     if (ss.ref.collisions() > 0) stats.collision = true;
     if (pair.a.has_event(Sa_event_kind::IKE_SA_established) || pair.b.has_event(Sa_event_kind::IKE_SA_established)) {

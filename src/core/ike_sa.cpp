@@ -1398,11 +1398,26 @@ bool Ike_sa::request_CREATE_CHILD_SA(const std::string& child) {
     return true;
 }
 
+Child_state* Ike_sa::rekey_target(std::uint32_t spi_in) {
+    if (spi_in != 0) return child_by_spi_in(spi_in);
+    for (auto& c : children_) {
+        if (!c.rekeyed_by_peer) return &c;
+    }
+    return children_.empty() ? nullptr : &children_.front();
+}
+
 bool Ike_sa::request_rekey_CHILD_SA(std::uint32_t spi_in) {
     if (!child_by_spi_in(spi_in)) return false;
     submit([this, spi_in] {
-        const Child_state* c = child_by_spi_in(spi_in);
+        const Child_state* c = rekey_target(spi_in);
         if (!c) return;  // deleted while the request waited
+        if (c->rekeyed_by_peer) {
+            // §2.8: the peer has rekeyed it already and will delete it; a second rekey would leave
+            // two new CHILD SAs for one (strongSwan skips a CHILD SA in state REKEYED too).
+            diagnose(Severity::info, "7296-2.8-already-rekeyed",
+                     "CHILD SA " + to_hex(spi_octets(c->spi_in)) + " was just rekeyed by the peer: not rekeyed again");
+            return;
+        }
         req_ = Child_request{};
         req_.kind = Request_kind::rekey_child;
         req_.config = c->config;
@@ -1811,7 +1826,7 @@ void Ike_sa::send_CHILD_SA_rekey_response(const Message& m) { send_new_CHILD_SA_
 void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
     auto& crypto = core_.crypto();
     const auto* n = m.find_notify(Notify_type::REKEY_SA);
-    const Child_state* old = n ? child_by_spi_out(spi_value(n->spi)) : nullptr;
+    Child_state* old = n ? child_by_spi_out(spi_value(n->spi)) : nullptr;
     auto match = match_child(m, old ? old->config : nullptr, false);
     std::optional<Secret> g_ir;
     std::unique_ptr<Key_exchange> ke;
@@ -1852,7 +1867,8 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
         collision_.Nr = Nr;
         collision_.new_spi_in = spi_in;
     }
-    // The old SA of a rekey stays until the requester deletes it (§2.8).
+    // The old SA of a rekey stays until the requester deletes it (§2.8); it is not rekeyed again.
+    if (old) old->rekeyed_by_peer = true;
     make_CHILD_SA(match->config, ours, spi_in, spi_value(match->chosen.spi), match->tsr, match->tsi,
                   g_ir ? g_ir->view() : Octets(), Ni, Nr, false, negotiated_mode(match->config, m));
 }

@@ -64,6 +64,9 @@ struct Child_state {
     Proposal proposal;
     std::vector<Traffic_selector> local_ts, remote_ts;
     Time rekey_at{0}, expire_at{0};  ///< soft and hard lifetime (0: none), RFC 7296 §2.8
+    /// The peer rekeyed it (we answered its REKEY_SA); its Delete is still to come (§2.8). Not
+    /// rekeyed again, as strongSwan does not rekey a CHILD SA in state REKEYED.
+    bool rekeyed_by_peer = false;
 };
 
 class Ike_sa final : public model::Ike_sa_ops {
@@ -230,6 +233,8 @@ private:
     void remove_CHILD_SA(std::size_t index, const std::string& why);
     Child_state* child_by_spi_in(std::uint32_t spi_in);
     Child_state* child_by_spi_out(std::uint32_t spi_out);
+    /// The CHILD SA a rekey request names: `spi_in`, or (0) the first the peer has not rekeyed.
+    Child_state* rekey_target(std::uint32_t spi_in);
     /// The responder's choice for a CHILD SA request (IKE_AUTH or CREATE_CHILD_SA): which child
     /// config, proposal and narrowed selectors; nullopt with refusal_* set.
     struct Child_match {

@@ -125,5 +125,40 @@ TEST(Rekey_findings, the_half_open_timeout_is_cancelled_once_IKE_AUTH_completes)
     EXPECT_FALSE(p.b.has_diagnostic("ikeref-half-open-timeout"));
 }
 
+// K6: a CHILD SA the peer has just rekeyed (its Delete of the old SA still to come) is not
+// rekeyed again (§2.8): a request for "the first CHILD SA" takes the new one, a request naming
+// the old one is refused with a diagnostic. Before, two new CHILD SAs survived.
+TEST(Rekey_findings, a_CHILD_SA_the_peer_just_rekeyed_is_not_rekeyed_again) {
+    Peer_pair p(make_config(true), make_config(false), 11, 12);
+    p.initiate();
+    p.run();
+    const auto old_b = p.b.ep->list()[0].children[0].spi_in;
+    request(p, true, Rekey_CHILD_SA{"home", 0, p.now});
+    ASSERT_TRUE(p.deliver_one());  // a's REKEY_SA request; b answers and now holds old + new
+    ASSERT_EQ(p.b.ep->list()[0].children.size(), 2u);
+    request(p, false, Rekey_CHILD_SA{"home", old_b, p.now});  // names the old one
+    EXPECT_TRUE(p.b.has_diagnostic("7296-2.8-already-rekeyed")) << p.transcript();
+    EXPECT_EQ(count_sent(p.b, "CREATE_CHILD_SA request"), 0u);
+    p.run();
+    expect_same_SAs(p, 1);
+    EXPECT_NE(p.b.ep->list()[0].children[0].spi_in, old_b);
+}
+
+TEST(Rekey_findings, a_rekey_of_the_first_CHILD_SA_skips_one_the_peer_just_rekeyed) {
+    Peer_pair p(make_config(true), make_config(false), 11, 12);
+    p.initiate();
+    p.run();
+    const auto old_b = p.b.ep->list()[0].children[0].spi_in;
+    request(p, true, Rekey_CHILD_SA{"home", 0, p.now});
+    ASSERT_TRUE(p.deliver_one());  // a's REKEY_SA request; b answers and now holds old + new
+    request(p, false, Rekey_CHILD_SA{"home", 0, p.now});  // the new CHILD SA is rekeyed
+    EXPECT_FALSE(p.b.has_diagnostic("7296-2.8-already-rekeyed"));
+    p.run();
+    EXPECT_EQ(count_sent(p.b, "CREATE_CHILD_SA request"), 1u) << p.transcript();
+    expect_same_SAs(p, 1);
+    EXPECT_NE(p.b.ep->list()[0].children[0].spi_in, old_b);
+    EXPECT_EQ(p.b.installed.size(), 3u);  // old, a's rekey of it, b's rekey of that
+}
+
 }  // namespace
 }  // namespace ike::test
