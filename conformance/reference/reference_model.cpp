@@ -370,9 +370,10 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
             } else {
                 // A timer that is not a retransmission. An original responder still waiting for
                 // IKE_AUTH may give the half-open SA up (the timeout is the implementation's, §2.6;
-                // strongSwan: half_open_timeout): removed without a message.
+                // strongSwan: half_open_timeout), and an old IKE SA replaced by the peer's rekey
+                // whose Delete never came may be given up (§2.8.2, §2.18): removed without a message.
                 for (auto& s : sas_) {
-                    if (s.state != Sa_state::awaiting_IKE_AUTH_request) continue;
+                    if (s.state != Sa_state::awaiting_IKE_AUTH_request && s.state != Sa_state::rekeyed) continue;
                     const bool gone = std::any_of(out.events.begin(), out.events.end(), [&s](const Observed_event& ev) {
                         return ev.kind == Observed_event::Kind::deleted && ev.SPIi == s.SPIi && ev.SPIr == s.SPIr;
                     });

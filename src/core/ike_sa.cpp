@@ -206,6 +206,7 @@ void Ike_sa::check_completions() {
                 lifecycle_.process(ev::Exchange_failed{});  // §2.4: the peer is gone
             } else if (IKE_rekey && ok && lost_IKE_collision_) {
                 lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{});  // §2.8.2: the peer's new SA survives
+                await_Delete_of_old_IKE_SA();
             } else if (IKE_rekey) {
                 ok ? lifecycle_.process(ev::IKE_SA_rekeyed{}) : lifecycle_.process(ev::CHILD_exchange_completed{});
             }
@@ -213,7 +214,10 @@ void Ike_sa::check_completions() {
     }
     if (rekeyed_by_peer_) {
         rekeyed_by_peer_ = false;
-        completions_.push_back([this] { lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{}); });
+        completions_.push_back([this] {
+            lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{});
+            await_Delete_of_old_IKE_SA();
+        });
     }
 }
 
@@ -2057,6 +2061,23 @@ void Ike_sa::send_liveness_check() {
 }  // namespace ike::core
 
 namespace ike::core {
+
+void Ike_sa::await_Delete_of_old_IKE_SA() {
+    if (std::string(lifecycle_.state()) != "Rekeyed") return;
+    // §2.8.2, §2.18: the peer that initiated the surviving rekey deletes this old IKE SA. If its
+    // Delete never comes (the peer failed or gave up its Delete exchange), nothing else would
+    // ever remove it: wait for as long as the peer may retransmit its Delete (§2.1, assuming its
+    // schedule is ours), then remove it without a message, as the peer has by then.
+    const auto& rc = core_.config().retransmit;
+    double wait = 0;
+    for (unsigned n = 0; n <= rc.tries; ++n) wait += static_cast<double>(rc.timeout.count()) * std::pow(rc.base, static_cast<double>(n));
+    arm_duty(core_.now() + Time(static_cast<std::int64_t>(wait)) + rc.timeout, [this] {
+        if (removed_ || std::string(lifecycle_.state()) != "Rekeyed") return;
+        diagnose(Severity::info, "7296-2.8.2-old-IKE-SA-not-deleted",
+                 "the peer did not delete the rekeyed IKE SA: removed without a Delete");
+        remove_IKE_SA("rekeyed IKE SA not deleted by the peer");
+    });
+}
 
 void Ike_sa::expect_delete_by_peer(Time within) {
     arm_duty(core_.now() + within, [this] {

@@ -118,6 +118,10 @@ public:
     /// §2.8.2: this IKE SA is redundant and its creator (the peer) should delete it; if that
     /// has not happened `within` from now, delete it ourselves.
     void expect_delete_by_peer(Time within);
+    /// §2.8.2, §2.18: this old IKE SA was replaced by the peer's rekey and waits in Rekeyed for
+    /// the peer's Delete; if it has not come after the peer's whole retransmission schedule (as
+    /// ours, Config::retransmit) plus one timeout, the SA is removed without a message.
+    void await_Delete_of_old_IKE_SA();
     /// An IKE_SA_INIT request that passed the stateless gate; `raw` is the message octets.
     void on_IKE_SA_INIT_request(const Message& m, Octets raw, const Address& local, const Address& remote);
     /// An IKE_SA_INIT response (plaintext) for our request.

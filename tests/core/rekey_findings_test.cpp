@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "src/codec/codec.hpp"
 #include "tests/support/peer_pair.hpp"
 
 namespace ike::test {
@@ -158,6 +159,58 @@ TEST(Rekey_findings, a_rekey_of_the_first_CHILD_SA_skips_one_the_peer_just_rekey
     expect_same_SAs(p, 1);
     EXPECT_NE(p.b.ep->list()[0].children[0].spi_in, old_b);
     EXPECT_EQ(p.b.installed.size(), 3u);  // old, a's rekey of it, b's rekey of that
+}
+
+/// A filter that drops every INFORMATIONAL request sent on the IKE SA `SPIi`/`SPIr`.
+std::function<bool(const In_flight&)> drop_INFORMATIONAL_requests_on(Spi SPIi, Spi SPIr) {
+    return [SPIi, SPIr](const In_flight& f) {
+        const auto h = codec::peek_header(Octets(f.d.bytes));
+        return !(h && h->SPIi == SPIi && h->SPIr == SPIr && h->exchange == Exchange_type::INFORMATIONAL &&
+                 !h->is_response());
+    };
+}
+
+// K4: the old IKE SA a peer's rekey replaced waits in Rekeyed for the peer's Delete (§2.18); when
+// that Delete never arrives (here: every try lost, the peer gives its old SA up, §2.1), the old
+// SA is removed after the peer's retransmission schedule instead of staying forever.
+TEST(Rekey_findings, a_rekeyed_IKE_SA_whose_Delete_never_arrives_is_removed) {
+    Peer_pair p(make_config(true), make_config(false), 11, 12);
+    p.initiate();
+    p.run();
+    const auto old = p.a.ep->list()[0];
+    p.filter = drop_INFORMATIONAL_requests_on(old.SPIi, old.SPIr);
+    request(p, true, Rekey_IKE_SA{"home", p.now});
+    while (p.deliver_one()) {
+    }
+    ASSERT_EQ(p.b.ep->ike_sa_count(), 2u);  // the new SA, and the old one waiting in Rekeyed
+    p.run();
+    EXPECT_TRUE(p.a.has_diagnostic("7296-2.1-retransmit")) << p.transcript();
+    EXPECT_TRUE(p.b.has_diagnostic("7296-2.8.2-old-IKE-SA-not-deleted")) << p.transcript();
+    expect_same_SAs(p, 1);
+    EXPECT_NE(p.b.ep->list()[0].SPIi, old.SPIi);
+    EXPECT_TRUE(p.b.timers.empty());
+}
+
+// K4 after a collision (§2.8.2): both rekey at once; the side whose new IKE SA is redundant
+// deletes it and its old SA waits for the peer's Delete, which is lost every time.
+TEST(Rekey_findings, after_a_lost_IKE_SA_rekey_collision_the_old_IKE_SA_is_removed_if_never_deleted) {
+    Peer_pair p(make_config(true), make_config(false), 11, 12);
+    p.initiate();
+    p.run();
+    const auto old = p.a.ep->list()[0];
+    const auto child = old.children.at(0);
+    p.filter = drop_INFORMATIONAL_requests_on(old.SPIi, old.SPIr);
+    request(p, true, Rekey_IKE_SA{"home", p.now});
+    request(p, false, Rekey_IKE_SA{"home", p.now});
+    ASSERT_EQ(p.wire.size(), 2u);
+    p.run();
+    EXPECT_TRUE(p.a.has_diagnostic("7296-2.8.2-rekey-collision")) << p.transcript();
+    EXPECT_TRUE(p.a.has_diagnostic("7296-2.8.2-old-IKE-SA-not-deleted") ||
+                p.b.has_diagnostic("7296-2.8.2-old-IKE-SA-not-deleted"))
+        << p.transcript();
+    expect_same_SAs(p, 1);
+    EXPECT_NE(p.a.ep->list()[0].SPIi, old.SPIi);
+    EXPECT_EQ(p.a.ep->list()[0].children[0].spi_in, child.spi_in);  // inherited by the survivor
 }
 
 }  // namespace
