@@ -21,10 +21,6 @@ struct Run_stats {
     bool established = false;  ///< both sides emitted IKE_SA_established
     bool collision = false;    ///< a simultaneous rekey or an exchange collision (§2.8, §2.25)
     bool failed = false;       ///< an IKE SA failed or was deleted after a timeout
-    /// A CHILD SA went down with an IKE SA the peer deleted (candidate for K5, README.md).
-    bool child_gone_with_IKE_SA = false;
-    /// An IKE SA rekey of ours failed (K7 candidate, README.md).
-    bool IKE_rekey_failed = false;
 };
 
 enum class Who { A, B, both };

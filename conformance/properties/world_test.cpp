@@ -183,10 +183,6 @@ void World::feed(bool to_a, Input in, reference::Stimulus st) {
             obs.events.push_back({kind_of(e->kind), e->SPIi, e->SPIr});
             log_.push_back(std::string(who) + " event " + std::to_string(int(e->kind)) + " " + e->detail);
             if (e->kind == Sa_event_kind::IKE_SA_deleted) ss.deleted.insert({e->SPIi, e->SPIr});
-            if (e->kind == Sa_event_kind::CHILD_SA_deleted && e->detail.find("its IKE SA is gone") != std::string::npos)
-                stats.child_gone_with_IKE_SA = true;
-            if (e->kind == Sa_event_kind::CHILD_SA_failed && e->detail.rfind("IKE SA rekey failed", 0) == 0)
-                stats.IKE_rekey_failed = true;
             // An IKE SA removed because an exchange failed (retransmission limit, §2.4).
             if (e->kind == Sa_event_kind::IKE_SA_deleted && e->detail == "Exchange_failed") stats.failed = true;
             if (e->kind == Sa_event_kind::IKE_SA_established && st.bad_AUTH) {

@@ -648,6 +648,13 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                         s->outstanding_mid = s->next_request_mid;
                         s->retransmits = 0;
                         s->state = Sa_state::deleting;
+                    } else if (s->rekey_collision) {
+                        // §2.8.2: we answered the peer's rekey while ours was in flight and ours
+                        // failed: the peer's new IKE SA is the only one; it takes the CHILD SAs and
+                        // this old SA waits for the peer's Delete.
+                        s->state = Sa_state::rekeyed;
+                        s->children = 0;
+                        s->rekey_collision = false;
                     } else {
                         s->state = Sa_state::established;  // §2.21.3, §2.25: the old SA stays
                     }

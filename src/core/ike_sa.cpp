@@ -207,6 +207,9 @@ void Ike_sa::check_completions() {
             } else if (IKE_rekey && ok && lost_IKE_collision_) {
                 lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{});  // §2.8.2: the peer's new SA survives
                 await_Delete_of_old_IKE_SA();
+            } else if (IKE_rekey && !ok && hand_children_to_peer_rekey()) {
+                lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{});  // §2.8.2: only the peer's new SA exists
+                await_Delete_of_old_IKE_SA();
             } else if (IKE_rekey) {
                 ok ? lifecycle_.process(ev::IKE_SA_rekeyed{}) : lifecycle_.process(ev::CHILD_exchange_completed{});
             }
@@ -1160,11 +1163,13 @@ void Ike_sa::remove_IKE_SA(const std::string& reason) {
     if (collision_.active && collision_.new_IKE_spi && !children_.empty()) {
         // §2.8.2: we noticed the collision but the peer did not: its Delete of this IKE SA means its
         // new IKE SA (the one our answer created) survives and inherits the CHILD SAs.
-        if (Ike_sa* survivor = core_.find(collision_.new_IKE_spi)) {
+        // (collision_.new_IKE_spi follows that SA through its own rekeys: redirect_inheritance.)
+        if (Ike_sa* survivor = core_.find(collision_.new_IKE_spi); survivor && !survivor->removed()) {
             diagnose(Severity::info, "7296-2.8.2-peer-did-not-notice",
                      "the peer deleted the old IKE SA: its new IKE SA inherits the CHILD SAs");
             survivor->inherit_children(std::move(children_));
             children_.clear();
+            core_.IKE_SA_replaced(our_spi(), survivor->our_spi());
         }
     }
     while (!children_.empty()) remove_CHILD_SA(children_.size() - 1, "its IKE SA is gone");
@@ -1619,9 +1624,13 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
         Ike_sa& ref = *fresh;
         fresh->adopt_rekey(std::move(st));
         core_.adopt(std::move(fresh));
+        if (!ours_redundant) core_.IKE_SA_replaced(our_spi(), ref.our_spi());
         if (ours_redundant) {
             lost_IKE_collision_ = true;
-            if (theirs_sa) theirs_sa->inherit_children(std::move(children_));
+            if (theirs_sa) {
+                theirs_sa->inherit_children(std::move(children_));
+                core_.IKE_SA_replaced(our_spi(), theirs_sa->our_spi());
+            }
             children_.clear();
             ref.terminate();
         } else if (theirs_sa) {
@@ -1819,10 +1828,14 @@ void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     st.virtual_ips = virtual_ips_;
     st.old_SPIi = SPIi_;
     st.old_SPIr = SPIr_;
+    const Spi new_spi = st.SPIr;
     auto fresh = std::make_unique<Ike_sa>(core_, *conn_, false, st.SPIr, reply_local_, reply_remote_);
     fresh->adopt_rekey(std::move(st));
     core_.adopt(std::move(fresh));
-    if (!colliding) rekeyed_by_peer_ = true;
+    if (!colliding) {
+        rekeyed_by_peer_ = true;
+        core_.IKE_SA_replaced(our_spi(), new_spi);
+    }
 }
 
 void Ike_sa::send_CHILD_SA_rekey_response(const Message& m) { send_new_CHILD_SA_response(m); }
@@ -2061,6 +2074,22 @@ void Ike_sa::send_liveness_check() {
 }  // namespace ike::core
 
 namespace ike::core {
+
+bool Ike_sa::hand_children_to_peer_rekey() {
+    if (!collision_.active || !collision_.new_IKE_spi) return false;
+    Ike_sa* survivor = core_.find(collision_.new_IKE_spi);
+    collision_ = Collision{};
+    if (!survivor || survivor->removed()) return false;
+    // §2.8.2, §2.25.2: we answered the peer's rekey of this IKE SA while ours was in flight, and
+    // ours failed: the peer's new IKE SA is the only one and takes the CHILD SAs over now (the
+    // peer moved them when our answer arrived); this SA waits for the peer's Delete.
+    diagnose(Severity::info, "7296-2.8.2-rekey-collision",
+             "our IKE SA rekey failed after we answered the peer's: its new IKE SA inherits the CHILD SAs");
+    survivor->inherit_children(std::move(children_));
+    children_.clear();
+    core_.IKE_SA_replaced(our_spi(), survivor->our_spi());
+    return true;
+}
 
 void Ike_sa::await_Delete_of_old_IKE_SA() {
     if (std::string(lifecycle_.state()) != "Rekeyed") return;

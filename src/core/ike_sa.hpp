@@ -55,6 +55,10 @@ public:
     virtual void release_leases(const std::string& identity) = 0;
     /// §2.8.3: starts a new IKE SA that replaces `old` (make-before-break).
     virtual void reauthenticate(class Ike_sa& old) = 0;
+    /// §2.8.2, §2.18: the IKE SA with our SPI `old_spi` handed its CHILD SAs to the one with our
+    /// SPI `new_spi` (a rekey): an IKE SA whose CHILD SAs are to go to `old_spi` once its rekey
+    /// collision resolves sends them to `new_spi` instead (Ike_sa::redirect_inheritance).
+    virtual void IKE_SA_replaced(Spi old_spi, Spi new_spi) = 0;
 };
 
 /// A CHILD SA of this IKE SA (§2.17).
@@ -115,6 +119,11 @@ public:
     void adopt_rekey(Rekeyed_state st);
     /// §2.8.2: the surviving new IKE SA of a rekey collision inherits the CHILD SAs.
     void inherit_children(std::vector<Child_state> children);
+    /// §2.8.2: the new IKE SA `from` that may inherit this SA's CHILD SAs (a collision not yet
+    /// resolved) was itself rekeyed into `to`: `to` inherits them instead.
+    void redirect_inheritance(Spi from, Spi to) {
+        if (collision_.active && collision_.new_IKE_spi == from) collision_.new_IKE_spi = to;
+    }
     /// §2.8.2: this IKE SA is redundant and its creator (the peer) should delete it; if that
     /// has not happened `within` from now, delete it ourselves.
     void expect_delete_by_peer(Time within);
@@ -122,6 +131,9 @@ public:
     /// the peer's Delete; if it has not come after the peer's whole retransmission schedule (as
     /// ours, Config::retransmit) plus one timeout, the SA is removed without a message.
     void await_Delete_of_old_IKE_SA();
+    /// §2.8.2: our IKE SA rekey failed after we answered the peer's colliding one: the peer's new
+    /// IKE SA inherits the CHILD SAs. False when there was no such collision.
+    bool hand_children_to_peer_rekey();
     /// An IKE_SA_INIT request that passed the stateless gate; `raw` is the message octets.
     void on_IKE_SA_INIT_request(const Message& m, Octets raw, const Address& local, const Address& remote);
     /// An IKE_SA_INIT response (plaintext) for our request.

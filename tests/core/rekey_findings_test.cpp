@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "src/codec/codec.hpp"
 #include "tests/support/peer_pair.hpp"
@@ -211,6 +212,85 @@ TEST(Rekey_findings, after_a_lost_IKE_SA_rekey_collision_the_old_IKE_SA_is_remov
     expect_same_SAs(p, 1);
     EXPECT_NE(p.a.ep->list()[0].SPIi, old.SPIi);
     EXPECT_EQ(p.a.ep->list()[0].children[0].spi_in, child.spi_in);  // inherited by the survivor
+}
+
+/// Delivers the first datagram on the wire that goes to `to_b` with `exchange`, request or
+/// response, on the IKE SA `SPIi` (0: any); false when there is none.
+bool deliver_first(Peer_pair& p, bool to_b, Exchange_type exchange, bool response, Spi SPIi = 0) {
+    for (std::size_t i = 0; i < p.wire.size(); ++i) {
+        const auto h = codec::peek_header(Octets(p.wire[i].d.bytes));
+        if (!h || p.wire[i].to_b != to_b || h->exchange != exchange || h->is_response() != response) continue;
+        if (SPIi && h->SPIi != SPIi) continue;
+        auto f = std::move(p.wire[i]);
+        p.wire.erase(p.wire.begin() + static_cast<std::ptrdiff_t>(i));
+        p.wire.push_front(std::move(f));
+        return p.deliver_one();
+    }
+    return false;
+}
+
+/// The IKE SA of `s` in `state`, or nullopt.
+std::optional<Ike_sa_info> sa_in(const Side& s, const std::string& state) {
+    for (const auto& i : s.ep->list())
+        if (i.state == state) return i;
+    return std::nullopt;
+}
+
+// K7 (§2.8.2, §2.25.2): a answers b's IKE SA rekey while its own is in flight; b, having
+// finished its rekey, answers a's with TEMPORARY_FAILURE. The CHILD SA must move to b's new
+// IKE SA on a at once: a later Delete of that CHILD SA then goes on the new IKE SA, and both sides
+// agree. Before, the CHILD SA stayed on a's old IKE SA and the Delete removed it on a only.
+TEST(Rekey_findings, a_failed_IKE_SA_rekey_after_answering_the_peers_hands_the_CHILD_SAs_over) {
+    Peer_pair p(make_config(true), make_config(false), 11, 12);
+    p.initiate();
+    p.run();
+    const auto old = p.a.ep->list()[0];
+    const auto child = old.children.at(0);
+    request(p, true, Rekey_IKE_SA{"home", p.now});
+    request(p, false, Rekey_IKE_SA{"home", p.now});
+    ASSERT_TRUE(deliver_first(p, false, Exchange_type::CREATE_CHILD_SA, false));  // b's rekey reaches a: answered
+    ASSERT_TRUE(deliver_first(p, true, Exchange_type::CREATE_CHILD_SA, true));    // b's rekey done: b deletes old
+    ASSERT_TRUE(deliver_first(p, true, Exchange_type::CREATE_CHILD_SA, false));   // a's rekey: TEMPORARY_FAILURE
+    EXPECT_TRUE(p.b.has_diagnostic("7296-2.25-temporary-failure")) << p.transcript();
+    ASSERT_TRUE(deliver_first(p, false, Exchange_type::CREATE_CHILD_SA, true));   // a's rekey fails
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::CHILD_SA_failed)) << p.transcript();
+    const auto fresh = sa_in(p.a, "Established");
+    ASSERT_TRUE(fresh) << p.transcript();
+    EXPECT_NE(fresh->SPIi, old.SPIi);
+    ASSERT_EQ(fresh->children.size(), 1u) << p.transcript();  // handed over at once
+    EXPECT_EQ(fresh->children[0].spi_in, child.spi_in);
+    request(p, true, Delete_CHILD_SA{"home", child.spi_in, p.now});
+    p.run();
+    expect_same_SAs(p, 0);
+    EXPECT_EQ(p.a.ep->list()[0].SPIi, fresh->SPIi);
+}
+
+// K5 (§2.8.2): a answers b's IKE SA rekey while its own is in flight; b did not notice the
+// collision, deletes the old IKE SA and rekeys its new one again before that Delete reaches a.
+// a's old IKE SA must hand its CHILD SA to the successor of the new one. Before, it looked the
+// new one up by its SPI, found it rekeyed away, and the CHILD SA went with the old IKE SA.
+TEST(Rekey_findings, an_old_IKE_SA_hands_its_CHILD_SAs_to_the_successor_of_a_rekeyed_survivor) {
+    Peer_pair p(make_config(true), make_config(false), 11, 12);
+    p.initiate();
+    p.run();
+    const auto old = p.a.ep->list()[0];
+    const auto child = old.children.at(0);
+    request(p, true, Rekey_IKE_SA{"home", p.now});
+    request(p, false, Rekey_IKE_SA{"home", p.now});
+    ASSERT_TRUE(deliver_first(p, false, Exchange_type::CREATE_CHILD_SA, false));  // b's rekey reaches a: answered
+    ASSERT_TRUE(deliver_first(p, true, Exchange_type::CREATE_CHILD_SA, true));    // b's rekey done: b deletes old
+    const auto survivor = sa_in(p.b, "Established");
+    ASSERT_TRUE(survivor) << p.transcript();
+    request(p, false, Rekey_IKE_SA{"home", p.now});  // b rekeys the survivor again
+    ASSERT_TRUE(deliver_first(p, false, Exchange_type::CREATE_CHILD_SA, false, survivor->SPIi));
+    ASSERT_TRUE(deliver_first(p, true, Exchange_type::CREATE_CHILD_SA, true, survivor->SPIi));
+    ASSERT_TRUE(deliver_first(p, false, Exchange_type::INFORMATIONAL, false, old.SPIi));  // b's Delete of old
+    EXPECT_TRUE(p.a.has_diagnostic("7296-2.8.2-peer-did-not-notice")) << p.transcript();
+    p.run();
+    expect_same_SAs(p, 1);
+    EXPECT_EQ(p.a.ep->list()[0].children[0].spi_in, child.spi_in);  // inherited twice, never rekeyed
+    EXPECT_NE(p.a.ep->list()[0].SPIi, survivor->SPIi);
+    EXPECT_NE(p.a.ep->list()[0].SPIi, old.SPIi);
 }
 
 }  // namespace
