@@ -74,15 +74,16 @@ Peer::Sa* Peer::find_for(const Message_view& m) {
     return s;
 }
 
-// The Endpoint applies an API request to the first established IKE SA of the connection in
-// the order of our SPI (its public contract: "the established IKE SA of connection").
+// The Endpoint applies an API request to the last established IKE SA of the connection in the
+// order of our SPI (its public contract: "the established IKE SA of connection", the last one as
+// `ikeref list` shows them).
 Peer::Sa* Peer::api_target() {
     Sa* best = nullptr;
     for (auto& s : sas_) {
         if (s.state != Sa_state::established) continue;
         const Spi ours = s.original_initiator ? s.SPIi : s.SPIr;
         const Spi best_ours = best ? (best->original_initiator ? best->SPIi : best->SPIr) : 0;
-        if (!best || ours < best_ours) best = &s;
+        if (!best || ours > best_ours) best = &s;
     }
     return best;
 }
@@ -258,6 +259,7 @@ void Peer::pump(Sa& sa, std::vector<Expect>& expect) {
         if (!can) continue;
         Expect e = request_of(sa, r);
         if (child_request && sa.children < 0) e.optional = true;
+        if (r == Request::rekey_CHILD_SA && sa.peer_rekeys_pending > 0) e.optional = true;  // §2.8
         expect.push_back(e);
         sa.outstanding = r;
         sa.outstanding_mid = sa.next_request_mid;
@@ -280,14 +282,16 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
     std::vector<Expect> expect;
     pending_optional_ = {};
     inherited_children_ = -1;
+    inherited_rekeys_pending_ = 0;
     // The CHILD SA table is learnt from the Endpoint's CHILD_SA_installed / CHILD_SA_deleted
     // events (the SA backend commands): this model judges the IKE SA exchanges, and the
     // properties check separately that both peers' CHILD SAs mirror each other.
     for (const auto& ev : out.events) {
         if (ev.kind != Observed_event::Kind::child_installed && ev.kind != Observed_event::Kind::child_deleted) continue;
         Sa* c = find(ev.SPIi, ev.SPIr);
-        if (!c) continue;
-        if (c->children < 0) c->children = 0;
+        // Unknown (an IKE SA born from a rekey collision, §2.8.2: the CHILD SAs it inherited are
+        // not visible here) stays unknown: the events say what changed, not how many there are.
+        if (!c || c->children < 0) continue;
         c->children += ev.kind == Observed_event::Kind::child_installed ? 1 : -1;
         if (c->children < 0) c->children = 0;
     }
@@ -534,7 +538,9 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                                 } else {
                                     s->state = Sa_state::rekeyed;
                                     inherited_children_ = s->children;  // §2.18: they move to the new SA
+                                    inherited_rekeys_pending_ = s->peer_rekeys_pending;
                                     s->children = 0;
+                                    s->peer_rekeys_pending = 0;
                                 }
                             }
                         } else {
@@ -580,6 +586,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                         } else if (m.has("D(ESP)")) {
                             e.alternatives = {{"D(ESP)"}, {}};  // §1.4.1, §2.25.1 (without D when closing too)
                             e.why = "§1.4.1 CHILD SA delete";  // the count moves once the answer is seen
+                            if (s->peer_rekeys_pending > 0) --s->peer_rekeys_pending;
                             if (s->outstanding == Request::rekey_CHILD_SA) s->old_child_maybe_gone = true;
                         } else {
                             e.alternatives = {{}};  // §2.4 liveness
@@ -630,6 +637,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                         // lowest nonce deletes it instead (the nonces are inside SK: either way).
                         must.push_back(Observed_event::Kind::rekeyed);
                         inherited_children_ = s->rekey_collision ? -1 : s->children;
+                        inherited_rekeys_pending_ = s->peer_rekeys_pending;
                         if (!s->rekey_collision) s->children = 0;
                         Expect del = request_of(*s, Request::delete_IKE_SA);
                         del.why = "§1.3.2 delete the old IKE SA";
@@ -748,6 +756,8 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                 break;
             case Bind::What::response:
                 if (s->m.exchange == Exchange_type::IKE_SA_INIT) sa.SPIr = s->m.SPIr;
+                if (s->m.exchange == Exchange_type::CREATE_CHILD_SA && in.msg.has("N(REKEY_SA)") && s->m.has("SA"))
+                    ++sa.peer_rekeys_pending;  // §2.8: the peer deletes the old SA next
                 sa.last_response_bytes = s->m.bytes;
                 if (s->m.has("N(AUTHENTICATION_FAILED)")) sa.state = Sa_state::gone;
                 break;
@@ -795,6 +805,7 @@ void Peer::learn_new_SAs(const Stimulus& in, const Observed& out) {
         n.SPIr = ev.SPIr;
         n.state = Sa_state::established;
         n.children = inherited_children_;
+        n.peer_rekeys_pending = inherited_rekeys_pending_;
         // §2.18: who requested the rekey is the new SA's original initiator: we did when this
         // step was the response to our request.
         n.original_initiator = in.kind == Stimulus::Kind::datagram && in.msg.response;

@@ -199,6 +199,11 @@ void Ike_sa::check_completions() {
                                 std::string(IKE_rekey ? "IKE SA rekey" : "CHILD SA exchange") + " failed: " +
                                     (refusal_text_.empty() ? refusal_rule_ : refusal_text_)});
         }
+        if (!ok && req_.kind == Request_kind::rekey_child && collision_.new_spi_in) {
+            // §2.8.1: our rekey of the CHILD SA failed: there is no collision left to decide, the
+            // peer's new SA simply replaces the old one (no stale nonces for our next rekey).
+            collision_ = Collision{};
+        }
         completions_.push_back([this, ok, IKE_rekey, timed_out] {
             ccs_.reset();
             req_ = Child_request{};

@@ -293,5 +293,31 @@ TEST(Rekey_findings, an_old_IKE_SA_hands_its_CHILD_SAs_to_the_successor_of_a_rek
     EXPECT_NE(p.a.ep->list()[0].SPIi, old.SPIi);
 }
 
+// Found with the K-fixes (10,000-case run): b answers a's rekey of a CHILD SA while its own rekey
+// of it is in flight, then its own fails (TEMPORARY_FAILURE: a is deleting that SA). No collision
+// is left to decide (§2.8.1): b's next CHILD SA rekey must delete the old SA, not its new one.
+TEST(Rekey_findings, a_failed_CHILD_SA_rekey_leaves_no_collision_for_the_next_rekey) {
+    Peer_pair p(make_config(true), make_config(false), 11, 12);
+    p.initiate();
+    p.run();
+    request(p, true, Rekey_CHILD_SA{"home", 0, p.now});
+    request(p, false, Rekey_CHILD_SA{"home", 0, p.now});
+    ASSERT_TRUE(deliver_first(p, true, Exchange_type::CREATE_CHILD_SA, false));   // a's rekey: b answers
+    ASSERT_TRUE(deliver_first(p, false, Exchange_type::CREATE_CHILD_SA, true));   // a done, deletes the old SA
+    ASSERT_TRUE(deliver_first(p, false, Exchange_type::CREATE_CHILD_SA, false));  // b's rekey: TEMPORARY_FAILURE
+    ASSERT_TRUE(deliver_first(p, true, Exchange_type::CREATE_CHILD_SA, true));    // b's rekey fails
+    ASSERT_TRUE(p.b.has_event(Sa_event_kind::CHILD_SA_failed)) << p.transcript();
+    p.run();
+    expect_same_SAs(p, 1);
+    const auto survivor = p.b.ep->list()[0].children[0].spi_in;
+    const auto diagnostics = p.b.diagnostics.size();
+    request(p, false, Rekey_CHILD_SA{"home", 0, p.now});
+    p.run();
+    expect_same_SAs(p, 1);
+    EXPECT_NE(p.b.ep->list()[0].children[0].spi_in, survivor) << p.transcript();  // rekeyed: the old one went
+    for (std::size_t i = diagnostics; i < p.b.diagnostics.size(); ++i)
+        EXPECT_NE(p.b.diagnostics[i].rule, "7296-2.8.1-rekey-collision") << p.transcript();
+}
+
 }  // namespace
 }  // namespace ike::test
