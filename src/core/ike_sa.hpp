@@ -127,13 +127,6 @@ public:
     /// §2.8.2: this IKE SA is redundant and its creator (the peer) should delete it; if that
     /// has not happened `within` from now, delete it ourselves.
     void expect_delete_by_peer(Time within);
-    /// §2.8.2, §2.18: this old IKE SA was replaced by the peer's rekey and waits in Rekeyed for
-    /// the peer's Delete; if it has not come after the peer's whole retransmission schedule (as
-    /// ours, Config::retransmit) plus one timeout, the SA is removed without a message.
-    void await_Delete_of_old_IKE_SA();
-    /// §2.8.2: our IKE SA rekey failed after we answered the peer's colliding one: the peer's new
-    /// IKE SA inherits the CHILD SAs. False when there was no such collision.
-    bool hand_children_to_peer_rekey();
     /// An IKE_SA_INIT request that passed the stateless gate; `raw` is the message octets.
     void on_IKE_SA_INIT_request(const Message& m, Octets raw, const Address& local, const Address& remote);
     /// An IKE_SA_INIT response (plaintext) for our request.
@@ -264,6 +257,13 @@ private:
     void submit(std::function<void()> start);
     /// §2.8: queues the Delete of the old (or redundant) CHILD SA of a rekey at the front.
     void delete_rekeyed_CHILD_SA(std::uint32_t spi_in);
+    /// §2.8.2, §2.18: this old IKE SA was replaced by the peer's rekey and waits in Rekeyed for
+    /// the peer's Delete; if it has not come after the peer's whole retransmission schedule (as
+    /// ours, Config::retransmit) plus one timeout, the SA is removed without a message.
+    void await_Delete_of_old_IKE_SA();
+    /// §2.8.2: our IKE SA rekey failed after we answered the peer's colliding one: the peer's new
+    /// IKE SA inherits the CHILD SAs. False when there was no such collision.
+    bool hand_children_to_peer_rekey();
     void pump();
     /// Timers other than retransmission: lifetimes and liveness (§2.4, §2.8).
     void arm_duty(Time at, std::function<void()> duty);
