@@ -15,7 +15,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <iostream>
-#include <set>
 
 #include "conformance/properties/world.hpp"
 
@@ -139,62 +138,6 @@ struct Counts {
 
 std::string first(const std::vector<std::string>& v) { return v.empty() ? std::string() : v.front(); }
 
-// Known deviations of ikeref found by these properties and reported to the lead (README.md,
-// "Findings"); tolerated and counted here until src/core is fixed. Set
-// IKEREF_PROPERTIES_STRICT=1 to fail on them.
-//  K1: IKE_SA_failed is emitted when a CREATE_CHILD_SA exchange fails, though the IKE SA stays.
-//  K2: a CHILD SA rekey whose Delete of the old SA is queued behind an IKE SA rekey never
-//      deletes the old CHILD SA (it moves to the new IKE SA), §2.8.
-//  K4: an old IKE SA that lost a rekey collision waits for the peer's Delete without a timer.
-//  K5: after an IKE SA rekey collision whose surviving new SA was rekeyed again, the peer's
-//      Delete of the old IKE SA takes the CHILD SA it still held with it (§2.8.2).
-//  K6: a CHILD SA that the peer has just rekeyed (its Delete of the old SA still to come) is
-//      rekeyed again on request; two new CHILD SAs survive (§2.8.1).
-//  K7: we answered the peer's IKE SA rekey while ours was in flight and ours then failed
-//      (TEMPORARY_FAILURE): the CHILD SAs stay on the old IKE SA instead of moving to the peer's
-//      new one, and a later CHILD Delete on the old SA removes them on our side only (§2.8.2).
-bool strict() {
-    const char* s = std::getenv("IKEREF_PROPERTIES_STRICT");
-    return s && std::string(s) == "1";
-}
-std::atomic<int> known_K1{0}, known_K2{0}, known_K4{0}, known_K5{0}, known_K6{0}, known_K7{0};
-std::string step_of(const std::string& d) { return d.substr(0, d.find(':')); }
-// K2 shows as, in one step: the Delete that ends a CHILD SA rekey is not sent and a queued
-// request (CREATE_CHILD_SA, or the Delete of the IKE SA) is sent in its place.
-std::set<std::string> K2_steps(const std::vector<std::string>& diffs) {
-    std::set<std::string> missing, extra, both;
-    for (const auto& d : diffs) {
-        if (d.find("expected INFORMATIONAL request") != std::string::npos && d.find("CHILD SA") != std::string::npos &&
-            d.find("not sent") != std::string::npos)
-            missing.insert(step_of(d));
-        if (d.find("unexpected CREATE_CHILD_SA request") != std::string::npos ||
-            d.find("unexpected INFORMATIONAL request") != std::string::npos)
-            extra.insert(step_of(d));
-    }
-    for (const auto& s : missing)
-        if (extra.count(s)) both.insert(s);
-    return both;
-}
-std::vector<std::string> without_known(const std::vector<std::string>& diffs) {
-    if (strict()) return diffs;
-    std::vector<std::string> out;
-    const auto K2 = K2_steps(diffs);
-    bool after_K2 = false;
-    for (const auto& d : diffs) {
-        if (d.find("unexpected SA event 3") != std::string::npos) {
-            ++known_K1;
-            continue;
-        }
-        if (K2.count(step_of(d))) after_K2 = true;
-        if (after_K2) {
-            ++known_K2;  // the model and the Endpoint part ways from there on
-            continue;
-        }
-        out.push_back(d);
-    }
-    return out;
-}
-
 void one_case(Property p, const Mix& mix, Counts& counts) {
     const auto seed_a = *rc::gen::inRange<std::uint64_t>(1, 1u << 30);
     // Different seeds: equal random streams would give both peers the same nonces (§2.8 ties).
@@ -214,11 +157,7 @@ void one_case(Property p, const Mix& mix, Counts& counts) {
     const std::string t = "\n" + w.transcript();
     switch (p) {
         case Property::reference_agrees:
-            if (w.stats.K2 && !strict()) {
-                ++known_K2;  // the model and the Endpoint part ways from K2 on
-            } else if (!without_known(w.reference_diffs).empty()) {
-                RC_FAIL(first(without_known(w.reference_diffs)) + t);
-            }
+            if (!w.reference_diffs.empty()) RC_FAIL(first(w.reference_diffs) + t);
             break;
         case Property::message_ids:
             if (!w.message_id_errors.empty()) RC_FAIL(first(w.message_id_errors) + t);
@@ -230,20 +169,7 @@ void one_case(Property p, const Mix& mix, Counts& counts) {
             // Only where both sides could end in agreement: no forged or failed SA.
             if (!w.stats.failed && w.stats.forged_AUTH == 0) {
                 const auto why = w.same_SAs_after_finish();
-                const bool K2 = w.stats.K2 || !K2_steps(w.reference_diffs).empty();
-                if (K2 && !strict() && why.find("more than one CHILD SA") != std::string::npos) {
-                    ++known_K2;
-                } else if (!strict() && w.stats.K6 && why.find("more than one CHILD SA") != std::string::npos) {
-                    ++known_K6;
-                } else if (!strict() && w.stats.collision && w.stats.IKE_rekey_failed &&
-                           why.find("CHILD SAs do not mirror") != std::string::npos) {
-                    ++known_K7;
-                } else if (!strict() && w.stats.collision && w.stats.child_gone_with_IKE_SA &&
-                           why.find("CHILD SAs do not mirror") != std::string::npos) {
-                    ++known_K5;
-                } else if (!why.empty()) {
-                    RC_FAIL(why + t);
-                }
+                if (!why.empty()) RC_FAIL(why + t);
             }
             break;
         case Property::no_key_after_delete:
@@ -252,13 +178,7 @@ void one_case(Property p, const Mix& mix, Counts& counts) {
         case Property::timers_fire_or_cancel: {
             if (!w.timer_errors.empty()) RC_FAIL(first(w.timer_errors) + t);
             const auto why = w.quiescent_after_finish();
-            // K4: after a collision, an old IKE SA waits for the peer's Delete without a timer; when
-            // the peer failed meanwhile (retransmission limit) nothing ever deletes it.
-            if (!strict() && w.stats.failed && why.find("stuck in Rekeyed") != std::string::npos) {
-                ++known_K4;
-            } else if (!why.empty()) {
-                RC_FAIL(why + t);
-            }
+            if (!why.empty()) RC_FAIL(why + t);
             break;
         }
         case Property::no_SA_without_valid_AUTH:
@@ -273,8 +193,7 @@ void run_property(const char* title, Property p, const Mix& mix) {
     EXPECT_TRUE(ok);
     const int n = counts.runs.load();
     std::cout << "[ classification ] " << title << ": " << n << " runs, established " << counts.established
-              << ", collision " << counts.collision << ", loss " << counts.loss << "; known deviations K1 "
-              << known_K1 << ", K2 " << known_K2 << ", K4 " << known_K4 << ", K5 " << known_K5 << ", K6 " << known_K6 << ", K7 " << known_K7 << "\n";
+              << ", collision " << counts.collision << ", loss " << counts.loss << "\n";
     if (!ok || n == 0) return;
     // Issue 6: at least a third of the runs reach an established SA, one in twenty collides.
     EXPECT_GE(3 * counts.established.load(), n) << "too few runs reached an established SA";

@@ -21,15 +21,6 @@ struct Run_stats {
     bool established = false;  ///< both sides emitted IKE_SA_established
     bool collision = false;    ///< a simultaneous rekey or an exchange collision (§2.8, §2.25)
     bool failed = false;       ///< an IKE SA failed or was deleted after a timeout
-    /// Known deviation K2 seen (README.md): a CHILD SA rekey response answered by a queued
-    /// CREATE_CHILD_SA request instead of the Delete of the old CHILD SA.
-    bool K2 = false;
-    /// A CHILD SA went down with an IKE SA the peer deleted (candidate for K5, README.md).
-    bool child_gone_with_IKE_SA = false;
-    /// K6 (README.md): a side rekeyed a CHILD SA that it had just seen rekeyed by the peer.
-    bool K6 = false;
-    /// An IKE SA rekey of ours failed (K7 candidate, README.md).
-    bool IKE_rekey_failed = false;
 };
 
 enum class Who { A, B, both };
@@ -78,7 +69,6 @@ private:
         std::set<std::pair<Spi, Spi>> deleted;  ///< IKE SAs this side deleted
         std::set<std::uint32_t> removed_child_spis;
         std::set<Timer_id> armed, cancelled, fired;
-        bool answered_CHILD_rekey = false;  ///< answered a REKEY_SA request; the peer's Delete pending
     };
     void feed(bool to_a, Input in, reference::Stimulus st);
     reference::Message_view view(const Bytes& bytes) const;

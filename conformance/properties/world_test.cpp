@@ -183,10 +183,6 @@ void World::feed(bool to_a, Input in, reference::Stimulus st) {
             obs.events.push_back({kind_of(e->kind), e->SPIi, e->SPIr});
             log_.push_back(std::string(who) + " event " + std::to_string(int(e->kind)) + " " + e->detail);
             if (e->kind == Sa_event_kind::IKE_SA_deleted) ss.deleted.insert({e->SPIi, e->SPIr});
-            if (e->kind == Sa_event_kind::CHILD_SA_deleted && e->detail.find("its IKE SA is gone") != std::string::npos)
-                stats.child_gone_with_IKE_SA = true;
-            if (e->kind == Sa_event_kind::CHILD_SA_failed && e->detail.rfind("IKE SA rekey failed", 0) == 0)
-                stats.IKE_rekey_failed = true;
             // An IKE SA removed because an exchange failed (retransmission limit, §2.4).
             if (e->kind == Sa_event_kind::IKE_SA_deleted && e->detail == "Exchange_failed") stats.failed = true;
             if (e->kind == Sa_event_kind::IKE_SA_established && st.bad_AUTH) {
@@ -206,27 +202,6 @@ void World::feed(bool to_a, Input in, reference::Stimulus st) {
         }
     }
     (void)last_send;
-    if (st.kind == reference::Stimulus::Kind::datagram && st.msg.response &&
-        st.msg.exchange == Exchange_type::CREATE_CHILD_SA && st.msg.has("TSi")) {
-        const bool del = std::any_of(obs.sends.begin(), obs.sends.end(), [](const reference::Observed_send& x) {
-            return x.fresh && !x.m.response && x.m.has("D(ESP)");
-        });
-        const bool other = std::any_of(obs.sends.begin(), obs.sends.end(), [](const reference::Observed_send& x) {
-            return x.fresh && !x.m.response && !x.m.has("D(ESP)");
-        });
-        if (other && !del) stats.K2 = true;
-    }
-    if (st.kind == reference::Stimulus::Kind::datagram && !st.msg.response) {
-        if (st.msg.has("N(REKEY_SA)") &&
-            std::any_of(obs.sends.begin(), obs.sends.end(), [](const reference::Observed_send& x) {
-                return x.fresh && x.m.response && x.m.exchange == Exchange_type::CREATE_CHILD_SA && x.m.has("SA");
-            }))
-            ss.answered_CHILD_rekey = true;
-        if (st.msg.has("D(ESP)")) ss.answered_CHILD_rekey = false;
-    }
-    for (const auto& x : obs.sends) {
-        if (x.fresh && !x.m.response && x.m.has("N(REKEY_SA)") && ss.answered_CHILD_rekey) stats.K6 = true;
-    }
     for (auto& d : ss.ref.step(st, obs)) note(reference_diffs, std::string(who) + ": " + d);
     if (ss.ref.collisions() > 0) stats.collision = true;
     if (pair.a.has_event(Sa_event_kind::IKE_SA_established) || pair.b.has_event(Sa_event_kind::IKE_SA_established)) {
@@ -454,8 +429,6 @@ std::string World::quiescent_after_finish() const {
     for (const auto* s : {&pair.a, &pair.b}) {
         if (!s->timers.empty()) return "timers still armed after the run";
         for (const auto& i : s->ep->list()) {
-            // Known gap K3 (README.md): an original responder waits for IKE_AUTH without a timer.
-            if (!i.original_initiator && i.state == "Authenticating") continue;
             if (i.state != "Established") return "an IKE SA is stuck in " + i.state + " with no timer left";
         }
     }
@@ -524,6 +497,50 @@ TEST(World, a_forged_AUTH_establishes_nothing) {
     EXPECT_FALSE(w.stats.established);
     EXPECT_TRUE(w.auth_errors.empty());
     for (const auto& d : w.reference_diffs) ADD_FAILURE() << d << "\n" << w.transcript();
+}
+
+// A counterexample of the 10,000-case run (seed 4981279245621594831) after K2 was fixed: API
+// requests go to the last established IKE SA in our SPI order (as the Endpoint picks it), and
+// the CHILD SA count of an IKE SA born from a rekey collision stays unknown (§2.8.2).
+TEST(World, requests_after_an_IKE_SA_rekey_collision_agree_with_the_reference) {
+    World w(1, 2);
+    w.initiate();
+    for (int i = 0; i < 4; ++i) w.deliver();
+    w.rekey_IKE_SA(Who::both);
+    for (int i = 0; i < 4; ++i) w.deliver();
+    w.rekey_CHILD_SA(Who::A);
+    w.rekey_CHILD_SA(Who::both);
+    w.delete_IKE_SA(Who::A);
+    w.rekey_CHILD_SA(Who::B);
+    w.finish();
+    EXPECT_TRUE(w.stats.collision);
+    for (const auto& d : w.reference_diffs) ADD_FAILURE() << d << "\n" << w.transcript();
+    EXPECT_EQ(w.quiescent_after_finish(), "");
+    EXPECT_EQ(w.pair.a.ep->ike_sa_count(), 0u);
+    EXPECT_EQ(w.pair.b.ep->ike_sa_count(), 0u);
+}
+
+// The next counterexample of that seed: a rekey of "the first CHILD SA" finds only CHILD SAs the
+// peer has just rekeyed and is skipped (§2.8, K6), and a CHILD SA rekey of b that failed with
+// TEMPORARY_FAILURE after b had answered a's rekey of the same SA leaves no stale collision
+// behind for b's next rekey (§2.8.1).
+TEST(World, a_skipped_rekey_of_a_CHILD_SA_rekeyed_by_the_peer_agrees_with_the_reference) {
+    World w(11, 12);
+    w.initiate();
+    for (int i = 0; i < 3; ++i) w.deliver();
+    w.rekey_CHILD_SA(Who::both);
+    w.deliver();
+    w.drop();
+    w.rekey_CHILD_SA(Who::A);
+    w.advance(std::chrono::milliseconds(500));
+    w.deliver();
+    w.rekey_CHILD_SA(Who::both);
+    w.deliver();
+    w.drop();
+    w.finish();
+    for (const auto& d : w.reference_diffs) ADD_FAILURE() << d << "\n" << w.transcript();
+    EXPECT_EQ(w.same_SAs_after_finish(), "") << w.transcript();
+    EXPECT_EQ(w.quiescent_after_finish(), "");
 }
 
 // The judge must be able to fail: a reference that expects a different first message.

@@ -74,15 +74,16 @@ Peer::Sa* Peer::find_for(const Message_view& m) {
     return s;
 }
 
-// The Endpoint applies an API request to the first established IKE SA of the connection in
-// the order of our SPI (its public contract: "the established IKE SA of connection").
+// The Endpoint applies an API request to the last established IKE SA of the connection in the
+// order of our SPI (its public contract: "the established IKE SA of connection", the last one as
+// `ikeref list` shows them).
 Peer::Sa* Peer::api_target() {
     Sa* best = nullptr;
     for (auto& s : sas_) {
         if (s.state != Sa_state::established) continue;
         const Spi ours = s.original_initiator ? s.SPIi : s.SPIr;
         const Spi best_ours = best ? (best->original_initiator ? best->SPIi : best->SPIr) : 0;
-        if (!best || ours < best_ours) best = &s;
+        if (!best || ours > best_ours) best = &s;
     }
     return best;
 }
@@ -230,7 +231,6 @@ Peer::Expect Peer::request_of(Sa& sa, Request r) {
             e.alternatives = {{"SA", "Ni", "TSi", "TSr"}};
             break;
         case Request::delete_CHILD_SA:  // §1.4.1
-        case Request::delete_rekeyed_CHILD_SA:
             e.exchange = Exchange_type::INFORMATIONAL;
             e.alternatives = {{"D(ESP)"}};
             e.why = "§1.4.1 delete CHILD SA";
@@ -254,12 +254,12 @@ void Peer::pump(Sa& sa, std::vector<Expect>& expect) {
         sa.queue.pop_front();
         const bool established = sa.state == Sa_state::established;
         bool can = established;
-        const bool child_request = r == Request::rekey_CHILD_SA || r == Request::delete_CHILD_SA ||
-                                   r == Request::delete_rekeyed_CHILD_SA;
+        const bool child_request = r == Request::rekey_CHILD_SA || r == Request::delete_CHILD_SA;
         if (child_request) can = established && sa.children != 0;
         if (!can) continue;
         Expect e = request_of(sa, r);
-        if (child_request && (sa.children < 0 || r == Request::delete_rekeyed_CHILD_SA)) e.optional = true;
+        if (child_request && sa.children < 0) e.optional = true;
+        if (r == Request::rekey_CHILD_SA && sa.peer_rekeys_pending > 0) e.optional = true;  // §2.8
         expect.push_back(e);
         sa.outstanding = r;
         sa.outstanding_mid = sa.next_request_mid;
@@ -269,7 +269,7 @@ void Peer::pump(Sa& sa, std::vector<Expect>& expect) {
         if (e.optional) {
             // Unsure whether the CHILD SA still exists: the observation decides (record_sends).
             sa.outstanding = Request::none;
-            pending_optional_ = {&sa, r == Request::delete_rekeyed_CHILD_SA ? Request::delete_CHILD_SA : r};
+            pending_optional_ = {&sa, r};
         }
         return;
     }
@@ -282,14 +282,16 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
     std::vector<Expect> expect;
     pending_optional_ = {};
     inherited_children_ = -1;
+    inherited_rekeys_pending_ = 0;
     // The CHILD SA table is learnt from the Endpoint's CHILD_SA_installed / CHILD_SA_deleted
     // events (the SA backend commands): this model judges the IKE SA exchanges, and the
     // properties check separately that both peers' CHILD SAs mirror each other.
     for (const auto& ev : out.events) {
         if (ev.kind != Observed_event::Kind::child_installed && ev.kind != Observed_event::Kind::child_deleted) continue;
         Sa* c = find(ev.SPIi, ev.SPIr);
-        if (!c) continue;
-        if (c->children < 0) c->children = 0;
+        // Unknown (an IKE SA born from a rekey collision, §2.8.2: the CHILD SAs it inherited are
+        // not visible here) stays unknown: the events say what changed, not how many there are.
+        if (!c || c->children < 0) continue;
         c->children += ev.kind == Observed_event::Kind::child_installed ? 1 : -1;
         if (c->children < 0) c->children = 0;
     }
@@ -370,8 +372,21 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                     may.push_back(Observed_event::Kind::failed);
                 }
             } else {
-                // A timer that is not a retransmission (§2.8.2: deleting a redundant IKE SA the
-                // peer did not delete): it may start a Delete of a redundant SA.
+                // A timer that is not a retransmission. An original responder still waiting for
+                // IKE_AUTH may give the half-open SA up (the timeout is the implementation's, §2.6;
+                // strongSwan: half_open_timeout), and an old IKE SA replaced by the peer's rekey
+                // whose Delete never came may be given up (§2.8.2, §2.18): removed without a message.
+                for (auto& s : sas_) {
+                    if (s.state != Sa_state::awaiting_IKE_AUTH_request && s.state != Sa_state::rekeyed) continue;
+                    const bool gone = std::any_of(out.events.begin(), out.events.end(), [&s](const Observed_event& ev) {
+                        return ev.kind == Observed_event::Kind::deleted && ev.SPIi == s.SPIi && ev.SPIr == s.SPIr;
+                    });
+                    if (!gone) continue;
+                    s.state = Sa_state::gone;
+                    may.push_back(Observed_event::Kind::deleted);
+                }
+                // §2.8.2: deleting a redundant IKE SA the peer did not delete: it may start a
+                // Delete of a redundant SA.
                 for (std::size_t i = 0; i < sas_.size(); ++i) {
                     if (!sas_[i].redundant || sas_[i].state != Sa_state::established) continue;
                     Expect e = request_of(sas_[i], Request::delete_IKE_SA);
@@ -523,7 +538,9 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                                 } else {
                                     s->state = Sa_state::rekeyed;
                                     inherited_children_ = s->children;  // §2.18: they move to the new SA
+                                    inherited_rekeys_pending_ = s->peer_rekeys_pending;
                                     s->children = 0;
+                                    s->peer_rekeys_pending = 0;
                                 }
                             }
                         } else {
@@ -569,6 +586,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                         } else if (m.has("D(ESP)")) {
                             e.alternatives = {{"D(ESP)"}, {}};  // §1.4.1, §2.25.1 (without D when closing too)
                             e.why = "§1.4.1 CHILD SA delete";  // the count moves once the answer is seen
+                            if (s->peer_rekeys_pending > 0) --s->peer_rekeys_pending;
                             if (s->outstanding == Request::rekey_CHILD_SA) s->old_child_maybe_gone = true;
                         } else {
                             e.alternatives = {{}};  // §2.4 liveness
@@ -593,6 +611,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
             }
             s->timer.reset();
             const Request done = s->outstanding;
+            bool hold_queue = false;
             s->outstanding = Request::none;
             s->next_request_mid = m.message_id + 1;
             const bool error = std::any_of(m.kinds.begin(), m.kinds.end(), [](const std::string& k) {
@@ -618,6 +637,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                         // lowest nonce deletes it instead (the nonces are inside SK: either way).
                         must.push_back(Observed_event::Kind::rekeyed);
                         inherited_children_ = s->rekey_collision ? -1 : s->children;
+                        inherited_rekeys_pending_ = s->peer_rekeys_pending;
                         if (!s->rekey_collision) s->children = 0;
                         Expect del = request_of(*s, Request::delete_IKE_SA);
                         del.why = "§1.3.2 delete the old IKE SA";
@@ -636,24 +656,29 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                         s->outstanding_mid = s->next_request_mid;
                         s->retransmits = 0;
                         s->state = Sa_state::deleting;
+                    } else if (s->rekey_collision) {
+                        // §2.8.2: we answered the peer's rekey while ours was in flight and ours
+                        // failed: the peer's new IKE SA is the only one; it takes the CHILD SAs and
+                        // this old SA waits for the peer's Delete.
+                        s->state = Sa_state::rekeyed;
+                        s->children = 0;
+                        s->rekey_collision = false;
                     } else {
                         s->state = Sa_state::established;  // §2.21.3, §2.25: the old SA stays
                     }
                     break;
                 case Request::rekey_CHILD_SA:
-                    if (m.has("SA") && !error && !s->queue.empty()) {
-                        // §2.8: the old CHILD SA is deleted; the RFC does not order that Delete
-                        // against API requests already waiting (§2.3 window): it may come after them,
-                        // and not at all when one of them deleted that CHILD SA already.
-                        s->queue.push_back(Request::delete_rekeyed_CHILD_SA);
-                    } else if (m.has("SA") && !error) {
-                        // §1.3.3, §2.8: the old (or, §2.8.1, the redundant) CHILD SA is deleted.
+                    if (m.has("SA") && !error) {
+                        // §1.3.3, §2.8: the old (or, §2.8.1, the redundant) CHILD SA is deleted,
+                        // before API requests already waiting (§2.3 window; the RFC does not order
+                        // them, the judged peer puts the Delete first, as strongSwan does).
                         Expect del = request_of(*s, Request::delete_CHILD_SA);
                         del.why = s->rekey_collision ? "§2.8.1 delete the redundant CHILD SA" : "§2.8 delete the old CHILD SA";
                         if (s->old_child_maybe_gone) {
                             // §1.4.1: the peer may have deleted the old SA meanwhile: nothing left to delete.
                             del.optional = true;
                             pending_optional_ = {s, Request::delete_CHILD_SA};
+                            hold_queue = true;  // a queued request instead is caught up by resync()
                         } else {
                             s->outstanding = Request::delete_CHILD_SA;
                             s->outstanding_mid = s->next_request_mid;
@@ -673,7 +698,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                 default:
                     break;
             }
-            if (s->state != Sa_state::gone && s->outstanding == Request::none) {
+            if (s->state != Sa_state::gone && s->outstanding == Request::none && !hold_queue) {
                 std::vector<Expect> e;
                 pump(*s, e);
                 for (auto& x : e) add(x, si, Bind::What::request);
@@ -731,6 +756,8 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                 break;
             case Bind::What::response:
                 if (s->m.exchange == Exchange_type::IKE_SA_INIT) sa.SPIr = s->m.SPIr;
+                if (s->m.exchange == Exchange_type::CREATE_CHILD_SA && in.msg.has("N(REKEY_SA)") && s->m.has("SA"))
+                    ++sa.peer_rekeys_pending;  // §2.8: the peer deletes the old SA next
                 sa.last_response_bytes = s->m.bytes;
                 if (s->m.has("N(AUTHENTICATION_FAILED)")) sa.state = Sa_state::gone;
                 break;
@@ -778,6 +805,7 @@ void Peer::learn_new_SAs(const Stimulus& in, const Observed& out) {
         n.SPIr = ev.SPIr;
         n.state = Sa_state::established;
         n.children = inherited_children_;
+        n.peer_rekeys_pending = inherited_rekeys_pending_;
         // §2.18: who requested the rekey is the new SA's original initiator: we did when this
         // step was the response to our request.
         n.original_initiator = in.kind == Stimulus::Kind::datagram && in.msg.response;

@@ -112,7 +112,6 @@ public:
     /// What we asked in the request in flight (requester role, §2.2).
     enum class Request {
         none, IKE_SA_INIT, IKE_AUTH, create_CHILD_SA, rekey_CHILD_SA, rekey_IKE_SA, delete_CHILD_SA,
-        delete_rekeyed_CHILD_SA,  ///< §2.8: the old SA of our CHILD rekey, queued behind API requests
         delete_IKE_SA, liveness
     };
 
@@ -138,6 +137,10 @@ private:
         bool rekey_collision = false;  ///< answered the peer's rekey while ours was in flight (§2.8)
         bool redundant = false;        ///< a new IKE SA of a collision the peer may delete (§2.8.2)
         bool old_child_maybe_gone = false;  ///< the peer deleted a CHILD SA while our rekey was in flight
+        /// CHILD SA rekeys of the peer we answered whose Delete of the old SA has not come yet: a
+        /// CHILD SA rekeyed by the peer is not rekeyed again (§2.8), so a rekey request of ours may
+        /// find nothing to rekey (the SPIs are not visible here).
+        int peer_rekeys_pending = 0;
     };
 
     struct Expect {
@@ -175,6 +178,7 @@ private:
     };
     Pending_optional pending_optional_;  ///< a CHILD request that may or may not go out this step
     int inherited_children_ = -1;
+    int inherited_rekeys_pending_ = 0;   ///< with inherited_children_
     bool lenient_requests_ = false;      ///< after an IKE SA rekey collision: see resync()        ///< CHILD SAs a new IKE SA of this step takes over (-1: unknown)
     int collisions_ = 0;
     int established_ = 0;

@@ -143,6 +143,11 @@ enum class Cookie_policy { on_load, always, never };
 struct Gate_config {
     Cookie_policy cookies = Cookie_policy::on_load;
     std::size_t half_open_threshold = 50;  ///< half-open IKE SAs before COOKIE is demanded
+    /// Seconds an original responder waits for IKE_AUTH after answering IKE_SA_INIT before it
+    /// removes the half-open IKE SA without a word (the initiator gave up or never existed;
+    /// RFC 7296 §2.6 leaves the timeout to the implementation). strongSwan's
+    /// charon.half_open_timeout, 30 s by default. 0: never.
+    std::chrono::seconds half_open_timeout{30};
 };
 
 /// Retransmission schedule (strongSwan's charon.retransmit_* semantics, RFC 7296 §2.1):

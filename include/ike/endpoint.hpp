@@ -51,7 +51,9 @@ struct Create_CHILD_SA {
     std::string child;
     Time now{};
 };
-/// Rekey the CHILD SA whose inbound SPI is `spi_in` (0: the first one), §1.3.3.
+/// Rekey the CHILD SA whose inbound SPI is `spi_in` (0: the first one the peer has not just
+/// rekeyed), §1.3.3. A CHILD SA the peer has rekeyed (its Delete still to come) is not rekeyed
+/// again: Diagnostic 7296-2.8-already-rekeyed (§2.8).
 struct Rekey_CHILD_SA {
     std::string connection;
     std::uint32_t spi_in = 0;

@@ -136,6 +136,12 @@ struct Endpoint::Impl final : core::Core {
         ref.initiate(children.empty() ? std::string() : children.front()->name);
     }
 
+    void IKE_SA_replaced(Spi old_spi, Spi new_spi) override {
+        for (auto& [spi, sa] : sas) {
+            if (!sa->removed()) sa->redirect_inheritance(old_spi, new_spi);
+        }
+    }
+
     static bool same_identities(const Ike_sa& a, const Ike_sa& b) {
         return a.connection().local.id == b.connection().local.id && a.connection().remote.id == b.connection().remote.id;
     }

@@ -199,6 +199,11 @@ void Ike_sa::check_completions() {
                                 std::string(IKE_rekey ? "IKE SA rekey" : "CHILD SA exchange") + " failed: " +
                                     (refusal_text_.empty() ? refusal_rule_ : refusal_text_)});
         }
+        if (!ok && req_.kind == Request_kind::rekey_child && collision_.new_spi_in) {
+            // §2.8.1: our rekey of the CHILD SA failed: there is no collision left to decide, the
+            // peer's new SA simply replaces the old one (no stale nonces for our next rekey).
+            collision_ = Collision{};
+        }
         completions_.push_back([this, ok, IKE_rekey, timed_out] {
             ccs_.reset();
             req_ = Child_request{};
@@ -206,6 +211,10 @@ void Ike_sa::check_completions() {
                 lifecycle_.process(ev::Exchange_failed{});  // §2.4: the peer is gone
             } else if (IKE_rekey && ok && lost_IKE_collision_) {
                 lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{});  // §2.8.2: the peer's new SA survives
+                await_Delete_of_old_IKE_SA();
+            } else if (IKE_rekey && !ok && hand_children_to_peer_rekey()) {
+                lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{});  // §2.8.2: only the peer's new SA exists
+                await_Delete_of_old_IKE_SA();
             } else if (IKE_rekey) {
                 ok ? lifecycle_.process(ev::IKE_SA_rekeyed{}) : lifecycle_.process(ev::CHILD_exchange_completed{});
             }
@@ -213,7 +222,10 @@ void Ike_sa::check_completions() {
     }
     if (rekeyed_by_peer_) {
         rekeyed_by_peer_ = false;
-        completions_.push_back([this] { lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{}); });
+        completions_.push_back([this] {
+            lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{});
+            await_Delete_of_old_IKE_SA();
+        });
     }
 }
 
@@ -258,6 +270,7 @@ void Ike_sa::on_IKE_SA_INIT_request(const Message& m, Octets raw, const Address&
     reply_remote_ = remote;
     trace(false, m, local, remote);
     deliver(model::ev::IKE_SA_INIT_request_received{{&m}});
+    arm_half_open_timeout();
 }
 
 void Ike_sa::on_IKE_SA_INIT_response(const Message& m, Octets raw, const Address& local,
@@ -1226,6 +1239,11 @@ void Ike_sa::report_established() {
             core_.remove_other_IKE_SAs(*this, false);
         }
     }
+    if (half_open_timer_) {
+        core_.cancel_timer(half_open_timer_);
+        duty_.erase(half_open_timer_);
+        half_open_timer_ = 0;
+    }
     last_received_ = core_.now();
     arm_IKE_SA_lifetime();
     arm_liveness();
@@ -1255,6 +1273,10 @@ void Ike_sa::emit_keys() {
 void Ike_sa::report_failure(const std::string& reason) {
     const std::string rule = refusal_rule_.empty() ? "model:" + reason : refusal_rule_;
     diagnose(Severity::warning, rule, reason + (refusal_text_.empty() ? "" : ": " + refusal_text_));
+    // §2.21.3: a refused or unacceptable CREATE_CHILD_SA exchange ends only that exchange; the IKE
+    // SA stays (check_completions reports CHILD_SA_failed). Only a peer that never answers (§2.4)
+    // takes the IKE SA down with it.
+    if (ccs_ && requester_ == Requester::ccs && rule != "7296-2.1-retransmission-limit") return;
     core_.emit(Sa_event{Sa_event_kind::IKE_SA_failed, conn_->name, SPIi_, SPIr_, refusal_text_.empty() ? reason : refusal_text_});
 }
 
@@ -1270,11 +1292,13 @@ void Ike_sa::remove_IKE_SA(const std::string& reason) {
     if (collision_.active && collision_.new_IKE_spi && !children_.empty()) {
         // §2.8.2: we noticed the collision but the peer did not: its Delete of this IKE SA means its
         // new IKE SA (the one our answer created) survives and inherits the CHILD SAs.
-        if (Ike_sa* survivor = core_.find(collision_.new_IKE_spi)) {
+        // (collision_.new_IKE_spi follows that SA through its own rekeys: redirect_inheritance.)
+        if (Ike_sa* survivor = core_.find(collision_.new_IKE_spi); survivor && !survivor->removed()) {
             diagnose(Severity::info, "7296-2.8.2-peer-did-not-notice",
                      "the peer deleted the old IKE SA: its new IKE SA inherits the CHILD SAs");
             survivor->inherit_children(std::move(children_));
             children_.clear();
+            core_.IKE_SA_replaced(our_spi(), survivor->our_spi());
         }
     }
     while (!children_.empty()) remove_CHILD_SA(children_.size() - 1, "its IKE SA is gone");
@@ -1473,6 +1497,21 @@ void Ike_sa::submit(std::function<void()> start) {
     pump();
 }
 
+void Ike_sa::delete_rekeyed_CHILD_SA(std::uint32_t spi_in) {
+    // §2.8: the Delete that completes a CHILD SA rekey goes before API requests queued earlier
+    // (as strongSwan queues it): behind an IKE SA rekey it would be lost with the old IKE SA and
+    // both CHILD SAs would stay.
+    queued_.push_front([this, spi_in] {
+        const Child_state* c = child_by_spi_in(spi_in);
+        if (!c || c->spi_in != spi_in) return;  // the peer deleted it meanwhile (§1.4.1)
+        req_ = Child_request{};
+        req_.kind = Request_kind::delete_child;
+        req_.old_spi_in = spi_in;
+        deliver(model::ev::Delete_CHILD_SA_requested{});
+    });
+    pump();
+}
+
 void Ike_sa::pump() {
     // §2.3: with a window of 1, a new request waits until the last one was answered.
     while (!queued_.empty() && !request_outstanding_ && !ccs_ && !info_ && !removed_ && !delivering_) {
@@ -1502,11 +1541,26 @@ bool Ike_sa::request_CREATE_CHILD_SA(const std::string& child) {
     return true;
 }
 
+Child_state* Ike_sa::rekey_target(std::uint32_t spi_in) {
+    if (spi_in != 0) return child_by_spi_in(spi_in);
+    for (auto& c : children_) {
+        if (!c.rekeyed_by_peer) return &c;
+    }
+    return children_.empty() ? nullptr : &children_.front();
+}
+
 bool Ike_sa::request_rekey_CHILD_SA(std::uint32_t spi_in) {
     if (!child_by_spi_in(spi_in)) return false;
     submit([this, spi_in] {
-        const Child_state* c = child_by_spi_in(spi_in);
+        const Child_state* c = rekey_target(spi_in);
         if (!c) return;  // deleted while the request waited
+        if (c->rekeyed_by_peer) {
+            // §2.8: the peer has rekeyed it already and will delete it; a second rekey would leave
+            // two new CHILD SAs for one (strongSwan skips a CHILD SA in state REKEYED too).
+            diagnose(Severity::info, "7296-2.8-already-rekeyed",
+                     "CHILD SA " + to_hex(spi_octets(c->spi_in)) + " was just rekeyed by the peer: not rekeyed again");
+            return;
+        }
         req_ = Child_request{};
         req_.kind = Request_kind::rekey_child;
         req_.config = c->config;
@@ -1704,9 +1758,13 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
         Ike_sa& ref = *fresh;
         fresh->adopt_rekey(std::move(st));
         core_.adopt(std::move(fresh));
+        if (!ours_redundant) core_.IKE_SA_replaced(our_spi(), ref.our_spi());
         if (ours_redundant) {
             lost_IKE_collision_ = true;
-            if (theirs_sa) theirs_sa->inherit_children(std::move(children_));
+            if (theirs_sa) {
+                theirs_sa->inherit_children(std::move(children_));
+                core_.IKE_SA_replaced(our_spi(), theirs_sa->our_spi());
+            }
             children_.clear();
             ref.terminate();
         } else if (theirs_sa) {
@@ -1735,16 +1793,16 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
                          (ours_redundant ? "our exchange: we delete our new SA " + to_hex(spi_octets(req_.new_spi_in))
                                          : "the peer's exchange: we delete the old SA " + to_hex(spi_octets(req_.old_spi_in))));
 #if defined(IKEREF_MUTANT_INVERT_NONCE_2_8_1)
-            request_delete_CHILD_SA(original_initiator_ != ours_redundant ? req_.new_spi_in : req_.old_spi_in);
+            delete_rekeyed_CHILD_SA(original_initiator_ != ours_redundant ? req_.new_spi_in : req_.old_spi_in);
 #elif defined(IKEREF_MUTANT_KEEP_REDUNDANT_CHILD_SA)
-            if (!ours_redundant) request_delete_CHILD_SA(req_.old_spi_in);
+            if (!ours_redundant) delete_rekeyed_CHILD_SA(req_.old_spi_in);
 #else
-            request_delete_CHILD_SA(ours_redundant ? req_.new_spi_in : req_.old_spi_in);
+            delete_rekeyed_CHILD_SA(ours_redundant ? req_.new_spi_in : req_.old_spi_in);
 #endif
             collision_ = Collision{};
         } else {
             // §2.8: the requester of a CHILD SA rekey deletes the old SA once the new one is in.
-            request_delete_CHILD_SA(req_.old_spi_in);
+            delete_rekeyed_CHILD_SA(req_.old_spi_in);
         }
     }
 }
@@ -1904,10 +1962,14 @@ void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     st.virtual_ips = virtual_ips_;
     st.old_SPIi = SPIi_;
     st.old_SPIr = SPIr_;
+    const Spi new_spi = st.SPIr;
     auto fresh = std::make_unique<Ike_sa>(core_, *conn_, false, st.SPIr, reply_local_, reply_remote_);
     fresh->adopt_rekey(std::move(st));
     core_.adopt(std::move(fresh));
-    if (!colliding) rekeyed_by_peer_ = true;
+    if (!colliding) {
+        rekeyed_by_peer_ = true;
+        core_.IKE_SA_replaced(our_spi(), new_spi);
+    }
 }
 
 void Ike_sa::send_CHILD_SA_rekey_response(const Message& m) { send_new_CHILD_SA_response(m); }
@@ -1915,7 +1977,7 @@ void Ike_sa::send_CHILD_SA_rekey_response(const Message& m) { send_new_CHILD_SA_
 void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
     auto& crypto = core_.crypto();
     const auto* n = m.find_notify(Notify_type::REKEY_SA);
-    const Child_state* old = n ? child_by_spi_out(spi_value(n->spi)) : nullptr;
+    Child_state* old = n ? child_by_spi_out(spi_value(n->spi)) : nullptr;
     auto match = match_child(m, old ? old->config : nullptr, false);
     std::optional<Secret> g_ir;
     std::unique_ptr<Key_exchange> ke;
@@ -1956,7 +2018,8 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
         collision_.Nr = Nr;
         collision_.new_spi_in = spi_in;
     }
-    // The old SA of a rekey stays until the requester deletes it (§2.8).
+    // The old SA of a rekey stays until the requester deletes it (§2.8); it is not rekeyed again.
+    if (old) old->rekeyed_by_peer = true;
     make_CHILD_SA(match->config, ours, spi_in, spi_value(match->chosen.spi), match->tsr, match->tsi,
                   g_ir ? g_ir->view() : Octets(), Ni, Nr, false, negotiated_mode(match->config, m));
 }
@@ -2114,6 +2177,23 @@ void Ike_sa::arm_liveness() {
     });
 }
 
+void Ike_sa::arm_half_open_timeout() {
+    // An original responder that answered IKE_SA_INIT holds state until IKE_AUTH arrives; if the
+    // initiator gave up (or never existed, §2.6) nothing else would ever remove it.
+    const auto timeout = core_.config().gate.half_open_timeout;
+    if (removed_ || original_initiator_ || timeout.count() <= 0 || established()) return;
+    const Timer_id id = core_.arm_timer(our_spi(), core_.now() + std::chrono::duration_cast<Time>(timeout));
+    half_open_timer_ = id;
+    duty_[id] = [this, timeout] {
+        half_open_timer_ = 0;
+        if (removed_ || !(half_open() || std::string(lifecycle_.state()) == "Authenticating")) return;
+        refusal_rule_ = "ikeref-half-open-timeout";
+        refusal_text_ = "no IKE_AUTH request within " + std::to_string(timeout.count()) + " s";
+        diagnose(Severity::info, refusal_rule_, "half-open IKE SA removed: " + refusal_text_);
+        deliver(model::ev::Exchange_failed{});  // §2.21.2: no Delete, the peer never authenticated
+    };
+}
+
 void Ike_sa::start_liveness_check() {
     info_ = std::make_unique<model::INFORMATIONAL_machine>(*this);
     info_->process(model::ev::Liveness_check_requested{});
@@ -2128,6 +2208,39 @@ void Ike_sa::send_liveness_check() {
 }  // namespace ike::core
 
 namespace ike::core {
+
+bool Ike_sa::hand_children_to_peer_rekey() {
+    if (!collision_.active || !collision_.new_IKE_spi) return false;
+    Ike_sa* survivor = core_.find(collision_.new_IKE_spi);
+    collision_ = Collision{};
+    if (!survivor || survivor->removed()) return false;
+    // §2.8.2, §2.25.2: we answered the peer's rekey of this IKE SA while ours was in flight, and
+    // ours failed: the peer's new IKE SA is the only one and takes the CHILD SAs over now (the
+    // peer moved them when our answer arrived); this SA waits for the peer's Delete.
+    diagnose(Severity::info, "7296-2.8.2-rekey-collision",
+             "our IKE SA rekey failed after we answered the peer's: its new IKE SA inherits the CHILD SAs");
+    survivor->inherit_children(std::move(children_));
+    children_.clear();
+    core_.IKE_SA_replaced(our_spi(), survivor->our_spi());
+    return true;
+}
+
+void Ike_sa::await_Delete_of_old_IKE_SA() {
+    if (std::string(lifecycle_.state()) != "Rekeyed") return;
+    // §2.8.2, §2.18: the peer that initiated the surviving rekey deletes this old IKE SA. If its
+    // Delete never comes (the peer failed or gave up its Delete exchange), nothing else would
+    // ever remove it: wait for as long as the peer may retransmit its Delete (§2.1, assuming its
+    // schedule is ours), then remove it without a message, as the peer has by then.
+    const auto& rc = core_.config().retransmit;
+    double wait = 0;
+    for (unsigned n = 0; n <= rc.tries; ++n) wait += static_cast<double>(rc.timeout.count()) * std::pow(rc.base, static_cast<double>(n));
+    arm_duty(core_.now() + Time(static_cast<std::int64_t>(wait)) + rc.timeout, [this] {
+        if (removed_ || std::string(lifecycle_.state()) != "Rekeyed") return;
+        diagnose(Severity::info, "7296-2.8.2-old-IKE-SA-not-deleted",
+                 "the peer did not delete the rekeyed IKE SA: removed without a Delete");
+        remove_IKE_SA("rekeyed IKE SA not deleted by the peer");
+    });
+}
 
 void Ike_sa::expect_delete_by_peer(Time within) {
     arm_duty(core_.now() + within, [this] {

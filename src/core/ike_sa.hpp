@@ -55,6 +55,10 @@ public:
     virtual void release_leases(const std::string& identity) = 0;
     /// §2.8.3: starts a new IKE SA that replaces `old` (make-before-break).
     virtual void reauthenticate(class Ike_sa& old) = 0;
+    /// §2.8.2, §2.18: the IKE SA with our SPI `old_spi` handed its CHILD SAs to the one with our
+    /// SPI `new_spi` (a rekey): an IKE SA whose CHILD SAs are to go to `old_spi` once its rekey
+    /// collision resolves sends them to `new_spi` instead (Ike_sa::redirect_inheritance).
+    virtual void IKE_SA_replaced(Spi old_spi, Spi new_spi) = 0;
 };
 
 /// A CHILD SA of this IKE SA (§2.17).
@@ -64,6 +68,9 @@ struct Child_state {
     Proposal proposal;
     std::vector<Traffic_selector> local_ts, remote_ts;
     Time rekey_at{0}, expire_at{0};  ///< soft and hard lifetime (0: none), RFC 7296 §2.8
+    /// The peer rekeyed it (we answered its REKEY_SA); its Delete is still to come (§2.8). Not
+    /// rekeyed again, as strongSwan does not rekey a CHILD SA in state REKEYED.
+    bool rekeyed_by_peer = false;
 };
 
 class Ike_sa final : public model::Ike_sa_ops {
@@ -112,6 +119,11 @@ public:
     void adopt_rekey(Rekeyed_state st);
     /// §2.8.2: the surviving new IKE SA of a rekey collision inherits the CHILD SAs.
     void inherit_children(std::vector<Child_state> children);
+    /// §2.8.2: the new IKE SA `from` that may inherit this SA's CHILD SAs (a collision not yet
+    /// resolved) was itself rekeyed into `to`: `to` inherits them instead.
+    void redirect_inheritance(Spi from, Spi to) {
+        if (collision_.active && collision_.new_IKE_spi == from) collision_.new_IKE_spi = to;
+    }
     /// §2.8.2: this IKE SA is redundant and its creator (the peer) should delete it; if that
     /// has not happened `within` from now, delete it ourselves.
     void expect_delete_by_peer(Time within);
@@ -238,6 +250,8 @@ private:
     void remove_CHILD_SA(std::size_t index, const std::string& why);
     Child_state* child_by_spi_in(std::uint32_t spi_in);
     Child_state* child_by_spi_out(std::uint32_t spi_out);
+    /// The CHILD SA a rekey request names: `spi_in`, or (0) the first the peer has not rekeyed.
+    Child_state* rekey_target(std::uint32_t spi_in);
     /// The responder's choice for a CHILD SA request (IKE_AUTH or CREATE_CHILD_SA): which child
     /// config, proposal and narrowed selectors; nullopt with refusal_* set.
     struct Child_match {
@@ -249,6 +263,15 @@ private:
     std::optional<Child_match> match_child(const Message& m, const Child_config* only, bool in_IKE_AUTH) const;
     bool KE_acceptable_for(const Message& m, const Proposal& chosen) const;
     void submit(std::function<void()> start);
+    /// §2.8: queues the Delete of the old (or redundant) CHILD SA of a rekey at the front.
+    void delete_rekeyed_CHILD_SA(std::uint32_t spi_in);
+    /// §2.8.2, §2.18: this old IKE SA was replaced by the peer's rekey and waits in Rekeyed for
+    /// the peer's Delete; if it has not come after the peer's whole retransmission schedule (as
+    /// ours, Config::retransmit) plus one timeout, the SA is removed without a message.
+    void await_Delete_of_old_IKE_SA();
+    /// §2.8.2: our IKE SA rekey failed after we answered the peer's colliding one: the peer's new
+    /// IKE SA inherits the CHILD SAs. False when there was no such collision.
+    bool hand_children_to_peer_rekey();
     void pump();
     /// Timers other than retransmission: lifetimes and liveness (§2.4, §2.8).
     void arm_duty(Time at, std::function<void()> duty);
@@ -256,6 +279,10 @@ private:
     void arm_CHILD_SA_lifetimes(const Child_state& c);
     void arm_IKE_SA_lifetime();
     void arm_liveness();
+    /// Original responder: removes the IKE SA if IKE_AUTH does not come within
+    /// Config::gate.half_open_timeout (strongSwan's half_open_timeout).
+    void arm_half_open_timeout();
+    Timer_id half_open_timer_ = 0;
     void set_algorithms(const Proposal& p);
     void emit_keys();
     /// §2.18: the new IKE SA's keys from this (old) SA's SK_d and PRF.
