@@ -132,7 +132,8 @@ TEST_F(Negotiation, shorter_key_length_is_refused_and_named) {
 }
 
 // RFC 7296 §3.3.5 [7296-3.3.5-s6]: configured for X bits, offered the same cipher with a larger
-// key length the provider supports: accepted, with the offered length.
+// key length the provider supports: accepted, with the offered length (a value that supplies
+// greater security, [7296-3.3.5-s5]).
 TEST_F(Negotiation, longer_key_length_of_the_configured_cipher_is_accepted_with_the_offered_length) {
     auto s = select({kw("aes256-sha256-modp2048")}, {kw("aes128-sha256-modp2048")});
     ASSERT_TRUE(s.chosen) << s.reason;
