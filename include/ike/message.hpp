@@ -104,6 +104,10 @@ struct Payload_V {  ///< §3.12
     bool operator==(const Payload_V&) const;
 };
 /// §3.13.1 Traffic Selector: addresses are 4 (TS_IPV4_ADDR_RANGE) or 16 octets.
+/// A selector of any other TS Type is kept opaque, so that it can be ignored (§2.9: "the
+/// responder ignores that Traffic Selector") and re-encoded byte for byte: `ts_type` holds the
+/// received number, `ip_protocol` the selector's second octet, `unknown_body` the octets after
+/// the 4-octet selector header (Selector Length - 4); ports and addresses are unused then.
 struct Traffic_selector {
     Ts_type ts_type = Ts_type::TS_IPV4_ADDR_RANGE;
     std::uint8_t ip_protocol = 0;  ///< 0 = any
@@ -111,6 +115,9 @@ struct Traffic_selector {
     std::uint16_t end_port = 65535;
     Bytes start_address;
     Bytes end_address;
+    Bytes unknown_body{};  ///< only for a TS Type other than 7 and 8; at most 65531 octets
+    /// True for TS_IPV4_ADDR_RANGE and TS_IPV6_ADDR_RANGE, the types §3.13.1 defines.
+    bool known_type() const;
     bool operator==(const Traffic_selector&) const;
 };
 struct Payload_TS {  ///< §3.13, TSi or TSr by the payload type

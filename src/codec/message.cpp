@@ -33,10 +33,13 @@ bool Payload_D::operator==(const Payload_D& o) const {
     return protocol == o.protocol && spi_size == o.spi_size && spis == o.spis;
 }
 bool Payload_V::operator==(const Payload_V& o) const { return data == o.data; }
+bool Traffic_selector::known_type() const {
+    return ts_type == Ts_type::TS_IPV4_ADDR_RANGE || ts_type == Ts_type::TS_IPV6_ADDR_RANGE;
+}
 bool Traffic_selector::operator==(const Traffic_selector& o) const {
     return ts_type == o.ts_type && ip_protocol == o.ip_protocol && start_port == o.start_port &&
            end_port == o.end_port && start_address == o.start_address &&
-           end_address == o.end_address;
+           end_address == o.end_address && unknown_body == o.unknown_body;
 }
 bool Payload_TS::operator==(const Payload_TS& o) const { return selectors == o.selectors; }
 bool Payload_SK::operator==(const Payload_SK& o) const {

@@ -3,6 +3,7 @@
 //  Payload:  Number of TSs (1) | RESERVED (3) | Traffic Selectors
 //  Selector: TS Type (1) | IP Protocol ID (1) | Selector Length (2) | Start Port (2) |
 //            End Port (2) | Starting Address (4 or 16) | Ending Address (4 or 16)
+//  Any other TS Type: TS Type (1) | octet (1) | Selector Length (2) | body (Selector Length - 4)
 #include <stdexcept>
 
 #include "src/codec/wire.hpp"
@@ -34,11 +35,21 @@ Decoded<Payload_TS> decode_TS(Payload_type type, Octets body, std::size_t base) 
         const std::uint8_t ts_type = r.u8();
         s.ip_protocol = r.u8();
         const std::uint16_t len = r.u16();
-        if (ts_type != static_cast<std::uint8_t>(Ts_type::TS_IPV4_ADDR_RANGE) &&
-            ts_type != static_cast<std::uint8_t>(Ts_type::TS_IPV6_ADDR_RANGE))
-            return fail(at, type, "7296-3.13.1-ts-type",
-                        "TS Type " + std::to_string(ts_type) + " is not 7 or 8");
         s.ts_type = static_cast<Ts_type>(ts_type);
+        if (!s.known_type()) {
+            // §2.9: a selector of an unknown TS Type is ignored by the responder, not refused:
+            // keep its octets. Selector Length still counts the 4-octet header (§3.13.1).
+            if (len < 4u)
+                return fail(at + 2, type, "7296-3.13.1-selector-length",
+                            "Selector Length " + std::to_string(len) + " for TS Type " +
+                                std::to_string(ts_type) + " is below the 4-octet header");
+            if (!r.has(len - 4u))
+                return fail(at + 2, type, "7296-3.13.1-selector-length",
+                            "selector runs past the TS payload");
+            s.unknown_body = r.bytes(len - 4u);
+            ts.selectors.push_back(std::move(s));
+            continue;
+        }
         if (len != selector_length(s.ts_type))
             return fail(at + 2, type, "7296-3.13.1-selector-length",
                         "Selector Length " + std::to_string(len) + " for TS Type " +
@@ -68,6 +79,12 @@ void encode_TS(const Payload_TS& ts, Bytes& out) {
     for (const auto& s : ts.selectors) {
         put_u8(out, static_cast<std::uint8_t>(s.ts_type));
         put_u8(out, s.ip_protocol);
+        if (!s.known_type()) {  // kept opaque on decode: the same octets back
+            if (s.unknown_body.size() > 0xffff - 4u) throw std::length_error("TS selector over 65535 octets");
+            put_u16(out, static_cast<std::uint16_t>(4u + s.unknown_body.size()));
+            put_bytes(out, s.unknown_body);
+            continue;
+        }
         put_u16(out, static_cast<std::uint16_t>(selector_length(s.ts_type)));
         put_u16(out, s.start_port);
         put_u16(out, s.end_port);

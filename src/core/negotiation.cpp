@@ -19,6 +19,13 @@ bool same_transform(const Transform& a, const Transform& b) {
     return a.type == b.type && a.id == b.id && a.key_length == b.key_length;
 }
 
+// `offered` is `configured`'s cipher with a larger Key Length attribute (§3.3.5).
+bool longer_key(const Transform& configured, const Transform& offered) {
+    return configured.type == Transform_type::ENCR && offered.type == configured.type &&
+           offered.id == configured.id && configured.key_length && offered.key_length &&
+           *offered.key_length > *configured.key_length;
+}
+
 bool has_type(const Proposal& p, Transform_type t) {
     return std::any_of(p.transforms.begin(), p.transforms.end(),
                        [t](const Transform& x) { return x.type == t; });
@@ -143,6 +150,19 @@ const Transform* pick(const Proposal& mine, const Proposal& theirs, Transform_ty
         if (m.type != type) continue;
         for (const auto& t : theirs.transforms) {
             if (!same_transform(m, t) || !acceptable_transform(t)) continue;
+            if (crypto.supports(t.type, t.id, t.key_length)) return &t;
+            unsupported = true;
+        }
+    }
+    // RFC 7296 §3.3.5 [7296-3.3.5-s6]: "if a peer is configured to accept a variable-length
+    // cipher with a key length of X bits and is offered that cipher with a larger key length,
+    // the implementation SHOULD accept the offer if it supports use of the longer key"
+    // [7296-3.3.5-s5]. Only when no transform of this type matched exactly (exact matches stay
+    // preferred); never a shorter key. The offered transform, with its length, is chosen.
+    for (const auto& m : mine.transforms) {
+        if (m.type != type || !m.key_length) continue;
+        for (const auto& t : theirs.transforms) {
+            if (!longer_key(m, t) || !acceptable_transform(t)) continue;
             if (crypto.supports(t.type, t.id, t.key_length)) return &t;
             unsupported = true;
         }
@@ -296,6 +316,11 @@ namespace {
 bool less_or_equal(const Bytes& a, const Bytes& b) { return a <= b; }  // same length, big-endian
 
 std::optional<Traffic_selector> intersect(const Traffic_selector& a, const Traffic_selector& b) {
+    // §2.9: "If the type of Traffic Selector proposed is unknown, the responder ignores that
+    // Traffic Selector, so that the unknown type is not returned in the narrowed set." An
+    // unknown type intersects nothing: narrowing skips it, and an initiator never finds one
+    // inside what it proposed (it proposes none).
+    if (!a.known_type() || !b.known_type()) return std::nullopt;
     if (a.ts_type != b.ts_type || a.start_address.size() != b.start_address.size()) return std::nullopt;
     if (a.ip_protocol != 0 && b.ip_protocol != 0 && a.ip_protocol != b.ip_protocol) return std::nullopt;
     Traffic_selector r;
@@ -338,6 +363,7 @@ bool selectors_within(const std::vector<Traffic_selector>& got,
 }
 
 std::string describe(const Traffic_selector& ts) {
+    if (!ts.known_type()) return "TS Type " + std::to_string(int(ts.ts_type)) + " (unknown, ignored)";
     std::ostringstream os;
     auto addr = [&os](const Bytes& a) {
         if (a.size() == 4) {

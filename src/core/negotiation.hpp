@@ -63,7 +63,10 @@ std::string describe(Transform_type t);
 /// each type that the peer also offered and the provider supports. A received proposal with an
 /// unknown Transform Type or missing a mandatory type (§3.3.3, §3.3.6), and a transform with an
 /// attribute we do not understand or a Key Length where the algorithm has none (or none where
-/// AES needs one, §3.3.5), are unacceptable. Never throws on peer input.
+/// AES needs one, §3.3.5), are unacceptable. When no ENCR transform matches exactly, a
+/// configured cipher accepts the same cipher offered with a longer Key Length the provider
+/// supports (§3.3.5 implementation note), and the offered length is chosen. Never throws on
+/// peer input.
 Selection select_proposal(const std::vector<Proposal>& offered, const std::vector<Proposal>& ours,
                           const Crypto_provider& crypto);
 
@@ -75,15 +78,20 @@ bool proposal_from_offer(const Proposal& chosen, const std::vector<Proposal>& of
 const Transform* transform_of(const Proposal& p, Transform_type type);
 
 /// §2.9 narrowing: every non-empty intersection of an offered selector with a configured one.
-/// Empty when nothing overlaps (the caller answers TS_UNACCEPTABLE).
+/// Offered selectors of an unknown TS Type are ignored (§2.9), never returned. Empty when
+/// nothing overlaps, including when every offered selector is of an unknown type (the caller
+/// answers TS_UNACCEPTABLE).
 std::vector<Traffic_selector> narrow(const std::vector<Traffic_selector>& offered,
                                      const std::vector<Traffic_selector>& configured);
 
 /// True when every selector of `got` lies inside some selector of `proposed` (initiator check).
+/// False when `got` is empty or holds a selector of an unknown TS Type (we propose none, so a
+/// response returning one did not narrow what we proposed, §2.9).
 bool selectors_within(const std::vector<Traffic_selector>& got,
                       const std::vector<Traffic_selector>& proposed);
 
-/// "10.1.0.0-10.1.0.255/0-65535 proto 0" style text for diagnostics and listings.
+/// "10.1.0.0-10.1.0.255[0/0-65535]" style text for diagnostics and listings; "TS Type 200
+/// (unknown, ignored)" for a selector of an unknown TS Type.
 std::string describe(const Traffic_selector& ts);
 
 }  // namespace ike::core

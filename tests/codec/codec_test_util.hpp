@@ -155,8 +155,17 @@ inline rc::Gen<Payload_SA> sa() {
         });
 }
 
+/// A TS_IPV4_ADDR_RANGE or TS_IPV6_ADDR_RANGE selector, or (one time in five) one of an
+/// unknown TS Type kept opaque (RFC 7296 §2.9, §3.13.1).
 inline rc::Gen<Traffic_selector> selector() {
-    return rc::gen::mapcat(rc::gen::element(Ts_type::TS_IPV4_ADDR_RANGE, Ts_type::TS_IPV6_ADDR_RANGE),
+    auto unknown = rc::gen::build<Traffic_selector>(
+        rc::gen::set(&Traffic_selector::ts_type,
+                     rc::gen::map(rc::gen::suchThat(rc::gen::arbitrary<std::uint8_t>(),
+                                                    [](std::uint8_t v) { return v != 7 && v != 8; }),
+                                  [](std::uint8_t v) { return static_cast<Ts_type>(v); })),
+        rc::gen::set(&Traffic_selector::ip_protocol, rc::gen::arbitrary<std::uint8_t>()),
+        rc::gen::set(&Traffic_selector::unknown_body, bytes(0, 40)));
+    auto known = rc::gen::mapcat(rc::gen::element(Ts_type::TS_IPV4_ADDR_RANGE, Ts_type::TS_IPV6_ADDR_RANGE),
                            [](Ts_type t) {
                                const std::size_t n = t == Ts_type::TS_IPV4_ADDR_RANGE ? 4 : 16;
                                return rc::gen::build<Traffic_selector>(
@@ -167,6 +176,7 @@ inline rc::Gen<Traffic_selector> selector() {
                                    rc::gen::set(&Traffic_selector::start_address, bytes(n, n)),
                                    rc::gen::set(&Traffic_selector::end_address, bytes(n, n)));
                            });
+    return rc::gen::weightedOneOf<Traffic_selector>({{4, known}, {1, unknown}});
 }
 
 inline rc::Gen<Payload_D> del() {

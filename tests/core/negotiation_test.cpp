@@ -122,11 +122,86 @@ TEST_F(Negotiation, ESN_chosen_from_both_values_offered) {
     EXPECT_EQ(esn->id, 0);  // No_ESN: what we configured
 }
 
-TEST_F(Negotiation, refusal_names_key_length_mismatch) {
-    auto s = select({kw("aes256-sha256-modp2048")}, {kw("aes128-sha256-modp2048")});
+TEST_F(Negotiation, shorter_key_length_is_refused_and_named) {
+    // §3.3.5: only a larger key length may be accepted in place of the configured one.
+    auto s = select({kw("aes128-sha256-modp2048")}, {kw("aes256-sha256-modp2048")});
     expect_single_mismatch(s, Transform_type::ENCR);
-    EXPECT_NE(s.reason.find("ENCR offered [ENCR_AES_CBC/256] configured [ENCR_AES_CBC/128]"), std::string::npos)
+    EXPECT_NE(s.reason.find("ENCR offered [ENCR_AES_CBC/128] configured [ENCR_AES_CBC/256]"), std::string::npos)
         << s.reason;
+    EXPECT_FALSE(s.refusal.proposals[0].mismatches[0].unsupported);
+}
+
+// RFC 7296 §3.3.5 [7296-3.3.5-s6]: configured for X bits, offered the same cipher with a larger
+// key length the provider supports: accepted, with the offered length (a value that supplies
+// greater security, [7296-3.3.5-s5]).
+TEST_F(Negotiation, longer_key_length_of_the_configured_cipher_is_accepted_with_the_offered_length) {
+    auto s = select({kw("aes256-sha256-modp2048")}, {kw("aes128-sha256-modp2048")});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    const Transform* encr = transform_of(*s.chosen, Transform_type::ENCR);
+    ASSERT_NE(encr, nullptr);
+    EXPECT_EQ(encr->id, 12);  // ENCR_AES_CBC
+    EXPECT_EQ(encr->key_length, 256);
+    EXPECT_TRUE(proposal_from_offer(*s.chosen, {kw("aes256-sha256-modp2048")}));
+
+    auto s192 = select({kw("aes192-sha256-modp2048")}, {kw("aes128-sha256-modp2048")});
+    ASSERT_TRUE(s192.chosen) << s192.reason;
+    EXPECT_EQ(transform_of(*s192.chosen, Transform_type::ENCR)->key_length, 192);
+}
+
+TEST_F(Negotiation, longer_AES_GCM_key_length_is_accepted_for_IKE_and_ESP) {
+    auto ike = select({kw("aes256gcm16-prfsha256-x25519")}, {kw("aes128gcm16-prfsha256-x25519")});
+    ASSERT_TRUE(ike.chosen) << ike.reason;
+    EXPECT_EQ(transform_of(*ike.chosen, Transform_type::ENCR)->id, 20);  // ENCR_AES_GCM_16
+    EXPECT_EQ(transform_of(*ike.chosen, Transform_type::ENCR)->key_length, 256);
+    auto esp = select({kw("aes256gcm16", Protocol_id::ESP)}, {kw("aes128gcm16", Protocol_id::ESP)});
+    ASSERT_TRUE(esp.chosen) << esp.reason;
+    EXPECT_EQ(transform_of(*esp.chosen, Transform_type::ENCR)->key_length, 256);
+    auto shorter = select({kw("aes128gcm16", Protocol_id::ESP)}, {kw("aes256gcm16", Protocol_id::ESP)});
+    expect_single_mismatch(shorter, Transform_type::ENCR);
+    EXPECT_NE(shorter.reason.find("ENCR offered [ENCR_AES_GCM_16/128] configured [ENCR_AES_GCM_16/256]"),
+              std::string::npos)
+        << shorter.reason;
+}
+
+TEST_F(Negotiation, exact_key_length_is_preferred_over_a_longer_one) {
+    // The peer lists AES-CBC/256 first, then AES-CBC/128: we configured 128 and take it.
+    auto offered = kw("aes128-sha256-modp2048");
+    offered.transforms.insert(offered.transforms.begin(), tr(Transform_type::ENCR, 12, 256));
+    auto s = select({offered}, {kw("aes128-sha256-modp2048")});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    EXPECT_EQ(transform_of(*s.chosen, Transform_type::ENCR)->key_length, 128);
+    // An exact match of another configured cipher is also preferred to a longer key.
+    auto t = select({kw("chacha20poly1305-aes256gcm16-prfsha256-x25519")},
+                    {kw("aes128gcm16-chacha20poly1305-prfsha256-x25519")});
+    ASSERT_TRUE(t.chosen) << t.reason;
+    EXPECT_EQ(transform_of(*t.chosen, Transform_type::ENCR)->id, 28);  // ENCR_CHACHA20_POLY1305
+}
+
+TEST_F(Negotiation, longer_key_length_the_provider_lacks_is_refused_as_unsupported) {
+    auto offered = kw("aes128-sha256-modp2048");
+    for (auto& t : offered.transforms) {
+        if (t.type == Transform_type::ENCR) t.key_length = 512;  // no AES-512
+    }
+    ASSERT_FALSE(crypto->supports(Transform_type::ENCR, 12, 512));
+    auto s = select({offered}, {kw("aes128-sha256-modp2048")});
+    expect_single_mismatch(s, Transform_type::ENCR);
+    EXPECT_TRUE(s.refusal.proposals[0].mismatches[0].unsupported);
+    EXPECT_NE(s.reason.find("ENCR offered [ENCR_AES_CBC/512] configured [ENCR_AES_CBC/128] (not supported"),
+              std::string::npos)
+        << s.reason;
+}
+
+TEST_F(Negotiation, longer_key_length_of_another_cipher_is_refused) {
+    // AES-CTR/256 is not AES-CBC with a longer key.
+    auto offered = kw("aes128-sha256-modp2048");
+    for (auto& t : offered.transforms) {
+        if (t.type == Transform_type::ENCR) {
+            t.id = 13;  // ENCR_AES_CTR
+            t.key_length = 256;
+        }
+    }
+    auto s = select({offered}, {kw("aes128-sha256-modp2048")});
+    expect_single_mismatch(s, Transform_type::ENCR);
 }
 
 TEST_F(Negotiation, key_length_attribute_on_a_fixed_key_transform_is_unacceptable) {
@@ -264,6 +339,57 @@ TEST_F(Negotiation, describes_transforms_with_IANA_names) {
     EXPECT_EQ(describe(tr(Transform_type::KE, 15)), "MODP_3072");
     EXPECT_EQ(describe(tr(Transform_type::ESN, 1)), "ESN");
     EXPECT_EQ(describe(static_cast<Transform_type>(6)), "type 6");
+}
+
+// ---- §2.9 narrowing ------------------------------------------------------------------------
+
+Traffic_selector v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t first, std::uint8_t last) {
+    Traffic_selector t;
+    t.ts_type = Ts_type::TS_IPV4_ADDR_RANGE;
+    t.start_address = {a, b, c, first};
+    t.end_address = {a, b, c, last};
+    return t;
+}
+
+// A selector of TS Type 200 as the codec keeps it (§3.13.1 layout, opaque body).
+Traffic_selector unknown_type() {
+    Traffic_selector t;
+    t.ts_type = static_cast<Ts_type>(200);
+    t.unknown_body = {0, 0, 0xff, 0xff, 10, 1, 0, 0, 10, 1, 0, 255};
+    return t;
+}
+
+TEST(Narrowing, intersects_offered_with_configured) {
+    auto n = narrow({v4(10, 1, 0, 0, 255)}, {v4(10, 1, 0, 128, 255)});
+    ASSERT_EQ(n.size(), 1u);
+    EXPECT_EQ(n[0].start_address, (Bytes{10, 1, 0, 128}));
+    EXPECT_EQ(n[0].end_address, (Bytes{10, 1, 0, 255}));
+    EXPECT_TRUE(narrow({v4(10, 9, 0, 0, 255)}, {v4(10, 1, 0, 0, 255)}).empty());
+}
+
+// RFC 7296 §2.9: "If the type of Traffic Selector proposed is unknown, the responder ignores
+// that Traffic Selector, so that the unknown type is not returned in the narrowed set."
+TEST(Narrowing, ignores_a_selector_of_unknown_TS_type_beside_a_known_one) {
+    auto n = narrow({unknown_type(), v4(10, 1, 0, 0, 255)}, {v4(10, 1, 0, 0, 255)});
+    ASSERT_EQ(n.size(), 1u);
+    EXPECT_EQ(n[0].ts_type, Ts_type::TS_IPV4_ADDR_RANGE);
+    EXPECT_EQ(n[0].start_address, (Bytes{10, 1, 0, 0}));
+}
+
+TEST(Narrowing, only_unknown_TS_types_narrow_to_nothing) {
+    EXPECT_TRUE(narrow({unknown_type()}, {v4(10, 1, 0, 0, 255)}).empty());
+    EXPECT_TRUE(narrow({unknown_type()}, {unknown_type()}).empty());
+}
+
+TEST(Narrowing, an_initiator_finds_no_unknown_TS_type_inside_what_it_proposed) {
+    EXPECT_TRUE(selectors_within({v4(10, 1, 0, 0, 15)}, {v4(10, 1, 0, 0, 255)}));
+    EXPECT_FALSE(selectors_within({unknown_type()}, {v4(10, 1, 0, 0, 255)}));
+    EXPECT_FALSE(selectors_within({unknown_type(), v4(10, 1, 0, 0, 15)}, {v4(10, 1, 0, 0, 255)}));
+}
+
+TEST(Narrowing, describes_a_selector_of_unknown_TS_type_by_its_number) {
+    EXPECT_EQ(describe(unknown_type()), "TS Type 200 (unknown, ignored)");
+    EXPECT_EQ(describe(v4(10, 1, 0, 0, 255)), "10.1.0.0-10.1.0.255[0/0-65535]");
 }
 
 }  // namespace

@@ -1,0 +1,187 @@
+// src/core/negotiation.cpp seen from two Endpoints on the in-memory wire: the Key Length rule of
+// RFC 7296 §3.3.5 (a longer key of the configured cipher is accepted, a shorter one refused) and
+// selectors of an unknown TS Type, which the responder ignores (§2.9).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/support/peer_pair.hpp"
+
+namespace ike::test {
+namespace {
+
+const Transform* encr_of(const Proposal& p) {
+    for (const auto& t : p.transforms) {
+        if (t.type == Transform_type::ENCR) return &t;
+    }
+    return nullptr;
+}
+
+const Refusal::Proposal_mismatch::Type* failed(const Refusal& r, const std::string& type) {
+    for (const auto& p : r.proposals) {
+        for (const auto& t : p.types) {
+            if (t.type == type) return &t;
+        }
+    }
+    return nullptr;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// ---- §3.3.5 Key Length ----------------------------------------------------------------------
+
+// RFC 7296 §3.3.5 [7296-3.3.5-s6]: "if a peer is configured to accept a variable-length cipher
+// with a key length of X bits and is offered that cipher with a larger key length, the
+// implementation SHOULD accept the offer if it supports use of the longer key."
+TEST(Key_length, AES_CBC_256_offered_to_a_responder_configured_for_128_is_accepted) {
+    Peer_pair p(make_config(true, "aes256-sha256-x25519", "aes256-sha256"),
+                make_config(false, "aes128-sha256-x25519", "aes128-sha256"));
+    p.initiate();
+    p.run();
+    ASSERT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    ASSERT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_TRUE(p.b.ep->refusals().empty());
+
+    // Both ends use AES-CBC with the offered 256-bit key: SK_ei/SK_er are 32 octets (RFC 3602)
+    // and identical on both sides (§2.14).
+    ASSERT_EQ(p.a.keys.size(), 1u);
+    ASSERT_EQ(p.b.keys.size(), 1u);
+    const Keys_derived& ka = p.a.keys[0];
+    const Keys_derived& kb = p.b.keys[0];
+    for (const Proposal* chosen : {&ka.proposal, &kb.proposal}) {
+        const Transform* e = encr_of(*chosen);
+        ASSERT_NE(e, nullptr);
+        EXPECT_EQ(e->id, 12);  // ENCR_AES_CBC
+        EXPECT_EQ(e->key_length, 256);
+    }
+    EXPECT_EQ(ka.SK_ei.size(), 32u);
+    EXPECT_EQ(ka.SK_er.size(), 32u);
+    EXPECT_EQ(ka.SK_ei.hex(), kb.SK_ei.hex());
+    EXPECT_EQ(ka.SK_er.hex(), kb.SK_er.hex());
+    EXPECT_EQ(ka.SK_ai.hex(), kb.SK_ai.hex());
+    EXPECT_EQ(ka.SK_d.hex(), kb.SK_d.hex());
+
+    // The CHILD SA, negotiated inside IKE_AUTH, takes AES-CBC/256 too: 32-octet keys, mirrored.
+    ASSERT_EQ(p.a.installed.size(), 1u);
+    ASSERT_EQ(p.b.installed.size(), 1u);
+    const Child_sa& ca = p.a.installed[0];
+    const Child_sa& cb = p.b.installed[0];
+    ASSERT_NE(encr_of(cb.proposal), nullptr);
+    EXPECT_EQ(encr_of(cb.proposal)->key_length, 256);
+    EXPECT_EQ(encr_of(ca.proposal)->key_length, 256);
+    EXPECT_EQ(ca.encr_key_out.size(), 32u);
+    EXPECT_EQ(ca.encr_key_out.hex(), cb.encr_key_in.hex());
+    EXPECT_EQ(ca.encr_key_in.hex(), cb.encr_key_out.hex());
+}
+
+TEST(Key_length, AES_GCM_256_offered_to_a_responder_configured_for_128_is_accepted) {
+    Peer_pair p(make_config(true, "aes256gcm16-prfsha256-x25519", "aes256gcm16"),
+                make_config(false, "aes128gcm16-prfsha256-x25519", "aes128gcm16"));
+    p.initiate();
+    p.run();
+    ASSERT_TRUE(p.b.has_event(Sa_event_kind::CHILD_SA_installed)) << p.transcript();
+    ASSERT_TRUE(p.a.has_event(Sa_event_kind::CHILD_SA_installed)) << p.transcript();
+    ASSERT_EQ(p.a.keys.size(), 1u);
+    ASSERT_EQ(p.b.keys.size(), 1u);
+    EXPECT_EQ(encr_of(p.b.keys[0].proposal)->key_length, 256);
+    // RFC 5282 §7.1: SK_ei is the 32-octet AES key plus a 4-octet salt.
+    EXPECT_EQ(p.a.keys[0].SK_ei.size(), 36u);
+    EXPECT_EQ(p.a.keys[0].SK_ei.hex(), p.b.keys[0].SK_ei.hex());
+    EXPECT_EQ(p.a.keys[0].SK_er.hex(), p.b.keys[0].SK_er.hex());
+    // RFC 4106 §8.1: ESP's KEYMAT per direction is 36 octets for a 256-bit key.
+    ASSERT_EQ(p.b.installed.size(), 1u);
+    EXPECT_EQ(encr_of(p.b.installed[0].proposal)->key_length, 256);
+    EXPECT_EQ(p.b.installed[0].encr_key_in.size(), 36u);
+    EXPECT_EQ(p.a.installed[0].encr_key_out.hex(), p.b.installed[0].encr_key_in.hex());
+}
+
+TEST(Key_length, AES_CBC_128_offered_to_a_responder_configured_for_256_is_refused) {
+    Peer_pair p(make_config(true, "aes128-sha256-x25519"), make_config(false, "aes256-sha256-x25519"));
+    p.initiate();
+    p.run();
+    ASSERT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_failed)) << p.transcript();
+    const auto refusals = p.b.ep->refusals();
+    ASSERT_EQ(refusals.size(), 1u);
+    EXPECT_EQ(refusals[0].exchange, Exchange_type::IKE_SA_INIT);
+    EXPECT_EQ(refusals[0].notify, Notify_type::NO_PROPOSAL_CHOSEN);
+    ASSERT_EQ(refusals[0].proposals.size(), 1u);
+    ASSERT_EQ(refusals[0].proposals[0].types.size(), 1u) << "only ENCR differs";
+    const auto* encr = failed(refusals[0], "ENCR");
+    ASSERT_NE(encr, nullptr);
+    EXPECT_TRUE(contains(encr->offered, "ENCR_AES_CBC/128"));
+    EXPECT_TRUE(contains(encr->configured, "ENCR_AES_CBC/256"));
+}
+
+TEST(Key_length, AES_GCM_128_offered_to_a_responder_configured_for_256_is_refused) {
+    Peer_pair p(make_config(true, "aes128gcm16-prfsha256-x25519"), make_config(false, "aes256gcm16-prfsha256-x25519"));
+    p.initiate();
+    p.run();
+    ASSERT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_failed)) << p.transcript();
+    const auto refusals = p.b.ep->refusals();
+    ASSERT_EQ(refusals.size(), 1u);
+    const auto* encr = failed(refusals[0], "ENCR");
+    ASSERT_NE(encr, nullptr);
+    EXPECT_TRUE(contains(encr->offered, "ENCR_AES_GCM_16/128"));
+    EXPECT_TRUE(contains(encr->configured, "ENCR_AES_GCM_16/256"));
+}
+
+// ---- §2.9 unknown TS Type -------------------------------------------------------------------
+
+// A selector of TS Type 200 (unassigned) in the initiator's local_ts: ikeref never proposes one
+// from a real configuration, but the codec encodes what it decoded, so the test uses it to put
+// an unknown TS Type into TSi on the wire.
+Traffic_selector unknown_type() {
+    Traffic_selector t;
+    t.ts_type = static_cast<Ts_type>(200);
+    t.unknown_body = {0, 0, 0xff, 0xff, 10, 1, 0, 0, 10, 1, 0, 255};
+    return t;
+}
+
+// RFC 7296 §2.9: "If the type of Traffic Selector proposed is unknown, the responder ignores
+// that Traffic Selector, so that the unknown type is not returned in the narrowed set."
+TEST(Unknown_TS_type, is_ignored_beside_a_known_selector_and_not_returned) {
+    Config a = make_config(true);
+    auto& local = a.connections[0].children[0].local_ts;
+    local.insert(local.begin(), unknown_type());
+    Peer_pair p(std::move(a), make_config(false));
+    p.initiate();
+    p.run();
+    ASSERT_TRUE(p.b.has_event(Sa_event_kind::CHILD_SA_installed)) << p.transcript();
+    ASSERT_TRUE(p.a.has_event(Sa_event_kind::CHILD_SA_installed)) << p.transcript();
+    EXPECT_TRUE(p.b.ep->refusals().empty());
+    ASSERT_EQ(p.b.installed.size(), 1u);
+    ASSERT_EQ(p.b.installed[0].remote_ts.size(), 1u);
+    EXPECT_EQ(p.b.installed[0].remote_ts[0].ts_type, Ts_type::TS_IPV4_ADDR_RANGE);
+    EXPECT_EQ(p.b.installed[0].remote_ts[0].start_address, (Bytes{10, 1, 0, 0}));
+    ASSERT_EQ(p.a.installed.size(), 1u);
+    ASSERT_EQ(p.a.installed[0].local_ts.size(), 1u) << "the responder returned the known selector only";
+    EXPECT_EQ(p.a.installed[0].local_ts[0].ts_type, Ts_type::TS_IPV4_ADDR_RANGE);
+}
+
+TEST(Unknown_TS_type, alone_in_TSi_gives_TS_UNACCEPTABLE_naming_it) {
+    Config a = make_config(true);
+    a.connections[0].children[0].local_ts = {unknown_type()};
+    Peer_pair p(std::move(a), make_config(false));
+    p.initiate();
+    p.run();
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << "§1.2: the IKE SA survives";
+    EXPECT_TRUE(p.b.installed.empty());
+    const auto refusals = p.b.ep->refusals();
+    ASSERT_EQ(refusals.size(), 1u);
+    const Refusal& r = refusals[0];
+    EXPECT_EQ(r.exchange, Exchange_type::IKE_AUTH);
+    EXPECT_EQ(r.notify, Notify_type::TS_UNACCEPTABLE);
+    EXPECT_EQ(r.rule, "7296-2.9-ts-unacceptable");
+    ASSERT_EQ(r.selectors.size(), 1u);
+    EXPECT_TRUE(r.selectors[0].TSi_empty);
+    EXPECT_FALSE(r.selectors[0].TSr_empty);
+    ASSERT_EQ(r.selectors[0].TSi.size(), 1u);
+    EXPECT_EQ(static_cast<int>(r.selectors[0].TSi[0].ts_type), 200);
+    EXPECT_NE(r.text.find("TS Type 200"), std::string::npos) << r.text;
+    EXPECT_TRUE(p.b.has_diagnostic("7296-2.9-ts-unacceptable"));
+}
+
+}  // namespace
+}  // namespace ike::test
