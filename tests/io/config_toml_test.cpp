@@ -145,6 +145,7 @@ TEST(config_toml, example_gives_secret_and_defaults) {
     EXPECT_EQ(c.retransmit.tries, 5u);
     EXPECT_EQ(c.gate.cookies, ike::Cookie_policy::on_load);
     EXPECT_EQ(c.gate.half_open_threshold, 50u);
+    EXPECT_EQ(c.gate.half_open_timeout.count(), 30);
 }
 
 TEST(config_toml, daemon_table_sets_ports_retransmit_and_gate) {
@@ -161,7 +162,8 @@ TEST(config_toml, daemon_table_sets_ports_retransmit_and_gate) {
                                  "tries = 3\n"
                                  "[daemon.gate]\n"
                                  "cookies = \"always\"\n"
-                                 "half_open_threshold = 7\n") +
+                                 "half_open_threshold = 7\n"
+                                 "half_open_timeout = \"2m\"\n") +
                              edited("remote_addrs = [\"192.0.2.1\"]",
                                     "remote_addrs = [\"192.0.2.1\"]\nremote_port = 15501\n"
                                     "remote_nat_t_port = 15601");
@@ -176,6 +178,7 @@ TEST(config_toml, daemon_table_sets_ports_retransmit_and_gate) {
     EXPECT_EQ(s.config.retransmit.tries, 3u);
     EXPECT_EQ(s.config.gate.cookies, ike::Cookie_policy::always);
     EXPECT_EQ(s.config.gate.half_open_threshold, 7u);
+    EXPECT_EQ(s.config.gate.half_open_timeout.count(), 120);
     EXPECT_EQ(s.config.connections.at(0).remote_port, 15501);
     EXPECT_EQ(s.config.connections.at(0).remote_nat_t_port, 15601);
 }
