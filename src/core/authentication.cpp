@@ -83,11 +83,13 @@ std::optional<Auth_refusal> verify_psk(const Prf& prf, const Config& config, con
         return Auth_refusal{"7296-2.15-auth-method",
                             "auth method " + std::to_string(int(auth.method)) + " is not PSK (2)"};
     }
+    // [7296-1.2-s3] the PSK is looked up by the IDs, so the ID names the key that made AUTH.
     const auto* psk = config.find_psk(conn.local.id, peer);
     if (!psk) return Auth_refusal{"7296-2.15-no-psk", "no PSK for " + conn.local.id.to_string() + " and " + peer.to_string()};
     const Bytes octets = crypto::signed_octets(prf, peers.real_message, peers.nonce, peers.SK_p,
                                                id_payload_body(id.id_type, id.data, id.reserved));
     const Secret expected = crypto::psk_auth(prf, psk_octets(*psk), octets);
+    // [7296-1.2-s2] the PSK AUTH MAC is verified; a mismatch refuses the peer.
     if (!equal_constant_time(expected.view(), auth.data)) {
         return Auth_refusal{"7296-2.15-auth-mismatch", "AUTH payload does not match the PSK"};
     }

@@ -328,11 +328,13 @@ struct Endpoint::Impl final : core::Core {
         const Spi ours = m.header.from_original_initiator() ? m.header.SPIr : m.header.SPIi;
         auto it = sas.find(ours);
         if (it == sas.end() || it->second->original_initiator() == m.header.from_original_initiator()) {
+            // [7296-2.21.4-s9] a message for no IKE SA of ours changes no state: audited and dropped.
             diagnose(Severity::info, "7296-2.21.1-unknown-spi",
                      to_string(m.header.exchange) + " for an unknown IKE SA from " + d.remote.to_string() + ": dropped");
             return;
         }
         Ike_sa& sa = *it->second;
+        // [7296-1.4-s1] INFORMATIONAL (like every exchange after IKE_SA_INIT) is accepted only under the keys and inside SK.
         if (!sa.keys_ready()) {
             diagnose(Severity::warning, "7296-2.21-no-keys",
                      to_string(m.header.exchange) + " before IKE_SA_INIT completed: dropped");

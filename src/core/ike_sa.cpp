@@ -335,7 +335,7 @@ bool Ike_sa::answer_retransmission(Octets raw, std::uint32_t message_id, const A
         !std::equal(raw.begin(), raw.end(), last_request_raw_.begin())) {
         return false;
     }
-    // §2.1: a retransmitted request gets the cached response, byte for byte.
+    // §2.1: a retransmitted request gets the cached response, byte for byte. [7296-2.1-s1]
     diagnose(Severity::debug, "7296-2.1-retransmit-response",
              "request #" + std::to_string(message_id) + " retransmitted: cached response resent");
     send_raw_to(last_response_, local, remote);
@@ -350,12 +350,14 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
     last_received_ = core_.now();  // it passed its integrity check: the peer is alive (§2.4)
     const auto mid = m.header.message_id;
     const auto x = m.header.exchange;
+    // [7296-2.3-s4] a request is answered whether or not one of ours is outstanding.
     if (!m.header.is_response()) {
 #ifdef IKEREF_MUTANT_ACCEPT_MESSAGE_ID_TWICE
         if (mid > expected_request_mid_) {
 #else
         if (mid != expected_request_mid_) {
 #endif
+            // [7296-2.1-s5] [7296-2.3-s9] a request whose response is forgotten, or outside the window, is dropped unanswered.
             diagnose(Severity::warning, "7296-2.2-request-message-id",
                      "request #" + std::to_string(mid) + " outside the window (expected #" +
                          std::to_string(expected_request_mid_) + "): dropped");
@@ -375,6 +377,7 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
             fatal_response_sent_ = true;
         }
     }
+    // [7296-3.1-s11] [7296-2.21.4-s1] a response is never answered: it completes our request or is dropped.
     if (!request_outstanding_ || mid != outstanding_mid_) {
         diagnose(Severity::warning, "7296-2.2-response-without-request",
                  "response #" + std::to_string(mid) + " matches no outstanding request: dropped");
@@ -562,6 +565,7 @@ void Ike_sa::on_timer(Timer_id id) {
 
 bool Ike_sa::retransmissions_left() const {
     if (retransmits_ < core_.config().retransmit.tries) return true;
+    // [7296-2.4-s5] the peer is declared dead only when every retransmission went unanswered.
     refusal_rule_ = "7296-2.1-retransmission-limit";
     refusal_text_ = "no response after " + std::to_string(retransmits_) + " retransmissions";
     return false;
@@ -828,6 +832,7 @@ bool Ike_sa::deletes_IKE_SA(const Message& m) const {
 
 std::vector<Proposal> Ike_sa::IKE_offer() const {
     std::vector<Proposal> out = conn_->proposals;
+    // [7296-3.3-s5] [7296-3.3-s6] proposals numbered 1, 2, ... in configured order [7296-3.3-s2]; no SPI in IKE_SA_INIT [7296-3.3.1-s4].
     std::uint8_t n = 1;
     for (auto& p : out) {
         p.number = n++;
@@ -918,6 +923,7 @@ void Ike_sa::resend_IKE_SA_INIT_with_group(const Message& m) {
     const auto& d = m.find_notify(Notify_type::INVALID_KE_PAYLOAD)->data;
     group_ = static_cast<Ke_id>((d[0] << 8) | d[1]);
     diagnose(Severity::info, "7296-1.2-invalid-ke-retry", "responder asked for " + to_string(group_) + ": retrying");
+    // [7296-1.2-s5] the retry sends the full IKE_offer() again, only the KEi group changes.
     send_IKE_SA_INIT_request();
 }
 
@@ -995,7 +1001,8 @@ void Ike_sa::send_IKE_AUTH_request() {
     for (auto& p : prove_identity(*prf_, core_.config(), *conn_, false, signed_octets_of(true))) {
         m.payloads.push_back(std::move(p));
     }
-    // §2.4: "this IKE SA is the only IKE SA currently active between the authenticated identities"
+    // §2.4: "this IKE SA is the only IKE SA currently active between the authenticated identities" [7296-2.4-s3]
+    // [7296-2.4-s2] never with unique = never (a replicated identity); only in this first IKE_AUTH request [7296-2.4-s3].
     if (conn_->unique != Unique_policy::never && !core_.has_other_IKE_SA(*this)) {
         m.payloads.push_back(notify(Notify_type::INITIAL_CONTACT));
     }
@@ -1175,6 +1182,7 @@ void Ike_sa::send_Delete_IKE_SA_request() {
 }
 
 void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
+    // [7296-1.4-s4] every INFORMATIONAL request is answered, an empty response when there is nothing to say.
     Message r = header_for(Exchange_type::INFORMATIONAL, true, m.header.message_id);
     Payload_D ours{Protocol_id::ESP, 4, {}};
     for (const auto& p : m.payloads) {
@@ -1184,9 +1192,10 @@ void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
             // §1.4.1: the peer names its inbound SPIs (our outbound); we answer with ours.
             for (std::size_t i = 0; i < children_.size(); ++i) {
                 if (children_[i].spi_out != spi_value(spi)) continue;
-                // §2.25.1: closing one we are closing too: answer without a Delete payload.
+                // §2.25.1: closing one we are closing too: answer without a Delete payload. [7296-1.4.1-s5]
                 const bool closing = request_in_flight(Request_kind::delete_child) && req_.old_spi_in == children_[i].spi_in;
                 if (!closing) ours.spis.push_back(spi_octets(children_[i].spi_in));
+                // [7296-1.4.1-s1] [7296-1.4.1-s3] the designated CHILD SA is closed in both directions.
                 remove_CHILD_SA(i, closing ? "deleted by both peers at once" : "deleted by the peer");
                 break;
             }
@@ -1318,9 +1327,11 @@ void Ike_sa::no_transition(const char* machine, const char* state, const char* e
 
 Message Ike_sa::header_for(Exchange_type x, bool response, std::uint32_t mid) const {
     Message m;
+    // [7296-1.4-s2] every message of this IKE SA (its control messages too) carries its own SPIs, under its keys.
     m.header.SPIi = SPIi_;
     m.header.SPIr = SPIr_;
     m.header.exchange = x;
+    // [7296-3.1-s10] R clear in requests, set in responses; [7296-3.1-s12] I set by the original initiator only, V never set.
     m.header.flags = static_cast<std::uint8_t>((original_initiator_ ? flag::Initiator : 0) |
                                                (response ? flag::Response : 0));
     m.header.message_id = mid;
@@ -1341,6 +1352,7 @@ Bytes Ike_sa::encode(const Message& m) {
 }
 
 void Ike_sa::send_request(Message m) {
+    // [7296-2.1-s3] [7296-2.3-s7] the request octets are kept until the response stops retransmission.
     outstanding_ = encode(m);
     if (m.header.exchange == Exchange_type::IKE_SA_INIT) real_message_1_ = outstanding_;
     outstanding_mid_ = m.header.message_id;
@@ -1364,6 +1376,7 @@ void Ike_sa::send_response(Message m) {
          (m.header.exchange == Exchange_type::IKE_AUTH && m.find_notify(Notify_type::UNSUPPORTED_CRITICAL_PAYLOAD)))) {
         fatal_response_sent_ = true;  // §2.21.2, §2.21.3: ended once the request is handled
     }
+    // [7296-2.1-s4] the last response is kept until the next request (window of 1) replaces it.
     last_response_ = encode(m);
     last_response_mid_ = m.header.message_id;
     expected_request_mid_ = m.header.message_id + 1;
@@ -1379,7 +1392,7 @@ void Ike_sa::send_error_response(const Message& request, Notify_type type, Bytes
 }
 
 void Ike_sa::retransmit_request() {
-    // §2.1: the requester retransmits with back-off (strongSwan's timeout * base^n schedule).
+    // §2.1: the requester retransmits with back-off (strongSwan's timeout * base^n schedule). [7296-2.1-retransmit-identical] [7296-2.2-s1] the stored octets, same Message ID.
     ++retransmits_;
     diagnose(Severity::info, "7296-2.1-retransmit",
              "retransmission " + std::to_string(retransmits_) + " of request #" + std::to_string(outstanding_mid_));
@@ -1513,7 +1526,7 @@ void Ike_sa::delete_rekeyed_CHILD_SA(std::uint32_t spi_in) {
 }
 
 void Ike_sa::pump() {
-    // §2.3: with a window of 1, a new request waits until the last one was answered.
+    // §2.3: with a window of 1, a new request waits until the last one was answered. [7296-2.3-s2]
     while (!queued_.empty() && !request_outstanding_ && !ccs_ && !info_ && !removed_ && !delivering_) {
         auto next = std::move(queued_.front());
         queued_.pop_front();
@@ -1616,7 +1629,7 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
     req_.Ni = crypto.random(nonce_size);
     Message m = header_for(Exchange_type::CREATE_CHILD_SA, false, next_request_mid_);
     if (req_.kind == Request_kind::rekey_IKE) {
-        // §1.3.2: SA (with the new SPIi in the proposals), Ni, KEi; no TS. §2.18: a new D-H is a MUST.
+        // §1.3.2: SA (with the new SPIi in the proposals), Ni, KEi; no TS. §2.18: a new D-H is a MUST. [7296-1.3.2-s1]
         if (!req_.new_spi) req_.new_spi = core_.allocate_spi();
         req_.offer = IKE_offer();
         for (auto& p : req_.offer) p.spi = spi8(req_.new_spi);
@@ -1629,7 +1642,7 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
         const Child_config& c = *req_.config;
         const Child_state* old = req_.kind == Request_kind::rekey_child ? child_by_spi_in(req_.old_spi_in) : nullptr;
         if (req_.kind == Request_kind::rekey_child) {
-            // §1.3.3: REKEY_SA names the SA being rekeyed by the SPI we receive it with.
+            // §1.3.3: REKEY_SA names the SA being rekeyed by the SPI we receive it with. [7296-1.3.3-s1]
             Payload_N n;
             n.protocol = Protocol_id::ESP;
             n.spi = spi_octets(req_.old_spi_in);
@@ -1651,6 +1664,7 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
         }
         m.payloads.push_back(make(Payload_type::SA, Payload_SA{req_.offer}));
         m.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{req_.Ni}));
+        // [7296-1.3-s4] [7296-1.3-s5] KEi is in a group of our offer: its first, or the offered one INVALID_KE_PAYLOAD asked for.
         if (req_.group == Ke_id::NONE) req_.group = first_group(req_.offer);
         if (req_.group != Ke_id::NONE) {  // PFS (§1.3.1): a KE when the ESP proposal names a group
             req_.ke = crypto.key_exchange(req_.group);
@@ -1745,6 +1759,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
             collision_ = Collision{};
         }
         if (!ours_redundant) {
+            // [7296-1.4-s3] the CHILD SAs move to the new IKE SA: their control messages go under the successor.
             st.children = std::move(children_);
             children_.clear();
         }
@@ -1809,6 +1824,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
 
 void Ike_sa::send_Delete_CHILD_SA_request() {
     Message m = header_for(Exchange_type::INFORMATIONAL, false, next_request_mid_);
+    // [7296-1.4.1-s2] [7296-2.4-s11] we name our inbound SPI; the peer closes the other half itself.
     m.payloads.push_back(make(Payload_type::D, Payload_D{Protocol_id::ESP, 4, {spi_octets(req_.old_spi_in)}}));
     send_request(std::move(m));
 }
@@ -1817,6 +1833,7 @@ void Ike_sa::complete_Delete_CHILD_SA(const Message&) {
     if (req_.kind != Request_kind::delete_child) return;
     // §1.4.1: the SA is gone in both directions once the response arrives (a response without
     // the paired Delete means the peer had already removed it).
+    // [7296-1.4.1-s6] our half-closed SA is kept until this response: never closed alone.
     for (std::size_t i = 0; i < children_.size(); ++i) {
         if (children_[i].spi_in == req_.old_spi_in) {
             remove_CHILD_SA(i, "deleted");
@@ -2043,7 +2060,7 @@ void Ike_sa::adopt_rekey(Rekeyed_state st) {
     remote_ = reply_remote_ = st.remote;
     nat_detected_ = floated_ = st.nat;
     virtual_ips_ = std::move(st.virtual_ips);
-    next_request_mid_ = 0;  // §2.18: the new IKE SA resets its message counters
+    next_request_mid_ = 0;  // §2.18: the new IKE SA resets its message counters [7296-2.18-s3]
     expected_request_mid_ = 0;
     init_reported_ = auth_reported_ = true;
     emit_keys();

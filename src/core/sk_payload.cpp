@@ -74,6 +74,7 @@ std::variant<Message, Unprotect_error> unprotect(Octets datagram, const Message&
     const std::uint8_t* body = datagram.data + sk_start + generic_header_size;
     const Octets iv(body, iv_size);
     std::optional<Bytes> plaintext;
+    // [7296-1.2-s2] every protected message (IKE_AUTH included) has its ICV / AEAD tag verified before use.
     if (cipher.is_aead()) {
         const Octets aad(datagram.data, sk_start + generic_header_size);
         plaintext = cipher.decrypt(keys.SK_e, iv, aad, Octets(body + iv_size, sk.body.size() - iv_size));
