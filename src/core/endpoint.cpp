@@ -174,6 +174,7 @@ struct Endpoint::Impl final : core::Core {
             const Bytes b = crypto_->random(8);
             Spi v = 0;
             for (auto o : b) v = (v << 8) | o;
+            // [7296-2.6-s1] [7296-3.1-s2] our IKE SPI is random, never zero, unique among our IKE SAs.
             if (v != 0 && !sas.count(v)) return v;
         }
     }

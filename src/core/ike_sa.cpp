@@ -16,6 +16,7 @@ namespace ike::core {
 
 namespace {
 
+// [7296-3.9-s1] our nonces are 32 octets, within 16..256.
 constexpr std::size_t nonce_size = 32;     // §2.10: at least half the PRF key size; 32 suits every PRF here
 constexpr unsigned max_cookie_tries = 3;   // §2.6: bounded so a hostile responder cannot loop us
 constexpr unsigned max_ke_tries = 2;       // §1.2: one retry per group we offer is enough
@@ -33,6 +34,7 @@ Payload make(Payload_type t, Payload_body b) {
     return p;
 }
 
+// [7296-3.10-s2] [7296-3.10-s3] no SPI: Protocol ID 0 and SPI Size 0, as for every notify about the IKE SA; a received Notify's Protocol ID is never read.
 Payload notify(Notify_type type, Bytes data = {}, Protocol_id proto = Protocol_id::NONE, Bytes spi = {}) {
     Payload_N n;
     n.protocol = proto;
@@ -73,6 +75,7 @@ std::uint32_t spi_value(const Bytes& b) {
     return v;
 }
 
+// [7296-3.10.1-s3] status types (16384 and up), known or not, never make a response a failure.
 bool has_error_notify(const Message& m) {
     for (const auto& p : m.payloads) {
         if (auto n = std::get_if<Payload_N>(&p.body); n && p.type == Payload_type::N && n->type < 16384) {
@@ -239,6 +242,7 @@ void Ike_sa::initiate(const std::string& child) {
             break;
         }
     }
+    // [7296-3.4-s2] KEi uses the first group of the first proposal naming one; a retry only an offered group (requested_group_acceptable).
     for (const auto& p : conn_->proposals) {
         if (auto t = transform_of(p, Transform_type::KE)) {
             group_ = static_cast<Ke_id>(t->id);
@@ -365,6 +369,7 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
         }
         last_request_raw_ = raw.to_bytes();
         reply_local_ = local;
+        // [7296-2.23-s1] the response goes back to the address and port the request came from.
         reply_remote_ = remote;
         answer_request(m, outer_critical);
         end_after_fatal_response();
@@ -446,11 +451,12 @@ void Ike_sa::answer_request(const Message& m, std::optional<Payload_type> outer_
         return;
     }
     if (auto v = codec::check_message_rules(m)) {
-        // §2.21.2: a protected request that passed its integrity check gets INVALID_SYNTAX.
+        // §2.21.2: a protected request that passed its integrity check gets INVALID_SYNTAX. [7296-3.10.1-s4]
         diagnose(Severity::warning, v->rule, v->text);
         send_error_response(m, Notify_type::INVALID_SYNTAX);
         return;
     }
+    // [7296-3.10.1-s2] [7296-3.10.1-s3] a request's notifies are looked up by known type only: unknown error and status types are ignored; [7296-3.12-s4] Vendor IDs are never read.
     if (x == Exchange_type::IKE_AUTH) {
         deliver(ev::IKE_AUTH_request_received{{&m}});
     } else if (x == Exchange_type::INFORMATIONAL) {
@@ -802,6 +808,7 @@ bool Ike_sa::CHILD_SA_response_acceptable(const Message& m) const {
     const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
     const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
     if (!sa || !tsi || !tsr || !child_) {
+        // [7296-2.21.2-s4] only the CHILD SA fails: IKE_AUTH still completes (model ike_auth.hpp Auth_not_child_response).
         refusal_rule_ = "7296-1.2-child-refused";
         refusal_text_ = "IKE_AUTH response without a CHILD SA: " + first_error_notify(m);
         return false;
@@ -854,6 +861,7 @@ std::vector<Proposal> Ike_sa::ESP_offer() const {
     return out;
 }
 
+// [7296-2.23-s6] both IKE_SA_INIT messages carry NAT_DETECTION_SOURCE_IP and _DESTINATION_IP (request and response build them here).
 std::vector<Payload> Ike_sa::NAT_detection_payloads(const Address& src, const Address& dst) {
     // §2.23: SHA-1(SPIi | SPIr | IP | port), with SPIr as it stands in this message's header.
     std::vector<Payload> out;
@@ -890,6 +898,7 @@ void Ike_sa::detect_NAT(const Message& m, const Address& local, const Address& r
                      (core_.config().force_nat_t ? "NAT-T forced by configuration" : ""));
     }
     if (nat_detected_ && original_initiator_ && !floated_) {
+        // [7296-2.23-s10] the initiator compares both NAT_DETECTION hashes with the outer addresses; [7296-2.23-s2] on a NAT all later traffic goes from 4500.
         // §2.23: the initiator moves to port 4500 for IKE_AUTH and everything after it.
         floated_ = true;
         local_.port = core_.config().nat_t_port;
@@ -902,6 +911,7 @@ void Ike_sa::send_IKE_SA_INIT_request() {
     if (!ke_ || ke_->group() != group_) ke_ = crypto.key_exchange(group_);
     if (Ni_.empty()) Ni_ = crypto.random(nonce_size);
     Message m = header_for(Exchange_type::IKE_SA_INIT, false, 0);
+    // [7296-2.6-cookie-echo] a retry repeats the same Ni, KEi (same group) and offer; [7296-3.1-s3] SPIr_ is still 0 here.
     if (!cookie_.empty()) m.payloads.push_back(notify(Notify_type::COOKIE, cookie_));  // §2.6: first
     m.payloads.push_back(make(Payload_type::SA, Payload_SA{IKE_offer()}));
     m.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(group_), ke_->public_value()}));
@@ -921,6 +931,7 @@ void Ike_sa::resend_IKE_SA_INIT_with_cookie(const Message& m) {
 void Ike_sa::resend_IKE_SA_INIT_with_group(const Message& m) {
     ++ke_tries_;
     const auto& d = m.find_notify(Notify_type::INVALID_KE_PAYLOAD)->data;
+    // [7296-2.6.1-s1] cookie_ is kept: the retry with the new group carries the COOKIE again.
     group_ = static_cast<Ke_id>((d[0] << 8) | d[1]);
     diagnose(Severity::info, "7296-1.2-invalid-ke-retry", "responder asked for " + to_string(group_) + ": retrying");
     // [7296-1.2-s5] the retry sends the full IKE_offer() again, only the KEi group changes.
@@ -1140,6 +1151,7 @@ void Ike_sa::make_CHILD_SA(const Child_config* config, const Proposal& chosen, s
     sa.local_ts = std::move(ts_local);
     sa.remote_ts = std::move(ts_remote);
     sa.mode = mode;
+    // [7296-2.23-s5] a detected NAT means UDP-encapsulated ESP.
     sa.udp_encapsulation = nat_detected_ || floated_;
     sa.local = original_initiator_ ? local_ : reply_local_;
     sa.remote = original_initiator_ ? remote_ : reply_remote_;
@@ -1175,6 +1187,7 @@ Child_state* Ike_sa::child_by_spi_out(std::uint32_t spi_out) {
 
 // ---- actions: INFORMATIONAL -----------------------------------------------------------------
 
+// [7296-2.8-s6] after a rekey the old SA is in Deleting, where no other request starts: this Delete is its last request.
 void Ike_sa::send_Delete_IKE_SA_request() {
     Message m = header_for(Exchange_type::INFORMATIONAL, false, next_request_mid_);
     m.payloads.push_back(make(Payload_type::D, Payload_D{Protocol_id::IKE, 0, {}}));
@@ -1282,6 +1295,7 @@ void Ike_sa::emit_keys() {
 void Ike_sa::report_failure(const std::string& reason) {
     const std::string rule = refusal_rule_.empty() ? "model:" + reason : refusal_rule_;
     diagnose(Severity::warning, rule, reason + (refusal_text_.empty() ? "" : ": " + refusal_text_));
+    // [7296-2.25-s2] an error answer (TEMPORARY_FAILURE too) is never retried at once: only a later lifetime timer asks again.
     // §2.21.3: a refused or unacceptable CREATE_CHILD_SA exchange ends only that exchange; the IKE
     // SA stays (check_completions reports CHILD_SA_failed). Only a peer that never answers (§2.4)
     // takes the IKE SA down with it.
@@ -1347,6 +1361,7 @@ Bytes Ike_sa::encode(const Message& m) {
     k.integrity = integ_.get();
     k.SK_e = from_initiator ? keys_.SK_ei.view() : keys_.SK_er.view();
     k.SK_a = from_initiator ? keys_.SK_ai.view() : keys_.SK_ar.view();
+    // [7296-3.14-s3] a new random IV for every message; unprotect() takes whatever IV it receives.
     const Bytes iv = core_.crypto().random(cipher_->iv_size());
     return protect(m.header, m.payloads, k, iv);
 }
@@ -1644,6 +1659,7 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
         if (req_.kind == Request_kind::rekey_child) {
             // §1.3.3: REKEY_SA names the SA being rekeyed by the SPI we receive it with. [7296-1.3.3-s1]
             Payload_N n;
+            // [7296-3.10-s1] a notify about a CHILD SA names ESP (CHILD_SA_NOT_FOUND copies REKEY_SA's protocol).
             n.protocol = Protocol_id::ESP;
             n.spi = spi_octets(req_.old_spi_in);
             n.type = static_cast<std::uint16_t>(Notify_type::REKEY_SA);
@@ -1666,6 +1682,7 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
         m.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{req_.Ni}));
         // [7296-1.3-s4] [7296-1.3-s5] KEi is in a group of our offer: its first, or the offered one INVALID_KE_PAYLOAD asked for.
         if (req_.group == Ke_id::NONE) req_.group = first_group(req_.offer);
+        // [7296-3.4-s3] no KE when no proposal of ours names a D-H group.
         if (req_.group != Ke_id::NONE) {  // PFS (§1.3.1): a KE when the ESP proposal names a group
             req_.ke = crypto.key_exchange(req_.group);
             m.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(req_.group), req_.ke->public_value()}));
@@ -1856,7 +1873,7 @@ bool Ike_sa::KE_acceptable_for(const Message& m, const Proposal& chosen) const {
     const auto* ke = body_of<Payload_KE>(m, Payload_type::KE);
     if (!group || group->id == 0) return true;  // no PFS chosen: a KEi is ignored
     if (!ke || ke->group != group->id) {
-        // §1.3: the KEi group is not the selected one: INVALID_KE_PAYLOAD names the one we want.
+        // §1.3: the KEi group is not the selected one: INVALID_KE_PAYLOAD names the one we want. [7296-3.4-s4]
         refusal_rule_ = "7296-1.3-invalid-ke-payload";
         refusal_text_ = "KEi group is not the selected " + to_string(static_cast<Ke_id>(group->id));
         refusal_notify_ = Notify_type::INVALID_KE_PAYLOAD;
@@ -1887,6 +1904,7 @@ bool Ike_sa::new_IKE_SA_acceptable(const Message& m) const {
     }
     const auto* group = transform_of(*sel.chosen, Transform_type::KE);
     if (!group || group->id == 0) {
+        // [7296-2.18-s2] a responder never accepts an IKE SA rekey without D-H.
         refusal_rule_ = "7296-2.18-dh-required";
         refusal_text_ = "an IKE SA rekey without a D-H group";
         return false;
@@ -2011,6 +2029,7 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
         }
     }
     const Bytes& Ni = body_of<Payload_Nonce>(m, Payload_type::Nonce)->data;
+    // [7296-3.9-s2] a fresh random nonce for every exchange (Ni, Nr alike).
     const Bytes Nr = crypto.random(nonce_size);
     const std::uint32_t spi_in = random_spi32(crypto);
     Proposal ours = match->chosen;
@@ -2023,6 +2042,7 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
     }
     r.payloads.push_back(make(Payload_type::SA, Payload_SA{{ours}}));
     r.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{Nr}));
+    // [7296-3.4-s3] KEr only when the chosen proposal has a D-H group.
     if (ke) r.payloads.push_back(make(Payload_type::KE, Payload_KE{group->id, ke->public_value()}));
     narrow_to_virtual_ips(match->tsi);  // §2.19: every CHILD SA of a road warrior (responder only)
     r.payloads.push_back(make(Payload_type::TSi, Payload_TS{match->tsi}));

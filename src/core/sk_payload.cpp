@@ -51,7 +51,7 @@ Bytes protect(const Header& h, const std::vector<Payload>& inner, const Sk_keys&
     const Bytes ct = cipher.encrypt(keys.SK_e, iv, aad, plaintext);
     out.insert(out.end(), ct.begin(), ct.end());
     if (!cipher.is_aead()) {
-        // §3.14: the ICV covers the whole message from the header to the end of the ciphertext.
+        // §3.14: the ICV covers the whole message from the header to the end of the ciphertext. [7296-3.14-s6]
         const Bytes icv = keys.integrity->compute(keys.SK_a, out);
         out.insert(out.end(), icv.begin(), icv.end());
     }
@@ -80,6 +80,7 @@ std::variant<Message, Unprotect_error> unprotect(Octets datagram, const Message&
         plaintext = cipher.decrypt(keys.SK_e, iv, aad, Octets(body + iv_size, sk.body.size() - iv_size));
         if (!plaintext) return Unprotect_error{"7296-2.21-integrity", "AEAD tag does not verify"};
     } else {
+        // [7296-3.14-s6] the ICV is checked over the encrypted message, before decryption.
         const std::size_t covered = datagram.size - icv_size;
         if (!keys.integrity->verify(keys.SK_a, Octets(datagram.data, covered),
                                     Octets(datagram.data + covered, icv_size))) {
