@@ -106,7 +106,7 @@ std::optional<Auth_refusal> verify_pubkey(const Prf& prf, const Connection_confi
     }
     std::vector<std::string> ignored;
     const std::vector<Bytes> received = received_certificates(m, ignored);
-    // §3.6: the first CERT holds the public key that verifies AUTH; later ones help build the path.
+    // §3.6: the first CERT holds the public key that verifies AUTH; later ones help build the path. [7296-3.6-s4]
     std::shared_ptr<const Certificate> end_entity;
     std::vector<std::shared_ptr<const Certificate>> intermediates;
     for (std::size_t i = 0; i < received.size(); ++i) {
@@ -206,7 +206,7 @@ std::vector<Payload> prove_identity(const Prf& prf, const Config& config, const 
         if (!conn.local.private_key || conn.local.certs.empty()) {
             throw std::invalid_argument("no private key and certificate for " + id.to_string());
         }
-        // §1.2 IDx, [CERT+], AUTH: our certificate, then intermediates.
+        // §1.2 IDx, [CERT+], AUTH: our certificate, then intermediates. [7296-1.2-s1] [7296-3.6-s4] certs[0] first: the config requires the private key to be its key.
         for (const auto& c : conn.local.certs) out.push_back(cert_payload(Payload_type::CERT, c->der()));
         if (!as_responder && wants_certificate_request(conn)) out.push_back(certificate_request(conn));
         std::unique_ptr<Crypto_provider> system_rng;

@@ -342,6 +342,7 @@ struct Endpoint::Impl final : core::Core {
             return;
         }
         if (!m.header.is_response() && sa.answer_retransmission(raw, m.header.message_id, d.local, d.remote)) return;
+        // [7296-1.5-s3] [7296-2.21.4-s5] an unprotected message after IKE_SA_INIT (INVALID_SPI, INVALID_IKE_SPI, ...) is dropped: no answer, no state change.
         if (m.payloads.empty() || m.payloads.back().type != Payload_type::SK) {
             diagnose(Severity::warning, "7296-3.14-sk-required",
                      to_string(m.header.exchange) + " without an Encrypted payload: dropped");

@@ -351,6 +351,7 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
     using namespace model;
     auth_checked_ = nullptr;  // a new message: the guards' memo starts empty
     trace(false, m, local, remote);
+    // [7296-2.4-s4] only protected messages count: nothing unprotected (ikeref has no ICMP input) marks the peer alive or dead.
     last_received_ = core_.now();  // it passed its integrity check: the peer is alive (§2.4)
     const auto mid = m.header.message_id;
     const auto x = m.header.exchange;
@@ -1871,6 +1872,7 @@ bool Ike_sa::is_CHILD_SA_rekey(const Message& m) const { return m.find_notify(No
 bool Ike_sa::KE_acceptable_for(const Message& m, const Proposal& chosen) const {
     const auto* group = transform_of(chosen, Transform_type::KE);
     const auto* ke = body_of<Payload_KE>(m, Payload_type::KE);
+    // [7296-3.3.6-s11] group NONE (or none) chosen: KEi ignored here, and the response carries no KEr.
     if (!group || group->id == 0) return true;  // no PFS chosen: a KEi is ignored
     if (!ke || ke->group != group->id) {
         // §1.3: the KEi group is not the selected one: INVALID_KE_PAYLOAD names the one we want. [7296-3.4-s4]

@@ -18,6 +18,7 @@ Bytes protect(const Header& h, const std::vector<Payload>& inner, const Sk_keys&
               const std::vector<Payload>& before_sk) {
     const Cipher& cipher = *keys.cipher;
     Bytes plaintext = codec::encode_payload_chain(inner);
+    // [7296-3.14-s4] padding makes payloads + Padding + Pad Length a multiple of the block size (the minimum, SHOULD of s5).
     // §3.14: Padding then Pad Length; the total must fill whole cipher blocks.
     const std::size_t block = cipher.block_size() ? cipher.block_size() : 1;
     const std::size_t pad = (block - (plaintext.size() + 1) % block) % block;
@@ -92,6 +93,7 @@ std::variant<Message, Unprotect_error> unprotect(Octets datagram, const Message&
             return Unprotect_error{"7296-3.14-block-size", "ciphertext is not a whole number of blocks"};
         }
     }
+    // [7296-3.14-s5] any Pad Length that stays inside the decrypted data is accepted.
     if (plaintext->empty() || static_cast<std::size_t>(plaintext->back()) + 1 > plaintext->size()) {
         return Unprotect_error{"7296-3.14-pad-length", "Pad Length runs past the decrypted data", true};
     }
