@@ -1013,7 +1013,7 @@ void Ike_sa::send_IKE_AUTH_request() {
     for (auto& p : prove_identity(*prf_, core_.config(), *conn_, false, signed_octets_of(true))) {
         m.payloads.push_back(std::move(p));
     }
-    // §2.4: "this IKE SA is the only IKE SA currently active between the authenticated identities" [7296-2.4-s3]
+    // §2.4: "this IKE SA is the only IKE SA currently active between the authenticated identities"
     // [7296-2.4-s2] never with unique = never (a replicated identity); only in this first IKE_AUTH request [7296-2.4-s3].
     if (conn_->unique != Unique_policy::never && !core_.has_other_IKE_SA(*this)) {
         m.payloads.push_back(notify(Notify_type::INITIAL_CONTACT));
@@ -1872,7 +1872,7 @@ bool Ike_sa::is_CHILD_SA_rekey(const Message& m) const { return m.find_notify(No
 bool Ike_sa::KE_acceptable_for(const Message& m, const Proposal& chosen) const {
     const auto* group = transform_of(chosen, Transform_type::KE);
     const auto* ke = body_of<Payload_KE>(m, Payload_type::KE);
-    // [7296-3.3.6-s11] group NONE (or none) chosen: KEi ignored here, and the response carries no KEr.
+    // [7296-3.3.6-s11] no D-H group chosen (NONE or absent): KEi ignored here, and the response carries no KEr.
     if (!group || group->id == 0) return true;  // no PFS chosen: a KEi is ignored
     if (!ke || ke->group != group->id) {
         // §1.3: the KEi group is not the selected one: INVALID_KE_PAYLOAD names the one we want. [7296-3.4-s4]
@@ -2082,7 +2082,8 @@ void Ike_sa::adopt_rekey(Rekeyed_state st) {
     remote_ = reply_remote_ = st.remote;
     nat_detected_ = floated_ = st.nat;
     virtual_ips_ = std::move(st.virtual_ips);
-    next_request_mid_ = 0;  // §2.18: the new IKE SA resets its message counters [7296-2.18-s3]
+    // [7296-2.18-s3] the new IKE SA starts both Message ID counters at 0.
+    next_request_mid_ = 0;  // §2.18: the new IKE SA resets its message counters
     expected_request_mid_ = 0;
     init_reported_ = auth_reported_ = true;
     emit_keys();

@@ -18,7 +18,7 @@ Bytes protect(const Header& h, const std::vector<Payload>& inner, const Sk_keys&
               const std::vector<Payload>& before_sk) {
     const Cipher& cipher = *keys.cipher;
     Bytes plaintext = codec::encode_payload_chain(inner);
-    // [7296-3.14-s4] padding makes payloads + Padding + Pad Length a multiple of the block size (the minimum, SHOULD of s5).
+    // [7296-3.14-s4] padding makes payloads + Padding + Pad Length a multiple of the block size (the minimum padding, as §3.14 recommends).
     // §3.14: Padding then Pad Length; the total must fill whole cipher blocks.
     const std::size_t block = cipher.block_size() ? cipher.block_size() : 1;
     const std::size_t pad = (block - (plaintext.size() + 1) % block) % block;
