@@ -840,7 +840,7 @@ bool Ike_sa::deletes_IKE_SA(const Message& m) const {
 
 std::vector<Proposal> Ike_sa::IKE_offer() const {
     std::vector<Proposal> out = conn_->proposals;
-    // [7296-3.3-s5] [7296-3.3-s6] proposals numbered 1, 2, ... in configured order [7296-3.3-s2]; no SPI in IKE_SA_INIT [7296-3.3.1-s4].
+    // [7296-3.3-s5] [7296-3.3-s6] proposals numbered 1, 2, ... in configured order [7296-3.3-s2]; no SPI in our IKE_SA_INIT offer.
     std::uint8_t n = 1;
     for (auto& p : out) {
         p.number = n++;
@@ -899,7 +899,7 @@ void Ike_sa::detect_NAT(const Message& m, const Address& local, const Address& r
                      (core_.config().force_nat_t ? "NAT-T forced by configuration" : ""));
     }
     if (nat_detected_ && original_initiator_ && !floated_) {
-        // [7296-2.23-s10] the initiator compares both NAT_DETECTION hashes with the outer addresses; [7296-2.23-s2] on a NAT all later traffic goes from 4500.
+        // [7296-2.23-s10] the initiator compares both NAT_DETECTION hashes with the outer addresses and moves on a mismatch.
         // §2.23: the initiator moves to port 4500 for IKE_AUTH and everything after it.
         floated_ = true;
         local_.port = core_.config().nat_t_port;
