@@ -33,6 +33,7 @@ Bytes encode_header(const Header& h, Payload_type first, std::uint32_t total_len
     put_u64(out, h.SPIi);
     put_u64(out, h.SPIr);
     put_u8(out, static_cast<std::uint8_t>(first));
+    // [7296-3.1-s4] [7296-3.1-s7] [7296-2.5-s4] ikeref sends version 2.0 only (the Header defaults, requests and responses alike).
     put_u8(out, static_cast<std::uint8_t>((h.major_version << 4) | (h.minor_version & 0x0f)));
     put_u8(out, static_cast<std::uint8_t>(h.exchange));
     put_u8(out, h.flags);
@@ -54,6 +55,7 @@ Decoded<Message> decode_message(Octets datagram) {
     r.skip(7);
     const std::uint32_t length = r.u32();
     // §1.5/§2.5: another major version is answered with INVALID_MAJOR_VERSION by the caller.
+    // [7296-2.5-s1] [7296-3.1-s8] the minor version is read but never checked or used.
     if (h->major_version != 2)
         return fail(17, Payload_type::NONE, "7296-3.1-major-version",
                     "major version " + std::to_string(h->major_version) + " is not 2");

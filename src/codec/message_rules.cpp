@@ -150,6 +150,7 @@ std::string not_allowed_rule(const Message& m, const Payload_rule& first_row, Pa
 std::optional<Rule_violation> check_form(const Message& m, const std::vector<const Payload_rule*>& form) {
     const std::string name = to_string(m.header.exchange) + " " + direction(m.header.is_response());
     std::map<Payload_type, unsigned> count;
+    // [7296-2.5-s11] payloads are counted per type, their order is never checked.
     for (const auto& p : m.payloads)
         if (is_rfc7296_payload(p.type)) ++count[p.type];
     for (const auto& [type, n] : count) {

@@ -27,6 +27,7 @@ Decoded<Payload_body> decode_body(Payload_type type, std::uint8_t next, Octets b
         if (!ok(r)) return error(r);
         return Payload_body(std::move(value(r)));
     };
+    // [7296-3.2-s5] every payload type of RFC 7296 has its decoder.
     switch (type) {
         case Payload_type::SA: return lift(decode_SA(body, base));
         case Payload_type::KE: return lift(decode_KE(body, base));
@@ -50,6 +51,7 @@ Decoded<Payload_body> decode_body(Payload_type type, std::uint8_t next, Octets b
         default:
             // Unknown types: kept whole (§3.2 critical bit decides, in the caller, between
             // skipping and UNSUPPORTED_CRITICAL_PAYLOAD, §2.5).
+            // [7296-2.5-s7] [7296-2.5-s9] skipped by its length, contents unread; without C it is ignored.
             return Payload_body(Payload_unknown{body.to_bytes()});
     }
 }
@@ -94,6 +96,7 @@ Decoded<std::vector<Payload>> decode_payload_chain(Payload_type first, Octets by
                         "payload " + to_string(type) + " announced but only " +
                             std::to_string(r.remaining()) + " octets remain");
         const std::uint8_t next = r.u8();
+        // [7296-3.2-s7] [7296-2.5-s6] the 7 RESERVED bits are ignored; [7296-3.2-s3] for known types C is only recorded, never acted on.
         const bool critical = (r.u8() & 0x80) != 0;
         const std::uint16_t length = r.u16();
         if (length < generic_header_size)
@@ -112,6 +115,7 @@ Decoded<std::vector<Payload>> decode_payload_chain(Payload_type first, Octets by
         if (type == Payload_type::SK || type == Payload_type::SKF) {
             // §3.14 (RFC 7383 §2.5 for SKF): the SK payload is the last one; its Next Payload
             // names the first inner one.
+            // [7296-3.14-s1] [7296-3.1-s1] SK is last; an SK inside SK fails check_message_rules (no form allows it).
             if (r.remaining() != 0)
                 return fail(r.offset(), type,
                             type == Payload_type::SK ? "7296-3.14-sk-last" : "7383-2.5-skf-last",
@@ -136,6 +140,7 @@ Bytes encode_payload_chain(const std::vector<Payload>& payloads) {
         if (const auto* skf = std::get_if<Payload_SKF>(&p.body)) next = skf->first_inner;
         const std::size_t at = out.size();
         put_u8(out, static_cast<std::uint8_t>(next));
+        // [7296-2.5-s10] [7296-3.2-s4] ikeref builds no payload with `critical` set (only decoded ones carry it); [7296-3.2-s6] [7296-2.5-s6] RESERVED sent as zero.
         put_u8(out, p.critical ? 0x80 : 0x00);
         put_u16(out, 0);
         encode_body(p.body, out);

@@ -37,6 +37,7 @@ Decoded<Payload_D> decode_D(Octets body, std::size_t base) {
     return d;
 }
 
+// [7296-3.11-s1] [7296-3.11-s2] a Payload_D has one protocol and one SPI Size: its SPIs cannot mix protocols.
 void encode_D(const Payload_D& d, Bytes& out) {
     if (d.spis.size() > 0xffff) throw std::length_error("Delete payload over 65535 SPIs");
     put_u8(out, static_cast<std::uint8_t>(d.protocol));

@@ -19,6 +19,7 @@ Decoded<Payload_ID> decode_ID(Payload_type type, Octets body, std::size_t base) 
 
 void encode_ID(const Payload_ID& id, Bytes& out) {
     put_u8(out, static_cast<std::uint8_t>(id.id_type));
+    // [7296-3.5-s1] our ID payloads are built with reserved{} (zeros); [7296-3.5-s2] received RESERVED octets are kept only to recompute AUTH over the payload as sent, never interpreted.
     for (auto o : id.reserved) put_u8(out, o);
     put_bytes(out, id.data);
 }

@@ -5,7 +5,7 @@
 
 namespace ike::codec::wire {
 
-// §3.9: "The size of the Nonce Data MUST be between 16 and 256 octets, inclusive."
+// §3.9: "The size of the Nonce Data MUST be between 16 and 256 octets, inclusive." [7296-3.9-s1]
 inline constexpr std::size_t nonce_min = 16;
 inline constexpr std::size_t nonce_max = 256;
 

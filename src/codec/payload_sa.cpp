@@ -24,6 +24,7 @@ Decoded<Transform> decode_transform(Octets bytes, std::size_t base) {
     Reader r(bytes, base);
     Transform t;
     t.type = static_cast<Transform_type>(r.u8());
+    // [7296-3.3.2-s2] (this RESERVED too)
     r.skip(1);
     t.id = r.u16();
     while (r.remaining() > 0) {
@@ -48,7 +49,7 @@ Decoded<Transform> decode_transform(Octets bytes, std::size_t base) {
             a.value = r.bytes(len);
         }
         if (type == Attribute_Key_Length) {
-            // §3.3.5: Key Length is TV and appears at most once.
+            // §3.3.5: Key Length is TV and appears at most once. [7296-3.3.5-s1] [7296-3.3-s9]
             if (!tv)
                 return fail(at, SA, "7296-3.3.5-key-length-tv", "Key Length attribute is not TV");
             if (t.key_length)
@@ -86,6 +87,7 @@ Decoded<Proposal> decode_proposal(Octets bytes, std::size_t base) {
                         "transform header truncated to " + std::to_string(r.remaining()) +
                             " octets");
         last = r.u8();
+        // [7296-3.3.2-s2] RESERVED ignored.
         r.skip(1);
         const std::uint16_t len = r.u16();
         if (last != last_substruc && last != more_transforms)
@@ -102,6 +104,7 @@ Decoded<Proposal> decode_proposal(Octets bytes, std::size_t base) {
     if (last != last_substruc)
         return fail(r.offset(), SA, "7296-3.3.2-last-substruc",
                     "the last transform is not marked last");
+    // [7296-3.3-s4] every length and count is checked against the octets present.
     if (p.transforms.size() != num_transforms)
         return fail(base + 3, SA, "7296-3.3.1-transform-count",
                     "Num Transforms " + std::to_string(num_transforms) + " but " +
@@ -125,6 +128,7 @@ Decoded<Payload_SA> decode_SA(Octets body, std::size_t base) {
                         "proposal header truncated to " + std::to_string(r.remaining()) +
                             " octets");
         last = r.u8();
+        // [7296-3.3.1-s2] RESERVED ignored.
         r.skip(1);
         const std::uint16_t len = r.u16();
         if (last != last_substruc && last != more_proposals)
@@ -139,6 +143,7 @@ Decoded<Payload_SA> decode_SA(Octets body, std::size_t base) {
         // §3.3.1: numbering starts at 1 (a response echoes the chosen number) and each
         // subsequent proposal is one more than the previous.
         const std::uint8_t number = value(p).number;
+        // [7296-3.3-s5] received numbers checked in sequence as well.
         if (number == 0 || (!sa.proposals.empty() && number != sa.proposals.back().number + 1))
             return fail(at + 4, SA, "7296-3.3.1-proposal-number",
                         "proposal number " + std::to_string(number) + " out of sequence");
@@ -156,6 +161,7 @@ void encode_SA(const Payload_SA& sa, Bytes& out) {
     for (std::size_t i = 0; i < sa.proposals.size(); ++i) {
         const Proposal& p = sa.proposals[i];
         const std::size_t p_at = out.size();
+        // [7296-3.3.1-s1] the byte after Last Substruc is RESERVED, sent as zero.
         put_u8(out, i + 1 < sa.proposals.size() ? more_proposals : last_substruc);
         put_u8(out, 0);
         put_u16(out, 0);
@@ -169,18 +175,21 @@ void encode_SA(const Payload_SA& sa, Bytes& out) {
         for (std::size_t j = 0; j < p.transforms.size(); ++j) {
             const Transform& t = p.transforms[j];
             const std::size_t t_at = out.size();
+            // [7296-3.3.2-s1] both RESERVED octets of a transform are sent as zero.
             put_u8(out, j + 1 < p.transforms.size() ? more_transforms : last_substruc);
             put_u8(out, 0);
             put_u16(out, 0);
             put_u8(out, static_cast<std::uint8_t>(t.type));
             put_u8(out, 0);
             put_u16(out, t.id);
+            // [7296-3.3-s9] Key Length is one optional field: never two; [7296-3.3.5-s1] sent TV (AF = 1).
             if (t.key_length) {
                 put_u16(out, static_cast<std::uint16_t>(0x8000 | Attribute_Key_Length));
                 put_u16(out, *t.key_length);
             }
             for (const auto& a : t.other_attributes) {
                 const auto type = static_cast<std::uint16_t>(a.type & 0x7fff);
+                // [7296-3.3.5-s2] an attribute keeps the format it was decoded with: TLV stays TLV.
                 if (a.tv) {
                     put_u16(out, static_cast<std::uint16_t>(0x8000 | type));
                     put_u8(out, a.value.size() > 0 ? a.value[0] : 0);

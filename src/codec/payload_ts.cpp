@@ -23,6 +23,7 @@ Decoded<Payload_TS> decode_TS(Payload_type type, Octets body, std::size_t base) 
         return fail(base, type, "7296-3.13-ts-length",
                     "TS payload body of " + std::to_string(body.size) + " octets is below 4");
     const std::uint8_t count = r.u8();
+    // [7296-3.13-s1] RESERVED ignored on receipt.
     r.skip(3);
     Payload_TS ts;
     for (unsigned i = 0; i < count; ++i) {
@@ -74,6 +75,7 @@ Decoded<Payload_TS> decode_TS(Payload_type type, Octets body, std::size_t base) 
 void encode_TS(const Payload_TS& ts, Bytes& out) {
     if (ts.selectors.size() > 0xff) throw std::length_error("TS payload over 255 selectors");
     put_u8(out, static_cast<std::uint8_t>(ts.selectors.size()));
+    // [7296-3.13-s1] the 3 RESERVED octets are sent as zero; decode_TS skips them unread.
     put_u8(out, 0);
     put_u16(out, 0);
     for (const auto& s : ts.selectors) {

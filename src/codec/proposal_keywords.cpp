@@ -21,6 +21,7 @@ constexpr auto u16 = [](auto v) { return static_cast<std::uint16_t>(v); };
 // clang-format off
 const Keyword keywords[] = {
     // Transform Type 1: encryption (AES-CBC, AES-CTR, AEAD: RFC 4106 GCM, RFC 4309 CCM, RFC 7634)
+    // [7296-3.3.5-s3] only the variable-key AES ciphers below carry a Key Length; fixed-key ones (3DES, ChaCha20) and PRF/INTEG get 0 = none.
     {"null",             T::ENCR, u16(Encr_id::ENCR_NULL), 0, true},
     {"3des",             T::ENCR, u16(Encr_id::ENCR_3DES), 0, true},
     {"aes128",           T::ENCR, u16(Encr_id::ENCR_AES_CBC), 128, true},
@@ -165,6 +166,7 @@ bool set_error(std::string* error, std::string text) {
 
 }  // namespace
 
+// [7296-3.3.4-s4] the management facility for acceptable suites: connection `proposals` / `esp_proposals` keywords.
 std::optional<Proposal> parse_proposal(std::string_view keyword, Protocol_id protocol,
                                        std::string* error) {
     std::vector<Transform> by_type[6];  // index = Transform_type value
@@ -178,6 +180,7 @@ std::optional<Proposal> parse_proposal(std::string_view keyword, Protocol_id pro
             set_error(error, "unknown proposal keyword '" + std::string(word) + "'");
             return std::nullopt;
         }
+        // [7296-3.3-s10] one keyword, one transform with at most one Key Length: key sizes are alternatives as separate transforms.
         Transform t = make_transform(k->type, k->id, k->key_length);
         auto& list = by_type[static_cast<std::size_t>(k->type)];
         if (std::find(list.begin(), list.end(), t) == list.end()) list.push_back(std::move(t));
@@ -197,6 +200,7 @@ std::optional<Proposal> parse_proposal(std::string_view keyword, Protocol_id pro
             set_error(error, "AEAD and non-AEAD ciphers need separate proposals");
             return std::nullopt;
         }
+    // [7296-3.3-s7] a combined-mode cipher is offered with no integrity transform at all.
     if (aead && !integ.empty()) {
         set_error(error, "an AEAD cipher takes no integrity algorithm");
         return std::nullopt;
@@ -226,6 +230,7 @@ std::optional<Proposal> parse_proposal(std::string_view keyword, Protocol_id pro
             set_error(error, "an IKE proposal needs a PRF (prfsha256, ...)");
             return std::nullopt;
         }
+        // [7296-2.18-s2] every IKE proposal names a real D-H group (there is no KE "none" keyword), so an IKE SA rekey never proposes NONE.
         if (by_type[4].empty()) {
             set_error(error, "an IKE proposal needs a key exchange method (modp2048, x25519, ...)");
             return std::nullopt;

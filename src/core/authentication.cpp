@@ -83,11 +83,13 @@ std::optional<Auth_refusal> verify_psk(const Prf& prf, const Config& config, con
         return Auth_refusal{"7296-2.15-auth-method",
                             "auth method " + std::to_string(int(auth.method)) + " is not PSK (2)"};
     }
+    // [7296-1.2-s3] the PSK is looked up by the IDs, so the ID names the key that made AUTH.
     const auto* psk = config.find_psk(conn.local.id, peer);
     if (!psk) return Auth_refusal{"7296-2.15-no-psk", "no PSK for " + conn.local.id.to_string() + " and " + peer.to_string()};
     const Bytes octets = crypto::signed_octets(prf, peers.real_message, peers.nonce, peers.SK_p,
                                                id_payload_body(id.id_type, id.data, id.reserved));
     const Secret expected = crypto::psk_auth(prf, psk_octets(*psk), octets);
+    // [7296-1.2-s2] the PSK AUTH MAC is verified; a mismatch refuses the peer.
     if (!equal_constant_time(expected.view(), auth.data)) {
         return Auth_refusal{"7296-2.15-auth-mismatch", "AUTH payload does not match the PSK"};
     }
@@ -104,7 +106,7 @@ std::optional<Auth_refusal> verify_pubkey(const Prf& prf, const Connection_confi
     }
     std::vector<std::string> ignored;
     const std::vector<Bytes> received = received_certificates(m, ignored);
-    // §3.6: the first CERT holds the public key that verifies AUTH; later ones help build the path.
+    // §3.6: the first CERT holds the public key that verifies AUTH; later ones help build the path. [7296-3.6-s4]
     std::shared_ptr<const Certificate> end_entity;
     std::vector<std::shared_ptr<const Certificate>> intermediates;
     for (std::size_t i = 0; i < received.size(); ++i) {
@@ -204,7 +206,7 @@ std::vector<Payload> prove_identity(const Prf& prf, const Config& config, const 
         if (!conn.local.private_key || conn.local.certs.empty()) {
             throw std::invalid_argument("no private key and certificate for " + id.to_string());
         }
-        // §1.2 IDx, [CERT+], AUTH: our certificate, then intermediates.
+        // §1.2 IDx, [CERT+], AUTH: our certificate, then intermediates. [7296-1.2-s1] [7296-3.6-s4] certs[0] first: the config requires the private key to be its key.
         for (const auto& c : conn.local.certs) out.push_back(cert_payload(Payload_type::CERT, c->der()));
         if (!as_responder && wants_certificate_request(conn)) out.push_back(certificate_request(conn));
         std::unique_ptr<Crypto_provider> system_rng;

@@ -63,6 +63,7 @@ std::optional<Address> Address::parse_ip(std::string_view text, std::uint16_t po
 // RFC 7296 §3.5: ID_IPV4_ADDR carries 4 octets, ID_IPV6_ADDR 16, ID_FQDN and ID_RFC822_ADDR
 // the text without terminator. swanctl conventions: a leading '@' forces ID_FQDN (the '@' is
 // dropped), "@#hex" is ID_KEY_ID, anything else holding '@' is ID_RFC822_ADDR.
+// [7296-3.5-s5] ID_IPV4_ADDR, ID_FQDN, ID_RFC822_ADDR and ID_KEY_ID can each be configured to send and to accept; [7296-3.5-s7] ID_IPV6_ADDR too.
 Identity Identity::parse(std::string_view text) {
     if (text.empty()) throw std::invalid_argument("empty identity");
     Identity id;

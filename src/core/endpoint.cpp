@@ -174,6 +174,7 @@ struct Endpoint::Impl final : core::Core {
             const Bytes b = crypto_->random(8);
             Spi v = 0;
             for (auto o : b) v = (v << 8) | o;
+            // [7296-2.6-s1] [7296-3.1-s2] our IKE SPI is random, never zero, unique among our IKE SAs.
             if (v != 0 && !sas.count(v)) return v;
         }
     }
@@ -328,17 +329,20 @@ struct Endpoint::Impl final : core::Core {
         const Spi ours = m.header.from_original_initiator() ? m.header.SPIr : m.header.SPIi;
         auto it = sas.find(ours);
         if (it == sas.end() || it->second->original_initiator() == m.header.from_original_initiator()) {
+            // [7296-2.21.4-s9] a message for no IKE SA of ours changes no state: audited and dropped.
             diagnose(Severity::info, "7296-2.21.1-unknown-spi",
                      to_string(m.header.exchange) + " for an unknown IKE SA from " + d.remote.to_string() + ": dropped");
             return;
         }
         Ike_sa& sa = *it->second;
+        // [7296-1.4-s1] INFORMATIONAL (like every exchange after IKE_SA_INIT) is accepted only under the keys and inside SK.
         if (!sa.keys_ready()) {
             diagnose(Severity::warning, "7296-2.21-no-keys",
                      to_string(m.header.exchange) + " before IKE_SA_INIT completed: dropped");
             return;
         }
         if (!m.header.is_response() && sa.answer_retransmission(raw, m.header.message_id, d.local, d.remote)) return;
+        // [7296-1.5-s3] [7296-2.21.4-s5] an unprotected message after IKE_SA_INIT (INVALID_SPI, INVALID_IKE_SPI, ...) is dropped: no answer, no state change.
         if (m.payloads.empty() || m.payloads.back().type != Payload_type::SK) {
             diagnose(Severity::warning, "7296-3.14-sk-required",
                      to_string(m.header.exchange) + " without an Encrypted payload: dropped");

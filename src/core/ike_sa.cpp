@@ -16,6 +16,7 @@ namespace ike::core {
 
 namespace {
 
+// [7296-3.9-s1] our nonces are 32 octets, within 16..256.
 constexpr std::size_t nonce_size = 32;     // §2.10: at least half the PRF key size; 32 suits every PRF here
 constexpr unsigned max_cookie_tries = 3;   // §2.6: bounded so a hostile responder cannot loop us
 constexpr unsigned max_ke_tries = 2;       // §1.2: one retry per group we offer is enough
@@ -33,6 +34,7 @@ Payload make(Payload_type t, Payload_body b) {
     return p;
 }
 
+// [7296-3.10-s2] [7296-3.10-s3] no SPI: Protocol ID 0 and SPI Size 0, as for every notify about the IKE SA; a received Notify's Protocol ID is never read.
 Payload notify(Notify_type type, Bytes data = {}, Protocol_id proto = Protocol_id::NONE, Bytes spi = {}) {
     Payload_N n;
     n.protocol = proto;
@@ -73,6 +75,7 @@ std::uint32_t spi_value(const Bytes& b) {
     return v;
 }
 
+// [7296-3.10.1-s3] status types (16384 and up), known or not, never make a response a failure.
 bool has_error_notify(const Message& m) {
     for (const auto& p : m.payloads) {
         if (auto n = std::get_if<Payload_N>(&p.body); n && p.type == Payload_type::N && n->type < 16384) {
@@ -239,6 +242,7 @@ void Ike_sa::initiate(const std::string& child) {
             break;
         }
     }
+    // [7296-3.4-s2] KEi uses the first group of the first proposal naming one; a retry only an offered group (requested_group_acceptable).
     for (const auto& p : conn_->proposals) {
         if (auto t = transform_of(p, Transform_type::KE)) {
             group_ = static_cast<Ke_id>(t->id);
@@ -335,7 +339,7 @@ bool Ike_sa::answer_retransmission(Octets raw, std::uint32_t message_id, const A
         !std::equal(raw.begin(), raw.end(), last_request_raw_.begin())) {
         return false;
     }
-    // §2.1: a retransmitted request gets the cached response, byte for byte.
+    // §2.1: a retransmitted request gets the cached response, byte for byte. [7296-2.1-s1]
     diagnose(Severity::debug, "7296-2.1-retransmit-response",
              "request #" + std::to_string(message_id) + " retransmitted: cached response resent");
     send_raw_to(last_response_, local, remote);
@@ -347,15 +351,18 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
     using namespace model;
     auth_checked_ = nullptr;  // a new message: the guards' memo starts empty
     trace(false, m, local, remote);
+    // [7296-2.4-s4] only protected messages count: nothing unprotected (ikeref has no ICMP input) marks the peer alive or dead.
     last_received_ = core_.now();  // it passed its integrity check: the peer is alive (§2.4)
     const auto mid = m.header.message_id;
     const auto x = m.header.exchange;
+    // [7296-2.3-s4] a request is answered whether or not one of ours is outstanding.
     if (!m.header.is_response()) {
 #ifdef IKEREF_MUTANT_ACCEPT_MESSAGE_ID_TWICE
         if (mid > expected_request_mid_) {
 #else
         if (mid != expected_request_mid_) {
 #endif
+            // [7296-2.1-s5] [7296-2.3-s9] a request whose response is forgotten, or outside the window, is dropped unanswered.
             diagnose(Severity::warning, "7296-2.2-request-message-id",
                      "request #" + std::to_string(mid) + " outside the window (expected #" +
                          std::to_string(expected_request_mid_) + "): dropped");
@@ -363,6 +370,7 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
         }
         last_request_raw_ = raw.to_bytes();
         reply_local_ = local;
+        // [7296-2.23-s1] the response goes back to the address and port the request came from.
         reply_remote_ = remote;
         answer_request(m, outer_critical);
         end_after_fatal_response();
@@ -375,6 +383,7 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
             fatal_response_sent_ = true;
         }
     }
+    // [7296-3.1-s11] [7296-2.21.4-s1] a response is never answered: it completes our request or is dropped.
     if (!request_outstanding_ || mid != outstanding_mid_) {
         diagnose(Severity::warning, "7296-2.2-response-without-request",
                  "response #" + std::to_string(mid) + " matches no outstanding request: dropped");
@@ -443,11 +452,12 @@ void Ike_sa::answer_request(const Message& m, std::optional<Payload_type> outer_
         return;
     }
     if (auto v = codec::check_message_rules(m)) {
-        // §2.21.2: a protected request that passed its integrity check gets INVALID_SYNTAX.
+        // §2.21.2: a protected request that passed its integrity check gets INVALID_SYNTAX. [7296-3.10.1-s4]
         diagnose(Severity::warning, v->rule, v->text);
         send_error_response(m, Notify_type::INVALID_SYNTAX);
         return;
     }
+    // [7296-3.10.1-s2] [7296-3.10.1-s3] a request's notifies are looked up by known type only: unknown error and status types are ignored; [7296-3.12-s4] Vendor IDs are never read.
     if (x == Exchange_type::IKE_AUTH) {
         deliver(ev::IKE_AUTH_request_received{{&m}});
     } else if (x == Exchange_type::INFORMATIONAL) {
@@ -562,6 +572,7 @@ void Ike_sa::on_timer(Timer_id id) {
 
 bool Ike_sa::retransmissions_left() const {
     if (retransmits_ < core_.config().retransmit.tries) return true;
+    // [7296-2.4-s5] the peer is declared dead only when every retransmission went unanswered.
     refusal_rule_ = "7296-2.1-retransmission-limit";
     refusal_text_ = "no response after " + std::to_string(retransmits_) + " retransmissions";
     return false;
@@ -798,6 +809,7 @@ bool Ike_sa::CHILD_SA_response_acceptable(const Message& m) const {
     const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
     const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
     if (!sa || !tsi || !tsr || !child_) {
+        // [7296-2.21.2-s4] only the CHILD SA fails: IKE_AUTH still completes (model ike_auth.hpp Auth_not_child_response).
         refusal_rule_ = "7296-1.2-child-refused";
         refusal_text_ = "IKE_AUTH response without a CHILD SA: " + first_error_notify(m);
         return false;
@@ -828,6 +840,7 @@ bool Ike_sa::deletes_IKE_SA(const Message& m) const {
 
 std::vector<Proposal> Ike_sa::IKE_offer() const {
     std::vector<Proposal> out = conn_->proposals;
+    // [7296-3.3-s5] [7296-3.3-s6] proposals numbered 1, 2, ... in configured order [7296-3.3-s2]; no SPI in our IKE_SA_INIT offer.
     std::uint8_t n = 1;
     for (auto& p : out) {
         p.number = n++;
@@ -849,6 +862,7 @@ std::vector<Proposal> Ike_sa::ESP_offer() const {
     return out;
 }
 
+// [7296-2.23-s6] both IKE_SA_INIT messages carry NAT_DETECTION_SOURCE_IP and _DESTINATION_IP (request and response build them here).
 std::vector<Payload> Ike_sa::NAT_detection_payloads(const Address& src, const Address& dst) {
     // §2.23: SHA-1(SPIi | SPIr | IP | port), with SPIr as it stands in this message's header.
     std::vector<Payload> out;
@@ -885,6 +899,7 @@ void Ike_sa::detect_NAT(const Message& m, const Address& local, const Address& r
                      (core_.config().force_nat_t ? "NAT-T forced by configuration" : ""));
     }
     if (nat_detected_ && original_initiator_ && !floated_) {
+        // [7296-2.23-s10] the initiator compares both NAT_DETECTION hashes with the outer addresses and moves on a mismatch.
         // §2.23: the initiator moves to port 4500 for IKE_AUTH and everything after it.
         floated_ = true;
         local_.port = core_.config().nat_t_port;
@@ -897,6 +912,7 @@ void Ike_sa::send_IKE_SA_INIT_request() {
     if (!ke_ || ke_->group() != group_) ke_ = crypto.key_exchange(group_);
     if (Ni_.empty()) Ni_ = crypto.random(nonce_size);
     Message m = header_for(Exchange_type::IKE_SA_INIT, false, 0);
+    // [7296-2.6-cookie-echo] a retry repeats the same Ni, KEi (same group) and offer; [7296-3.1-s3] SPIr_ is still 0 here.
     if (!cookie_.empty()) m.payloads.push_back(notify(Notify_type::COOKIE, cookie_));  // §2.6: first
     m.payloads.push_back(make(Payload_type::SA, Payload_SA{IKE_offer()}));
     m.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(group_), ke_->public_value()}));
@@ -916,8 +932,10 @@ void Ike_sa::resend_IKE_SA_INIT_with_cookie(const Message& m) {
 void Ike_sa::resend_IKE_SA_INIT_with_group(const Message& m) {
     ++ke_tries_;
     const auto& d = m.find_notify(Notify_type::INVALID_KE_PAYLOAD)->data;
+    // [7296-2.6.1-s1] cookie_ is kept: the retry with the new group carries the COOKIE again.
     group_ = static_cast<Ke_id>((d[0] << 8) | d[1]);
     diagnose(Severity::info, "7296-1.2-invalid-ke-retry", "responder asked for " + to_string(group_) + ": retrying");
+    // [7296-1.2-s5] the retry sends the full IKE_offer() again, only the KEi group changes.
     send_IKE_SA_INIT_request();
 }
 
@@ -996,6 +1014,7 @@ void Ike_sa::send_IKE_AUTH_request() {
         m.payloads.push_back(std::move(p));
     }
     // §2.4: "this IKE SA is the only IKE SA currently active between the authenticated identities"
+    // [7296-2.4-s2] never with unique = never (a replicated identity); only in this first IKE_AUTH request [7296-2.4-s3].
     if (conn_->unique != Unique_policy::never && !core_.has_other_IKE_SA(*this)) {
         m.payloads.push_back(notify(Notify_type::INITIAL_CONTACT));
     }
@@ -1133,6 +1152,7 @@ void Ike_sa::make_CHILD_SA(const Child_config* config, const Proposal& chosen, s
     sa.local_ts = std::move(ts_local);
     sa.remote_ts = std::move(ts_remote);
     sa.mode = mode;
+    // [7296-2.23-s5] a detected NAT means UDP-encapsulated ESP.
     sa.udp_encapsulation = nat_detected_ || floated_;
     sa.local = original_initiator_ ? local_ : reply_local_;
     sa.remote = original_initiator_ ? remote_ : reply_remote_;
@@ -1168,6 +1188,7 @@ Child_state* Ike_sa::child_by_spi_out(std::uint32_t spi_out) {
 
 // ---- actions: INFORMATIONAL -----------------------------------------------------------------
 
+// [7296-2.8-s6] after a rekey the old SA is in Deleting, where no other request starts: this Delete is its last request.
 void Ike_sa::send_Delete_IKE_SA_request() {
     Message m = header_for(Exchange_type::INFORMATIONAL, false, next_request_mid_);
     m.payloads.push_back(make(Payload_type::D, Payload_D{Protocol_id::IKE, 0, {}}));
@@ -1175,6 +1196,7 @@ void Ike_sa::send_Delete_IKE_SA_request() {
 }
 
 void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
+    // [7296-1.4-s4] every INFORMATIONAL request is answered, an empty response when there is nothing to say.
     Message r = header_for(Exchange_type::INFORMATIONAL, true, m.header.message_id);
     Payload_D ours{Protocol_id::ESP, 4, {}};
     for (const auto& p : m.payloads) {
@@ -1184,9 +1206,10 @@ void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
             // §1.4.1: the peer names its inbound SPIs (our outbound); we answer with ours.
             for (std::size_t i = 0; i < children_.size(); ++i) {
                 if (children_[i].spi_out != spi_value(spi)) continue;
-                // §2.25.1: closing one we are closing too: answer without a Delete payload.
+                // §2.25.1: closing one we are closing too: answer without a Delete payload. [7296-1.4.1-s5]
                 const bool closing = request_in_flight(Request_kind::delete_child) && req_.old_spi_in == children_[i].spi_in;
                 if (!closing) ours.spis.push_back(spi_octets(children_[i].spi_in));
+                // [7296-1.4.1-s1] [7296-1.4.1-s3] the designated CHILD SA is closed in both directions.
                 remove_CHILD_SA(i, closing ? "deleted by both peers at once" : "deleted by the peer");
                 break;
             }
@@ -1273,6 +1296,7 @@ void Ike_sa::emit_keys() {
 void Ike_sa::report_failure(const std::string& reason) {
     const std::string rule = refusal_rule_.empty() ? "model:" + reason : refusal_rule_;
     diagnose(Severity::warning, rule, reason + (refusal_text_.empty() ? "" : ": " + refusal_text_));
+    // [7296-2.25-s2] an error answer (TEMPORARY_FAILURE too) is never retried at once: only a later lifetime timer asks again.
     // §2.21.3: a refused or unacceptable CREATE_CHILD_SA exchange ends only that exchange; the IKE
     // SA stays (check_completions reports CHILD_SA_failed). Only a peer that never answers (§2.4)
     // takes the IKE SA down with it.
@@ -1318,9 +1342,11 @@ void Ike_sa::no_transition(const char* machine, const char* state, const char* e
 
 Message Ike_sa::header_for(Exchange_type x, bool response, std::uint32_t mid) const {
     Message m;
+    // [7296-1.4-s2] every message of this IKE SA (its control messages too) carries its own SPIs, under its keys.
     m.header.SPIi = SPIi_;
     m.header.SPIr = SPIr_;
     m.header.exchange = x;
+    // [7296-3.1-s10] R clear in requests, set in responses; [7296-3.1-s12] I set by the original initiator only, V never set.
     m.header.flags = static_cast<std::uint8_t>((original_initiator_ ? flag::Initiator : 0) |
                                                (response ? flag::Response : 0));
     m.header.message_id = mid;
@@ -1336,11 +1362,13 @@ Bytes Ike_sa::encode(const Message& m) {
     k.integrity = integ_.get();
     k.SK_e = from_initiator ? keys_.SK_ei.view() : keys_.SK_er.view();
     k.SK_a = from_initiator ? keys_.SK_ai.view() : keys_.SK_ar.view();
+    // [7296-3.14-s3] a new random IV for every message; unprotect() takes whatever IV it receives.
     const Bytes iv = core_.crypto().random(cipher_->iv_size());
     return protect(m.header, m.payloads, k, iv);
 }
 
 void Ike_sa::send_request(Message m) {
+    // [7296-2.1-s3] [7296-2.3-s7] the request octets are kept until the response stops retransmission.
     outstanding_ = encode(m);
     if (m.header.exchange == Exchange_type::IKE_SA_INIT) real_message_1_ = outstanding_;
     outstanding_mid_ = m.header.message_id;
@@ -1364,6 +1392,7 @@ void Ike_sa::send_response(Message m) {
          (m.header.exchange == Exchange_type::IKE_AUTH && m.find_notify(Notify_type::UNSUPPORTED_CRITICAL_PAYLOAD)))) {
         fatal_response_sent_ = true;  // §2.21.2, §2.21.3: ended once the request is handled
     }
+    // [7296-2.1-s4] the last response is kept until the next request (window of 1) replaces it.
     last_response_ = encode(m);
     last_response_mid_ = m.header.message_id;
     expected_request_mid_ = m.header.message_id + 1;
@@ -1379,7 +1408,7 @@ void Ike_sa::send_error_response(const Message& request, Notify_type type, Bytes
 }
 
 void Ike_sa::retransmit_request() {
-    // §2.1: the requester retransmits with back-off (strongSwan's timeout * base^n schedule).
+    // §2.1: the requester retransmits with back-off (strongSwan's timeout * base^n schedule). [7296-2.1-retransmit-identical] [7296-2.2-s1] the stored octets, same Message ID.
     ++retransmits_;
     diagnose(Severity::info, "7296-2.1-retransmit",
              "retransmission " + std::to_string(retransmits_) + " of request #" + std::to_string(outstanding_mid_));
@@ -1513,7 +1542,7 @@ void Ike_sa::delete_rekeyed_CHILD_SA(std::uint32_t spi_in) {
 }
 
 void Ike_sa::pump() {
-    // §2.3: with a window of 1, a new request waits until the last one was answered.
+    // §2.3: with a window of 1, a new request waits until the last one was answered. [7296-2.3-s2]
     while (!queued_.empty() && !request_outstanding_ && !ccs_ && !info_ && !removed_ && !delivering_) {
         auto next = std::move(queued_.front());
         queued_.pop_front();
@@ -1616,7 +1645,7 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
     req_.Ni = crypto.random(nonce_size);
     Message m = header_for(Exchange_type::CREATE_CHILD_SA, false, next_request_mid_);
     if (req_.kind == Request_kind::rekey_IKE) {
-        // §1.3.2: SA (with the new SPIi in the proposals), Ni, KEi; no TS. §2.18: a new D-H is a MUST.
+        // §1.3.2: SA (with the new SPIi in the proposals), Ni, KEi; no TS. §2.18: a new D-H is a MUST. [7296-1.3.2-s1]
         if (!req_.new_spi) req_.new_spi = core_.allocate_spi();
         req_.offer = IKE_offer();
         for (auto& p : req_.offer) p.spi = spi8(req_.new_spi);
@@ -1629,8 +1658,9 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
         const Child_config& c = *req_.config;
         const Child_state* old = req_.kind == Request_kind::rekey_child ? child_by_spi_in(req_.old_spi_in) : nullptr;
         if (req_.kind == Request_kind::rekey_child) {
-            // §1.3.3: REKEY_SA names the SA being rekeyed by the SPI we receive it with.
+            // §1.3.3: REKEY_SA names the SA being rekeyed by the SPI we receive it with. [7296-1.3.3-s1]
             Payload_N n;
+            // [7296-3.10-s1] a notify about a CHILD SA names ESP (CHILD_SA_NOT_FOUND copies REKEY_SA's protocol).
             n.protocol = Protocol_id::ESP;
             n.spi = spi_octets(req_.old_spi_in);
             n.type = static_cast<std::uint16_t>(Notify_type::REKEY_SA);
@@ -1651,7 +1681,9 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
         }
         m.payloads.push_back(make(Payload_type::SA, Payload_SA{req_.offer}));
         m.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{req_.Ni}));
+        // [7296-1.3-s4] [7296-1.3-s5] KEi is in a group of our offer: its first, or the offered one INVALID_KE_PAYLOAD asked for.
         if (req_.group == Ke_id::NONE) req_.group = first_group(req_.offer);
+        // [7296-3.4-s3] no KE when no proposal of ours names a D-H group.
         if (req_.group != Ke_id::NONE) {  // PFS (§1.3.1): a KE when the ESP proposal names a group
             req_.ke = crypto.key_exchange(req_.group);
             m.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(req_.group), req_.ke->public_value()}));
@@ -1745,6 +1777,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
             collision_ = Collision{};
         }
         if (!ours_redundant) {
+            // [7296-1.4-s3] the CHILD SAs move to the new IKE SA: their control messages go under the successor.
             st.children = std::move(children_);
             children_.clear();
         }
@@ -1809,6 +1842,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
 
 void Ike_sa::send_Delete_CHILD_SA_request() {
     Message m = header_for(Exchange_type::INFORMATIONAL, false, next_request_mid_);
+    // [7296-1.4.1-s2] [7296-2.4-s11] we name our inbound SPI; the peer closes the other half itself.
     m.payloads.push_back(make(Payload_type::D, Payload_D{Protocol_id::ESP, 4, {spi_octets(req_.old_spi_in)}}));
     send_request(std::move(m));
 }
@@ -1817,6 +1851,7 @@ void Ike_sa::complete_Delete_CHILD_SA(const Message&) {
     if (req_.kind != Request_kind::delete_child) return;
     // §1.4.1: the SA is gone in both directions once the response arrives (a response without
     // the paired Delete means the peer had already removed it).
+    // [7296-1.4.1-s6] our half-closed SA is kept until this response: never closed alone.
     for (std::size_t i = 0; i < children_.size(); ++i) {
         if (children_[i].spi_in == req_.old_spi_in) {
             remove_CHILD_SA(i, "deleted");
@@ -1837,9 +1872,10 @@ bool Ike_sa::is_CHILD_SA_rekey(const Message& m) const { return m.find_notify(No
 bool Ike_sa::KE_acceptable_for(const Message& m, const Proposal& chosen) const {
     const auto* group = transform_of(chosen, Transform_type::KE);
     const auto* ke = body_of<Payload_KE>(m, Payload_type::KE);
+    // [7296-3.3.6-s11] no D-H group chosen (NONE or absent): KEi ignored here, and the response carries no KEr.
     if (!group || group->id == 0) return true;  // no PFS chosen: a KEi is ignored
     if (!ke || ke->group != group->id) {
-        // §1.3: the KEi group is not the selected one: INVALID_KE_PAYLOAD names the one we want.
+        // §1.3: the KEi group is not the selected one: INVALID_KE_PAYLOAD names the one we want. [7296-3.4-s4]
         refusal_rule_ = "7296-1.3-invalid-ke-payload";
         refusal_text_ = "KEi group is not the selected " + to_string(static_cast<Ke_id>(group->id));
         refusal_notify_ = Notify_type::INVALID_KE_PAYLOAD;
@@ -1870,6 +1906,7 @@ bool Ike_sa::new_IKE_SA_acceptable(const Message& m) const {
     }
     const auto* group = transform_of(*sel.chosen, Transform_type::KE);
     if (!group || group->id == 0) {
+        // [7296-2.18-s2] a responder never accepts an IKE SA rekey without D-H.
         refusal_rule_ = "7296-2.18-dh-required";
         refusal_text_ = "an IKE SA rekey without a D-H group";
         return false;
@@ -1994,6 +2031,7 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
         }
     }
     const Bytes& Ni = body_of<Payload_Nonce>(m, Payload_type::Nonce)->data;
+    // [7296-3.9-s2] a fresh random nonce for every exchange (Ni, Nr alike).
     const Bytes Nr = crypto.random(nonce_size);
     const std::uint32_t spi_in = random_spi32(crypto);
     Proposal ours = match->chosen;
@@ -2006,6 +2044,7 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
     }
     r.payloads.push_back(make(Payload_type::SA, Payload_SA{{ours}}));
     r.payloads.push_back(make(Payload_type::Nonce, Payload_Nonce{Nr}));
+    // [7296-3.4-s3] KEr only when the chosen proposal has a D-H group.
     if (ke) r.payloads.push_back(make(Payload_type::KE, Payload_KE{group->id, ke->public_value()}));
     narrow_to_virtual_ips(match->tsi);  // §2.19: every CHILD SA of a road warrior (responder only)
     r.payloads.push_back(make(Payload_type::TSi, Payload_TS{match->tsi}));
@@ -2043,6 +2082,7 @@ void Ike_sa::adopt_rekey(Rekeyed_state st) {
     remote_ = reply_remote_ = st.remote;
     nat_detected_ = floated_ = st.nat;
     virtual_ips_ = std::move(st.virtual_ips);
+    // [7296-2.18-s3] the new IKE SA starts both Message ID counters at 0.
     next_request_mid_ = 0;  // §2.18: the new IKE SA resets its message counters
     expected_request_mid_ = 0;
     init_reported_ = auth_reported_ = true;

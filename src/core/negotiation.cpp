@@ -8,6 +8,7 @@ namespace ike::core {
 
 namespace {
 
+// [7296-3.3.3-s1] every transform type of IKE, ESP and AH (§3.3.3) is understood.
 const Transform_type all_types[] = {Transform_type::ENCR, Transform_type::PRF, Transform_type::INTEG,
                                     Transform_type::KE, Transform_type::ESN};
 
@@ -77,6 +78,7 @@ bool fixed_key(const Transform& t) {
 
 // RFC 7296 §3.3.6: a transform we do not understand, or one with an attribute we do not
 // understand, is unacceptable; other transforms of the same type are still considered.
+// [7296-3.3.6-s7] [7296-3.3.5-s3] Key Length on a fixed-key transform, or [7296-3.3.5-s4] none on AES, is unacceptable; [7296-2.13-s1] AES is thus always negotiated with a fixed size.
 bool acceptable_transform(const Transform& t) {
     if (!t.other_attributes.empty()) return false;
     if (t.key_length && fixed_key(t)) return false;
@@ -87,6 +89,7 @@ bool acceptable_transform(const Transform& t) {
 // §3.3.6 "a proposal that contains a Transform Type it does not understand, or ... is missing
 // a mandatory Transform Type ... MUST consider this proposal unacceptable"; §3.3.3 lists the
 // mandatory types per protocol. Empty when the proposal is well-formed.
+// [7296-3.3.6-s6] such a proposal is skipped; the others are processed as usual (select_proposal).
 std::string proposal_problem(const Proposal& p) {
     for (const auto& t : p.transforms) {
         if (!known_type(t.type)) return "unknown Transform Type " + std::to_string(int(t.type));
@@ -249,13 +252,16 @@ Selection select_proposal(const std::vector<Proposal>& offered, const std::vecto
     for (std::size_t i = 0; i < offered.size(); ++i) problems[i] = proposal_problem(offered[i]);
 
     std::vector<bool> compared(offered.size(), false);
+    // [7296-3.3.4-s5] [7296-3.3.4-s6] an offer is accepted only where it matches a configured proposal (pick below).
     for (std::size_t k = 0; k < ours.size(); ++k) {
         const auto& mine = ours[k];
         for (std::size_t i = 0; i < offered.size(); ++i) {
             const auto& theirs = offered[i];
+            // [7296-2.7-s2] only a configured proposal of the same protocol is compared; the answer keeps it.
             if (theirs.protocol != mine.protocol || !problems[i].empty()) continue;
             compared[i] = true;
             Proposal chosen;
+            // [7296-3.3.1-s3] the accepted proposal keeps the number it was offered with.
             chosen.number = theirs.number;
             chosen.protocol = theirs.protocol;
             chosen.spi = theirs.spi;
@@ -265,11 +271,13 @@ Selection select_proposal(const std::vector<Proposal>& offered, const std::vecto
                 bool unsupported = false, none_ok = false;
                 const Transform* t = pick(mine, theirs, type, crypto, unsupported, none_ok);
                 if (t) {
+                    // [7296-3.3.6-s3] one transform of the type; [7296-3.3.6-s4] the offered one, its attributes copied unmodified.
                     chosen.transforms.push_back(*t);
                 } else if (!none_ok) {
                     refusal.mismatches.push_back({type, of_type(theirs, type), of_type(mine, type), unsupported});
                 }
             }
+            // [7296-2.7-s1] [7296-3.3.6-s1] [7296-3.3.6-s2] a single proposal is chosen, each type from our configured one [7296-3.3.4-s5].
             if (refusal.mismatches.empty()) {
                 s.chosen = std::move(chosen);
                 return s;
@@ -291,6 +299,7 @@ Selection select_proposal(const std::vector<Proposal>& offered, const std::vecto
     return s;
 }
 
+// [7296-3.3.6-s5] the initiator checks the answer against its offer; callers end the exchange when it is not (7296-2.7-response-proposal).
 bool proposal_from_offer(const Proposal& chosen, const std::vector<Proposal>& offered) {
     for (const auto& p : offered) {
         if (p.number != chosen.number || p.protocol != chosen.protocol) continue;
@@ -336,6 +345,7 @@ std::optional<Traffic_selector> intersect(const Traffic_selector& a, const Traff
 
 }  // namespace
 
+// [7296-2.9-s2] narrowing: the intersection of each offered selector with our policy; empty = TS_UNACCEPTABLE, all of it = no narrowing.
 std::vector<Traffic_selector> narrow(const std::vector<Traffic_selector>& offered,
                                      const std::vector<Traffic_selector>& configured) {
     std::vector<Traffic_selector> out;

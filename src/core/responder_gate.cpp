@@ -42,6 +42,7 @@ Bytes make_cookie(Octets secret, const Message& request, const Address& remote) 
     const Bytes Ni = nonce ? std::get<Payload_Nonce>(nonce->body).data : Bytes{};
     Bytes spi(8);
     for (int i = 0; i < 8; ++i) spi[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(request.header.SPIi >> (56 - 8 * i));
+    // [7296-2.6-s3] 1 + 32 (SHA-256) = 33 octets, within 1..64; received cookies are length-checked in codec/notify_data.cpp.
     Bytes cookie{secret.empty() ? std::uint8_t{0} : secret[0]};
     const Bytes h = crypto::cookie_hash(secret, Ni, remote.ip, spi);
     cookie.insert(cookie.end(), h.begin(), h.end());
@@ -72,6 +73,7 @@ Gate_decision responder_gate(const Message& request, const Address& remote, cons
     if (want_cookie) {
         const Bytes expected = make_cookie(secret, request, remote);
         const Payload_N* got = request.find_notify(Notify_type::COOKIE);
+        // [7296-2.6-s6] a cookie that does not verify counts as none: a new one is demanded.
         if (!got || !equal_constant_time(got->data, expected)) {
             return Gate_reply{response_with(request, Notify_type::COOKIE, expected), "7296-2.6-cookie-required",
                               got ? "COOKIE does not verify: a new one sent" : "COOKIE demanded"};
@@ -93,7 +95,7 @@ Gate_decision responder_gate(const Message& request, const Address& remote, cons
     if (s.chosen) {
         const Transform* group = transform_of(*s.chosen, Transform_type::KE);
         if (group && group->id != ke.group) {
-            // §1.2: the KEi group is not the one we selected: name the one we want.
+            // §1.2: the KEi group is not the one we selected: name the one we want. [7296-3.4-s4]
             Bytes data{static_cast<std::uint8_t>(group->id >> 8), static_cast<std::uint8_t>(group->id & 0xff)};
             return Gate_reply{response_with(request, Notify_type::INVALID_KE_PAYLOAD, data),
                               "7296-1.2-invalid-ke-payload",

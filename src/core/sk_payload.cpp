@@ -18,6 +18,7 @@ Bytes protect(const Header& h, const std::vector<Payload>& inner, const Sk_keys&
               const std::vector<Payload>& before_sk) {
     const Cipher& cipher = *keys.cipher;
     Bytes plaintext = codec::encode_payload_chain(inner);
+    // [7296-3.14-s4] padding makes payloads + Padding + Pad Length a multiple of the block size (the minimum padding, as §3.14 recommends).
     // §3.14: Padding then Pad Length; the total must fill whole cipher blocks.
     const std::size_t block = cipher.block_size() ? cipher.block_size() : 1;
     const std::size_t pad = (block - (plaintext.size() + 1) % block) % block;
@@ -51,7 +52,7 @@ Bytes protect(const Header& h, const std::vector<Payload>& inner, const Sk_keys&
     const Bytes ct = cipher.encrypt(keys.SK_e, iv, aad, plaintext);
     out.insert(out.end(), ct.begin(), ct.end());
     if (!cipher.is_aead()) {
-        // §3.14: the ICV covers the whole message from the header to the end of the ciphertext.
+        // §3.14: the ICV covers the whole message from the header to the end of the ciphertext. [7296-3.14-s6]
         const Bytes icv = keys.integrity->compute(keys.SK_a, out);
         out.insert(out.end(), icv.begin(), icv.end());
     }
@@ -74,11 +75,13 @@ std::variant<Message, Unprotect_error> unprotect(Octets datagram, const Message&
     const std::uint8_t* body = datagram.data + sk_start + generic_header_size;
     const Octets iv(body, iv_size);
     std::optional<Bytes> plaintext;
+    // [7296-1.2-s2] every protected message (IKE_AUTH included) has its ICV / AEAD tag verified before use.
     if (cipher.is_aead()) {
         const Octets aad(datagram.data, sk_start + generic_header_size);
         plaintext = cipher.decrypt(keys.SK_e, iv, aad, Octets(body + iv_size, sk.body.size() - iv_size));
         if (!plaintext) return Unprotect_error{"7296-2.21-integrity", "AEAD tag does not verify"};
     } else {
+        // [7296-3.14-s6] the ICV is checked over the encrypted message, before decryption.
         const std::size_t covered = datagram.size - icv_size;
         if (!keys.integrity->verify(keys.SK_a, Octets(datagram.data, covered),
                                     Octets(datagram.data + covered, icv_size))) {
@@ -90,6 +93,7 @@ std::variant<Message, Unprotect_error> unprotect(Octets datagram, const Message&
             return Unprotect_error{"7296-3.14-block-size", "ciphertext is not a whole number of blocks"};
         }
     }
+    // [7296-3.14-s5] any Pad Length that stays inside the decrypted data is accepted.
     if (plaintext->empty() || static_cast<std::size_t>(plaintext->back()) + 1 > plaintext->size()) {
         return Unprotect_error{"7296-3.14-pad-length", "Pad Length runs past the decrypted data", true};
     }

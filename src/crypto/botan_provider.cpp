@@ -460,6 +460,7 @@ public:
         : id_(id), key_(rng, modp_group(id), x) {}
     Ke_id group() const override { return id_; }
     Bytes public_value() const override {
+        // [7296-3.4-s1] the MODP public value is left-padded with zeros to the modulus length (public_value_size checks what we receive).
         const auto v = Botan::BigInt::encode_1363(key_.get_y(), p_bytes());
         return Bytes(v.begin(), v.end());
     }

@@ -77,6 +77,7 @@ Ike_sa_keys derive_ike_sa_keys(const Prf& prf, Octets skeyseed, Octets Ni, Octet
     append(seed, Nr);
     append_spi(seed, SPIi);
     append_spi(seed, SPIr);
+    // [7296-2.13-s3] [7296-2.14-s1] SK_d, SK_pi and SK_pr take the PRF's preferred key size (key_size(): the HMAC output length, 16 for the AES PRFs).
     const std::size_t p = prf.key_size();
     const Secret all = prf_plus(prf, skeyseed, Octets(seed.data(), seed.size()),
                                 3 * p + 2 * integ_key_size + 2 * encr_key_size);
@@ -118,6 +119,7 @@ Child_sa_keys split_KEYMAT(Octets keymat, std::size_t encr_key_size,
         throw std::invalid_argument("split_KEYMAT: KEYMAT shorter than 2 * (encr + integ)");
     std::size_t off = 0;
     Child_sa_keys k;
+    // [7296-2.17-s1] initiator-to-responder keys first; [7296-2.17-s2] in each direction the encryption key, then the integrity key.
     k.encr_i = take(keymat, off, encr_key_size);
     k.integ_i = take(keymat, off, integ_key_size);
     k.encr_r = take(keymat, off, encr_key_size);

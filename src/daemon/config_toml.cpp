@@ -218,6 +218,7 @@ bool parse_protocol(std::string_view s, std::uint8_t& out) {
 }
 
 bool parse_ports(std::string_view s, std::uint16_t& lo, std::uint16_t& hi) {
+    // [7296-3.13.1-s3] "any port" is start 0, end 65535 (also Traffic_selector's defaults).
     if (s.empty() || s == "%any") {
         lo = 0;
         hi = 65535;
@@ -648,6 +649,7 @@ Pool_config pool(const Reader& r, const toml::table& t, const std::string& path,
 /// swanctl secrets: "0x" hex or plain text.
 std::string secret_value(const Reader& r, const toml::node& n, const std::string& key,
                          const std::string& text) {
+    // [7296-2.15-s3] a hex encoding is accepted ("0x..."); [7296-2.15-s2] otherwise the text is used as is: any length, no terminator added.
     if (text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
         try {
             const Bytes b = from_hex(std::string_view(text).substr(2));

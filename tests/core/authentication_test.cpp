@@ -107,6 +107,7 @@ TEST_F(Certificates, prove_identity_sends_IDi_CERT_AUTH_with_the_key_method) {
         EXPECT_EQ(ps[1].type, Payload_type::CERT);
         const auto& cert = std::get<Payload_CERT>(ps[1].body);
         EXPECT_EQ(cert.encoding, Cert_encoding::X509_Certificate_Signature);  // 4
+        // [7296-1.2-s1] [7296-3.6-s4] the first CERT is certs[0], the certificate of the key that signs AUTH.
         EXPECT_EQ(cert.data, a.connections[0].local.certs[0]->der());
         EXPECT_EQ(ps[2].type, Payload_type::CERTREQ);  // §1.2: the initiator's CERTREQ is in IKE_AUTH
         EXPECT_EQ(ps[3].type, Payload_type::AUTH);

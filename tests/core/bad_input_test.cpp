@@ -124,6 +124,7 @@ TEST(Bad_input, IKE_AUTH_with_a_flipped_ciphertext_bit_is_dropped_silently_and_c
     ASSERT_TRUE(p.deliver_one());  // corrupted IKE_AUTH request
     EXPECT_TRUE(p.wire.empty());   // §2.21: no answer to a message failing its integrity check
     EXPECT_TRUE(p.b.has_diagnostic("7296-2.21-integrity"));
+    // [7296-2.4-s4] a message without valid protection neither ends the SA nor counts against the peer.
     EXPECT_EQ(p.b.ep->list().at(0).state, "Authenticating");
     p.run();  // the initiator's retransmission (intact) completes the exchange
     EXPECT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();

@@ -21,6 +21,7 @@
 #   - ESP mismatch (ikeref responder): charon gets NO_PROPOSAL_CHOSEN for the CHILD SA and
 #     ikeref's log names ENCR.
 # IOP_SUITES / IOP_DIRECTIONS narrow the matrix; IOP_KEEP / IOP_KEEP_ON_FAIL keep the work dir.
+# [7296-3.14-s4] suite cbc384: charon decrypts ikeref's AES-CBC SK payloads, so their padding must fill whole 16-octet blocks.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
