@@ -353,6 +353,7 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
     trace(false, m, local, remote);
     // [7296-2.4-s4] only protected messages count: nothing unprotected (ikeref has no ICMP input) marks the peer alive or dead.
     last_received_ = core_.now();  // it passed its integrity check: the peer is alive (§2.4)
+    follow_NAT_T_peer(local, remote);
     const auto mid = m.header.message_id;
     const auto x = m.header.exchange;
     // [7296-2.3-s4] a request is answered whether or not one of ours is outstanding.
@@ -907,6 +908,17 @@ void Ike_sa::detect_NAT(const Message& m, const Address& local, const Address& r
     }
 }
 
+void Ike_sa::follow_NAT_T_peer(const Address& local, const Address& remote) {
+    if (original_initiator_ || local.port != core_.config().nat_t_port || (local_ == local && remote_ == remote)) return;
+    // [7296-2.23-s2] the initiator moved to port 4500 (§2.23): once an authenticated message came
+    // there, our own requests (liveness checks, rekeys, Deletes) go from 4500 to where it came from.
+    diagnose(Severity::info, "7296-2.23-s2", "peer moved to " + remote.to_string() + ": our requests follow, from port " +
+                                                 std::to_string(local.port));
+    floated_ = true;
+    local_ = local;
+    remote_ = remote;
+}
+
 void Ike_sa::send_IKE_SA_INIT_request() {
     auto& crypto = core_.crypto();
     if (!ke_ || ke_->group() != group_) ke_ = crypto.key_exchange(group_);
@@ -1152,10 +1164,11 @@ void Ike_sa::make_CHILD_SA(const Child_config* config, const Proposal& chosen, s
     sa.local_ts = std::move(ts_local);
     sa.remote_ts = std::move(ts_remote);
     sa.mode = mode;
-    // [7296-2.23-s5] a detected NAT means UDP-encapsulated ESP.
-    sa.udp_encapsulation = nat_detected_ || floated_;
     sa.local = original_initiator_ ? local_ : reply_local_;
     sa.remote = original_initiator_ ? remote_ : reply_remote_;
+    // [7296-2.23-s5] a detected NAT means UDP-encapsulated ESP, [7296-2.23-s3] never on port 500:
+    // only on the NAT-T port the IKE SA moved to.
+    sa.udp_encapsulation = (nat_detected_ || floated_) && sa.local.port == core_.config().nat_t_port;
     children_.push_back(std::move(st));
     core_.emit(Install_child_sa{std::move(sa)});
     core_.emit(Sa_event{Sa_event_kind::CHILD_SA_installed, conn_->name, SPIi_, SPIr_,

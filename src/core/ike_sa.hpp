@@ -349,6 +349,9 @@ private:
     std::optional<Message> pending_init_error_;
     void answer_request(const Message& m, std::optional<Payload_type> outer_critical);
     void end_after_fatal_response();
+    /// Original responder: after an authenticated message on the NAT-T port, send our own requests
+    /// there too (§2.23).
+    void follow_NAT_T_peer(const Address& local, const Address& remote);
     /// A response to our outstanding request that cannot be used (`rule`, `text`): our exchange
     /// ends as refused; nothing is sent (§2.21).
     void reject_response(const Message& m, const std::string& rule, const std::string& text);

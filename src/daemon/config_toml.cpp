@@ -797,7 +797,8 @@ void daemon_table(const Reader& r, const toml::table& t, Daemon_settings& out) {
         r.only_keys(*rt, p, {"timeout", "base", "tries"});
         if (auto v = r.number(*rt, p, "timeout", 0.001, 86400.0))
             c.retransmit.timeout = std::chrono::milliseconds(std::llround(*v * 1000.0));
-        if (auto v = r.number(*rt, p, "base", 1.0, 100.0)) c.retransmit.base = *v;
+        // [7296-2.4-s8] retransmission times MUST increase exponentially: base above 1.
+        if (auto v = r.number(*rt, p, "base", 1.1, 100.0)) c.retransmit.base = *v;
         if (auto v = r.integer(*rt, p, "tries", 0, 100)) c.retransmit.tries = static_cast<unsigned>(*v);
     }
     if (const toml::table* g = r.table(t, path, "gate")) {

@@ -168,6 +168,31 @@ TEST(Endpoint, forced_NAT_T_moves_IKE_AUTH_to_port_4500_with_non_ESP_marker) {
     EXPECT_TRUE(p.b.installed[0].udp_encapsulation);
 }
 
+TEST(Endpoint, after_NAT_T_the_responders_own_requests_leave_from_port_4500) {
+    // RFC 7296 §2.23 (7296-2.23-s2): all traffic after a NAT was detected goes over port 4500,
+    // the original responder's own requests (here a CHILD SA rekey) included.
+    auto ca = make_config(true);
+    ca.force_nat_t = true;
+    Peer_pair p(std::move(ca), make_config(false));
+    p.initiate();
+    p.run();
+    ASSERT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> from_b;  // local, remote port
+    p.filter = [&](const In_flight& f) {
+        if (!f.to_b) from_b.emplace_back(f.d.local.port, f.d.remote.port);
+        return true;
+    };
+    p.absorb(p.b, false, p.b.ep->handle(Rekey_CHILD_SA{"home", 0, p.now}));
+    p.run();
+    ASSERT_GE(from_b.size(), 2u) << p.transcript();  // the rekey request and the Delete of the old SA
+    for (const auto& [local, remote] : from_b) {
+        EXPECT_EQ(local, 4500);
+        EXPECT_EQ(remote, 4500);
+    }
+    EXPECT_EQ(p.b.ep->list().at(0).children.size(), 1u);
+    EXPECT_TRUE(p.b.installed.back().udp_encapsulation);
+}
+
 TEST(Endpoint, CHILD_SA_requests_go_to_the_IKE_SA_that_holds_the_CHILD_SA) {
     // Two IKE SAs of one connection (initiate twice): a rekey or delete names a CHILD SA by its
     // inbound SPI, and must act on whichever IKE SA holds it.

@@ -148,6 +148,17 @@ TEST(config_toml, example_gives_secret_and_defaults) {
     EXPECT_EQ(c.gate.half_open_timeout.count(), 30);
 }
 
+TEST(config_toml, retransmit_base_must_grow_the_interval) {
+    // RFC 7296 §2.4 (7296-2.4-s8): retransmission times MUST increase exponentially.
+    const std::string text = std::string("[daemon.retransmit]\nbase = 1.0\n") + edited("", "");
+    try {
+        parse_settings(text, "d.toml");
+        FAIL() << "base = 1.0 accepted";
+    } catch (const Config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("daemon.retransmit.base"), std::string::npos) << e.what();
+    }
+}
+
 TEST(config_toml, daemon_table_sets_ports_retransmit_and_gate) {
     const std::string text = std::string(
                                  "[daemon]\n"
