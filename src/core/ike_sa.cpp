@@ -85,6 +85,17 @@ bool has_error_notify(const Message& m) {
     return false;
 }
 
+/// §3.10.1: the first error notify whose type has no IANA name known here, if any.
+std::optional<std::uint16_t> unrecognized_error_notify(const Message& m) {
+    for (const auto& p : m.payloads) {
+        const auto* n = std::get_if<Payload_N>(&p.body);
+        if (!n || p.type != Payload_type::N || n->type >= 16384) continue;
+        const std::string name = to_string(static_cast<Notify_type>(n->type));
+        if (!name.empty() && name[0] >= '0' && name[0] <= '9') return n->type;
+    }
+    return std::nullopt;
+}
+
 std::string first_error_notify(const Message& m) {
     for (const auto& p : m.payloads) {
         if (auto n = std::get_if<Payload_N>(&p.body); n && p.type == Payload_type::N && n->type < 16384) {
@@ -405,6 +416,11 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
             refusal_rule_ = "7296-2.21.2-error-notify";
             refusal_text_ = "responder answered " + first_error_notify(m);
             deliver(ev::Error_notify_received{{&m}});
+        } else if (auto u = unrecognized_error_notify(m)) {
+            // [7296-3.10.1-s1] an error type we do not recognize: the request failed entirely.
+            refusal_rule_ = "7296-3.10.1-s1";
+            refusal_text_ = "responder answered unrecognized error notify " + std::to_string(*u);
+            deliver(ev::Error_notify_received{{&m}});
         } else if (auto v = codec::check_message_rules(m)) {
             refusal_rule_ = v->rule;
             refusal_text_ = v->text;
@@ -420,6 +436,11 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
         } else if (has_error_notify(m) && !m.find(Payload_type::SA)) {
             refusal_rule_ = "7296-2.21.3-error-notify";
             refusal_text_ = "peer answered " + first_error_notify(m);
+            deliver(ev::Error_notify_received{{&m}});
+        } else if (auto u = unrecognized_error_notify(m)) {
+            // [7296-3.10.1-s1] an error type we do not recognize next to SA: the request failed entirely.
+            refusal_rule_ = "7296-3.10.1-s1";
+            refusal_text_ = "peer answered unrecognized error notify " + std::to_string(*u);
             deliver(ev::Error_notify_received{{&m}});
         } else if (auto v = codec::check_message_rules(m)) {
             refusal_rule_ = v->rule;

@@ -291,5 +291,26 @@ TEST(Malformed_response, unprotected_error_alone_ends_the_attempt_when_the_timer
     EXPECT_EQ(p.a.ep->ike_sa_count(), 0u);
 }
 
+TEST(Malformed_response, unrecognized_error_notify_next_to_SA_fails_the_CHILD_SA_request) {
+    // §3.10.1 (7296-3.10.1-s1): an error type the requester does not recognize means the request
+    // failed entirely, even next to SA, Nr, TSi and TSr.
+    Established e;
+    auto& p = e.p;
+    const auto installed = p.a.installed.size();
+    p.absorb(p.a, true, p.a.ep->handle(Create_CHILD_SA{"home", "net", p.now}));
+    ASSERT_TRUE(p.deliver_one());  // A's request to B
+    ASSERT_EQ(p.wire.size(), 1u);
+    auto r = unprotect_as(e.keys(), false, p.wire.front().d.bytes);
+    ASSERT_TRUE(r);
+    ASSERT_NE(r->find(Payload_type::SA), nullptr);
+    p.wire.clear();
+    r->payloads.push_back(payload(Payload_type::N, Payload_N{Protocol_id::NONE, {}, 8191, {}}));
+    r->was_protected = true;
+    feed_a(p, protect_as(e.keys(), false, *r));
+    EXPECT_EQ(p.a.installed.size(), installed) << p.transcript();
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::CHILD_SA_failed));
+    EXPECT_EQ(p.a.ep->ike_sa_count(), 1u) << "the IKE SA stays (§2.21.3)";
+}
+
 }  // namespace
 }  // namespace ike::test
