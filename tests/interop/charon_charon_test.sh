@@ -56,6 +56,13 @@ run_case() {
             grep -q 'Capturing on' "$IOP_DIR/tshark.out" 2>/dev/null && break
             sleep 0.05
         done
+        # tshark prints "Capturing on" before its dumpcap child is reading the interface (a CI
+        # run lost the first IKE_SA_INIT that way): wait for the pcap file header, then a little.
+        for _ in $(seq 1 100); do
+            [ "$(stat -c %s "$IOP_DIR/veth_a.pcap" 2>/dev/null || echo 0)" -ge 24 ] && break
+            sleep 0.05
+        done
+        sleep 0.3
     fi
 
     t0=$(iop_now_ms)
