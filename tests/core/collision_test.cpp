@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "tests/support/peer_pair.hpp"
+#include "tests/support/sa_checks.hpp"
 
 namespace ike::test {
 namespace {
@@ -18,11 +19,6 @@ Peer_pair established() {
     p.run();
     EXPECT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
     return p;
-}
-
-void request(Peer_pair& p, bool on_a, Input in) {
-    Side& s = on_a ? p.a : p.b;
-    p.absorb(s, on_a, s.ep->handle(std::move(in)));
 }
 
 /// Index of the first trace on `s` that starts with `prefix` (sent or received as asked), or -1.
@@ -44,35 +40,6 @@ void expect_overlap(const Side& s, const std::string& exchange, std::size_t from
     ASSERT_GE(got_resp, 0);
     EXPECT_LT(sent_req, got_req);
     EXPECT_LT(got_req, got_resp);
-}
-
-const Child_sa* installed(const Side& s, std::uint32_t spi_in) {
-    for (const auto& c : s.installed) {
-        if (c.spi_in == spi_in) return &c;
-    }
-    return nullptr;
-}
-
-void expect_same_SAs(const Peer_pair& p, std::size_t children) {
-    if (std::getenv("IKEREF_TRACE")) std::cout << p.transcript();  // the dialogue, for reading
-    const auto la = p.a.ep->list();
-    const auto lb = p.b.ep->list();
-    ASSERT_EQ(la.size(), 1u) << p.transcript();
-    ASSERT_EQ(lb.size(), 1u) << p.transcript();
-    EXPECT_EQ(la[0].SPIi, lb[0].SPIi);
-    EXPECT_EQ(la[0].SPIr, lb[0].SPIr);
-    EXPECT_EQ(la[0].state, "Established");
-    EXPECT_EQ(lb[0].state, "Established");
-    ASSERT_EQ(la[0].children.size(), children) << p.transcript();
-    ASSERT_EQ(lb[0].children.size(), children) << p.transcript();
-    for (std::size_t i = 0; i < children; ++i) {
-        const auto& ca = la[0].children[i];
-        const auto it = std::find_if(lb[0].children.begin(), lb[0].children.end(),
-                                     [&](const Ike_sa_info::Child& cb) { return cb.spi_in == ca.spi_out; });
-        ASSERT_NE(it, lb[0].children.end()) << p.transcript();
-        EXPECT_EQ(it->spi_out, ca.spi_in);
-        EXPECT_EQ(installed(p.a, ca.spi_in)->encr_key_out.hex(), installed(p.b, it->spi_in)->encr_key_in.hex());
-    }
 }
 
 TEST(Collision, simultaneous_CHILD_SA_rekey_keeps_one_new_SA_chosen_by_the_lowest_nonce) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "tests/support/peer_pair.hpp"
+#include "tests/support/sa_checks.hpp"
 
 namespace ike::test {
 namespace {
@@ -15,19 +16,6 @@ const Transform* encr_of(const Proposal& p) {
         if (t.type == Transform_type::ENCR) return &t;
     }
     return nullptr;
-}
-
-const Refusal::Proposal_mismatch::Type* failed(const Refusal& r, const std::string& type) {
-    for (const auto& p : r.proposals) {
-        for (const auto& t : p.types) {
-            if (t.type == type) return &t;
-        }
-    }
-    return nullptr;
-}
-
-bool contains(const std::vector<std::string>& v, const std::string& s) {
-    return std::find(v.begin(), v.end(), s) != v.end();
 }
 
 // ---- §3.3.5 Key Length ----------------------------------------------------------------------

@@ -6,22 +6,10 @@
 #include <algorithm>
 
 #include "tests/support/peer_pair.hpp"
+#include "tests/support/sa_checks.hpp"
 
 namespace ike::test {
 namespace {
-
-const Refusal::Proposal_mismatch::Type* failed(const Refusal& r, const std::string& type) {
-    for (const auto& p : r.proposals) {
-        for (const auto& t : p.types) {
-            if (t.type == type) return &t;
-        }
-    }
-    return nullptr;
-}
-
-bool contains(const std::vector<std::string>& v, const std::string& s) {
-    return std::find(v.begin(), v.end(), s) != v.end();
-}
 
 TEST(Refusal, IKE_SA_INIT_KE_mismatch_names_the_KE_type_offered_and_configured) {
     Peer_pair pair(make_config(true, "aes256gcm16-prfsha256-x25519"), make_config(false, "aes256gcm16-prfsha256-ecp256"));

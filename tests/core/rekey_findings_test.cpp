@@ -11,14 +11,10 @@
 
 #include "src/codec/codec.hpp"
 #include "tests/support/peer_pair.hpp"
+#include "tests/support/sa_checks.hpp"
 
 namespace ike::test {
 namespace {
-
-void request(Peer_pair& p, bool on_a, Input in) {
-    Side& s = on_a ? p.a : p.b;
-    p.absorb(s, on_a, s.ep->handle(std::move(in)));
-}
 
 std::size_t count_events(const Side& s, Sa_event_kind k) {
     return static_cast<std::size_t>(
@@ -29,27 +25,6 @@ std::size_t count_sent(const Side& s, const std::string& fragment) {
     return static_cast<std::size_t>(std::count_if(s.traces.begin(), s.traces.end(), [&](const Message_trace& m) {
         return m.sent && m.notation.find(fragment) != std::string::npos;
     }));
-}
-
-/// Both sides hold one established IKE SA, the same one, with `children` mirrored CHILD SAs.
-void expect_same_SAs(const Peer_pair& p, std::size_t children) {
-    if (std::getenv("IKEREF_TRACE")) std::cout << p.transcript();
-    const auto la = p.a.ep->list();
-    const auto lb = p.b.ep->list();
-    ASSERT_EQ(la.size(), 1u) << p.transcript();
-    ASSERT_EQ(lb.size(), 1u) << p.transcript();
-    EXPECT_EQ(la[0].SPIi, lb[0].SPIi);
-    EXPECT_EQ(la[0].SPIr, lb[0].SPIr);
-    EXPECT_EQ(la[0].state, "Established");
-    EXPECT_EQ(lb[0].state, "Established");
-    ASSERT_EQ(la[0].children.size(), children) << p.transcript();
-    ASSERT_EQ(lb[0].children.size(), children) << p.transcript();
-    for (const auto& ca : la[0].children) {
-        const auto it = std::find_if(lb[0].children.begin(), lb[0].children.end(),
-                                     [&](const Ike_sa_info::Child& cb) { return cb.spi_in == ca.spi_out; });
-        ASSERT_NE(it, lb[0].children.end()) << p.transcript();
-        EXPECT_EQ(it->spi_out, ca.spi_in);
-    }
 }
 
 // K2: the Delete that completes a CHILD SA rekey (§2.8) goes out before API requests queued
