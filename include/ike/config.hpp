@@ -166,6 +166,11 @@ struct Config {
     std::uint16_t ike_port = 500;    ///< local port for IKE
     std::uint16_t nat_t_port = 4500; ///< local port with the non-ESP marker (RFC 3948 §2.2)
     bool log_keys = false;           ///< emit Keys_derived outputs (Wireshark tables, tests)
+    /// RFC 7296 §2.3 Message ID window: how many of the peer's requests we accept at once and
+    /// whose responses we keep (announced with SET_WINDOW_SIZE in IKE_AUTH when above 1), and
+    /// the most requests we keep in flight ourselves (never more than the peer announced; one
+    /// with a peer that announced nothing, as strongSwan). 1 to 1024.
+    std::uint32_t window_size = 1;
     /// Pretend a NAT was detected (strongSwan's charon.fake_nat idea), to move to nat_t_port.
     bool force_nat_t = false;
     /// The wall-clock time (UTC) at which the Endpoint's monotonic `now` (Time, ms) was zero.

@@ -245,6 +245,13 @@ std::optional<std::uint16_t> accepted_group_of(const Payload_N& n) {
     return std::get<Notify_accepted_group>(value(r)).group;
 }
 
+std::optional<std::uint32_t> window_size_of(const Payload_N& n) {
+    if (n.type != static_cast<std::uint16_t>(N::SET_WINDOW_SIZE)) return std::nullopt;
+    auto r = decode_notify_data(n);
+    if (!ok(r)) return std::nullopt;
+    return std::get<Notify_window_size>(value(r)).size;
+}
+
 std::optional<std::vector<std::uint16_t>> hash_algorithms_of(const Payload_N& n) {
     if (n.type != static_cast<std::uint16_t>(N::SIGNATURE_HASH_ALGORITHMS)) return std::nullopt;
     auto r = decode_notify_data(n);

@@ -59,5 +59,7 @@ std::string describe(const Notify_data& data);
 std::optional<Bytes> cookie_of(const Payload_N& n);
 std::optional<std::uint16_t> accepted_group_of(const Payload_N& n);
 std::optional<std::vector<std::uint16_t>> hash_algorithms_of(const Payload_N& n);
+/// SET_WINDOW_SIZE's window (4 octets, RFC 7296 §2.3); nullopt for another type or length.
+std::optional<std::uint32_t> window_size_of(const Payload_N& n);
 
 }  // namespace ike::codec

@@ -7,6 +7,7 @@
 
 #include "src/codec/codec.hpp"
 #include "src/codec/message_rules.hpp"
+#include "src/codec/notify_data.hpp"
 #include "src/codec/proposal_keywords.hpp"
 #include "src/core/authentication.hpp"
 #include "src/core/negotiation.hpp"
@@ -268,7 +269,7 @@ void Ike_sa::terminate() {
         deliver(model::ev::Delete_requested{});  // no row outside Established: a diagnostic
         return;
     }
-    submit([this] {
+    submit(Request_kind::delete_IKE, 0, [this] {
         req_ = Child_request{};
         req_.kind = Request_kind::delete_IKE;
         deliver(model::ev::Delete_requested{});
@@ -345,15 +346,15 @@ bool Ike_sa::answer_retransmission(Octets raw, std::uint32_t message_id, const A
 #if defined(IKEREF_MUTANT_FORGET_CACHED_RESPONSE) || defined(IKEREF_MUTANT_ACCEPT_MESSAGE_ID_TWICE)
     return false;
 #endif
-    if (!last_response_mid_ || message_id != *last_response_mid_) return false;
-    if (raw.size != last_request_raw_.size() ||
-        !std::equal(raw.begin(), raw.end(), last_request_raw_.begin())) {
-        return false;
-    }
+    const auto it = answered_.find(message_id);
+    if (it == answered_.end()) return false;
+    const Bytes& request = it->second.request;
+    if (raw.size != request.size() || !std::equal(raw.begin(), raw.end(), request.begin())) return false;
     // §2.1: a retransmitted request gets the cached response, byte for byte. [7296-2.1-s1]
+    // [7296-2.3-s8] one is kept for each of the last window_size requests.
     diagnose(Severity::debug, "7296-2.1-retransmit-response",
              "request #" + std::to_string(message_id) + " retransmitted: cached response resent");
-    send_raw_to(last_response_, local, remote);
+    send_raw_to(it->second.response, local, remote);
     return true;
 }
 
@@ -372,14 +373,14 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
 #ifdef IKEREF_MUTANT_ACCEPT_MESSAGE_ID_TWICE
         if (mid > expected_request_mid_) {
 #else
-        if (mid != expected_request_mid_) {
+        if (!in_receive_window(mid)) {
 #endif
             // [7296-2.1-s5] [7296-2.3-s9] a request whose response is forgotten, or outside the window, is dropped unanswered.
             diagnose(Severity::warning, "7296-2.2-request-message-id",
-                     "request #" + std::to_string(mid) + " outside the window (expected #" +
-                         std::to_string(expected_request_mid_) + "): dropped");
+                     "request #" + std::to_string(mid) + " outside the window (" + receive_window_text() + "): dropped");
             return;
         }
+        note_peer_window(m);
         last_request_raw_ = raw.to_bytes();
         reply_local_ = local;
         // [7296-2.23-s1] the response goes back to the address and port the request came from.
@@ -389,14 +390,16 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
         return;
     }
     if (x == Exchange_type::CREATE_CHILD_SA || x == Exchange_type::INFORMATIONAL) {
-        if (m.find_notify(Notify_type::INVALID_SYNTAX) && request_outstanding_ && mid == outstanding_mid_) {
+        if (m.find_notify(Notify_type::INVALID_SYNTAX) &&
+            ((request_outstanding_ && mid == outstanding_mid_) || parked_.count(mid))) {
             // [7296-2.21.3-invalid-syntax-fatal] INVALID_SYNTAX is fatal in both peers: the exchange ends as refused,
             // then the IKE SA goes without a Delete.
             fatal_response_sent_ = true;
         }
     }
     // [7296-3.1-s11] [7296-2.21.4-s1] a response is never answered: it completes our request or is dropped.
-    if (!request_outstanding_ || mid != outstanding_mid_) {
+    // §2.3: with several requests in flight, the one this answers becomes the active one.
+    if ((!request_outstanding_ || mid != outstanding_mid_) && !activate(mid)) {
         diagnose(Severity::warning, "7296-2.2-response-without-request",
                  "response #" + std::to_string(mid) + " matches no outstanding request: dropped");
         return;
@@ -411,6 +414,7 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
         }
     }
     stop_retransmission();
+    note_peer_window(m);
     if (x == Exchange_type::IKE_AUTH) {
         if (!m.find(Payload_type::AUTH) && has_error_notify(m)) {
             refusal_rule_ = "7296-2.21.2-error-notify";
@@ -502,10 +506,10 @@ void Ike_sa::on_malformed(const Message& outer, Octets raw, const Address& local
     const auto x = outer.header.exchange;
     const std::string what = to_string(x) + " #" + std::to_string(mid);
     if (!outer.header.is_response()) {
-        if (mid != expected_request_mid_) {
+        if (!in_receive_window(mid)) {
             diagnose(Severity::warning, "7296-2.2-request-message-id",
-                     "malformed request #" + std::to_string(mid) + " outside the window (expected #" +
-                         std::to_string(expected_request_mid_) + "): dropped");
+                     "malformed request #" + std::to_string(mid) + " outside the window (" + receive_window_text() +
+                         "): dropped");
             return;
         }
         last_request_raw_ = raw.to_bytes();
@@ -518,7 +522,7 @@ void Ike_sa::on_malformed(const Message& outer, Octets raw, const Address& local
         end_after_fatal_response();
         return;
     }
-    if (!request_outstanding_ || mid != outstanding_mid_) {
+ if ((!request_outstanding_ || mid != outstanding_mid_) && !activate(mid)) {
         diagnose(Severity::warning, "7296-2.2-response-without-request",
                  "malformed response #" + std::to_string(mid) + " matches no outstanding request: dropped");
         return;
@@ -562,7 +566,11 @@ void Ike_sa::on_timer(Timer_id id) {
         pump();
         return;
     }
-    if (id != timer_) return;
+    if (id != timer_) {
+        // §2.3: the retransmission timer of another request in flight: that one becomes active.
+        const auto it = std::find_if(parked_.begin(), parked_.end(), [id](const auto& e) { return e.second.timer == id; });
+        if (it == parked_.end() || !activate(it->first)) return;
+    }
     timer_ = 0;
     if (requester_ == Requester::init && pending_init_error_) {
         // §2.21.1: no genuine IKE_SA_INIT response came after the unprotected error: act on it now.
@@ -991,7 +999,6 @@ void Ike_sa::send_IKE_SA_INIT_response(const Message& m) {
     peer_childless_ = m.find_notify(Notify_type::CHILDLESS_IKEV2_SUPPORTED) != nullptr;
     if (conn_->childless != Childless_policy::never) r.payloads.push_back(notify(Notify_type::CHILDLESS_IKEV2_SUPPORTED));  // RFC 6023 §3
     send_response(std::move(r));
-    real_message_2_ = last_response_;
 }
 
 void Ike_sa::send_NO_PROPOSAL_CHOSEN(const Message& m) {
@@ -1084,6 +1091,8 @@ void Ike_sa::send_IKE_AUTH_request() {
         m.payloads.push_back(make(Payload_type::TSi, Payload_TS{child_->local_ts}));
         m.payloads.push_back(make(Payload_type::TSr, Payload_TS{child_->remote_ts}));
     }
+    // §2.3: our window (above 1) is announced now and holds once the initial exchanges complete.
+    if (auto w = window_notify()) m.payloads.push_back(std::move(*w));
     send_request(std::move(m));
 }
 
@@ -1131,6 +1140,7 @@ void Ike_sa::send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) {
         record_refusal(Exchange_type::IKE_AUTH, sent);
         r.payloads.push_back(notify(sent));
     }
+    if (auto w = window_notify()) r.payloads.push_back(std::move(*w));  // §2.3
     send_response(std::move(r));
 }
 
@@ -1241,7 +1251,7 @@ void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
             for (std::size_t i = 0; i < children_.size(); ++i) {
                 if (children_[i].spi_out != spi_value(spi)) continue;
                 // §2.25.1: closing one we are closing too: answer without a Delete payload. [7296-1.4.1-s5]
-                const bool closing = request_in_flight(Request_kind::delete_child) && req_.old_spi_in == children_[i].spi_in;
+                const bool closing = in_flight(Request_kind::delete_child, children_[i].spi_in) != nullptr;
                 if (!closing) ours.spis.push_back(spi_octets(children_[i].spi_in));
                 // [7296-1.4.1-s1] [7296-1.4.1-s3] the designated CHILD SA is closed in both directions.
                 remove_CHILD_SA(i, closing ? "deleted by both peers at once" : "deleted by the peer");
@@ -1289,6 +1299,7 @@ void Ike_sa::report_established() {
         // After this row's processing ends (the requests below start new machine events).
         completions_.push_back([this] { continue_reauthentication(); });
     }
+    if (auth_) our_window_ = std::max<std::uint32_t>(1, core_.config().window_size);  // announced in IKE_AUTH (§2.3)
     if (auth_) {  // established by IKE_AUTH (not by a rekey): §2.4 INITIAL_CONTACT and `unique`
         if (initial_contact_ && conn_->unique != Unique_policy::never) {
             core_.remove_other_IKE_SAs(*this, true);
@@ -1347,6 +1358,11 @@ void Ike_sa::forget(const std::string& why) {
 
 void Ike_sa::remove_IKE_SA(const std::string& reason) {
     stop_retransmission();
+    for (auto& [mid, p] : parked_) {  // the other requests in flight go with the IKE SA (§2.3)
+        if (p.timer) core_.cancel_timer(p.timer);
+        p.timer = 0;
+    }
+    parked_.clear();
     if (collision_.active && collision_.new_IKE_spi && !children_.empty()) {
         // §2.8.2: we noticed the collision but the peer did not: its Delete of this IKE SA means its
         // new IKE SA (the one our answer created) survives and inherits the CHILD SAs.
@@ -1414,10 +1430,43 @@ void Ike_sa::send_request(Message m) {
         case Exchange_type::INFORMATIONAL: requester_ = Requester::info; break;
     }
     retransmits_ = 0;
+    // §2.2: the next request takes the next Message ID (a window > 1 sends it before this is answered).
+    if (m.header.exchange != Exchange_type::IKE_SA_INIT) next_request_mid_ = m.header.message_id + 1;
     trace(true, m, local_, remote_);
-    send_raw_to(outstanding_, local_, remote_);
     if (timer_) core_.cancel_timer(timer_);
+    timer_ = 0;
+    held_ = false;
+    if (m.header.exchange != Exchange_type::IKE_SA_INIT && !fits_window(m.header.message_id)) {
+        // [7296-2.3-s5] (an INVALID_KE_PAYLOAD retry took the next Message ID while others are in
+        // flight): sent once the responses up through #mid - window are in.
+        diagnose(Severity::info, "7296-2.3-s5", "request #" + std::to_string(m.header.message_id) +
+                                                    " held until the peer's window has room");
+        held_ = true;
+        return;
+    }
+    send_raw_to(outstanding_, local_, remote_);
     timer_ = core_.arm_timer(our_spi(), core_.now() + core_.config().retransmit.timeout);
+}
+
+bool Ike_sa::fits_window(std::uint32_t mid) const {
+    for (const auto& [other, p] : parked_) {
+        if (other < mid && mid - other >= send_window()) return false;
+    }
+    return true;
+}
+
+void Ike_sa::release_held_requests() {
+    if (held_ && request_outstanding_ && fits_window(outstanding_mid_)) {
+        held_ = false;
+        send_raw_to(outstanding_, local_, remote_);
+        timer_ = core_.arm_timer(our_spi(), core_.now() + core_.config().retransmit.timeout);
+    }
+    for (auto& [mid, p] : parked_) {
+        if (!p.held || !fits_window(mid)) continue;
+        p.held = false;
+        send_raw_to(p.octets, local_, remote_);
+        p.timer = core_.arm_timer(our_spi(), core_.now() + core_.config().retransmit.timeout);
+    }
 }
 
 void Ike_sa::send_response(Message m) {
@@ -1426,12 +1475,20 @@ void Ike_sa::send_response(Message m) {
          (m.header.exchange == Exchange_type::IKE_AUTH && m.find_notify(Notify_type::UNSUPPORTED_CRITICAL_PAYLOAD)))) {
         fatal_response_sent_ = true;  // §2.21.2, §2.21.3: ended once the request is handled
     }
-    // [7296-2.1-s4] the last response is kept until the next request (window of 1) replaces it.
-    last_response_ = encode(m);
-    last_response_mid_ = m.header.message_id;
-    expected_request_mid_ = m.header.message_id + 1;
+    // [7296-2.1-s4] [7296-2.3-s8] the response is kept, with its request, for as long as the
+    // request can still be retransmitted: the last `our_window_` Message IDs below the window's edge.
+    const auto mid = m.header.message_id;
+    Answered& a = answered_[mid];
+    a.request = last_request_raw_;
+    a.response = encode(m);
+    const Bytes& response = a.response;
+    if (m.header.exchange == Exchange_type::IKE_SA_INIT) real_message_2_ = response;
+    while (answered_.count(expected_request_mid_)) ++expected_request_mid_;
     trace(true, m, reply_local_, reply_remote_);
-    send_raw_to(last_response_, reply_local_, reply_remote_);
+    send_raw_to(response, reply_local_, reply_remote_);
+    // Pruned after sending: `response` refers into the map.
+    const std::uint32_t keep_from = expected_request_mid_ >= our_window_ ? expected_request_mid_ - our_window_ : 0;
+    answered_.erase(answered_.begin(), answered_.lower_bound(keep_from));
 }
 
 void Ike_sa::send_error_response(const Message& request, Notify_type type, Bytes data) {
@@ -1462,9 +1519,11 @@ void Ike_sa::stop_retransmission() {
 #ifdef IKEREF_MUTANT_REPEAT_MESSAGE_ID
     if (request_outstanding_) next_request_mid_ = outstanding_mid_;
 #else
-    if (request_outstanding_) next_request_mid_ = outstanding_mid_ + 1;
+    // IKE_SA_INIT (Message ID 0) is answered: IKE_AUTH takes #1 (§2.2). Others advanced when sent.
+    if (request_outstanding_ && requester_ == Requester::init) next_request_mid_ = outstanding_mid_ + 1;
 #endif
     request_outstanding_ = false;
+    held_ = false;
 }
 
 void Ike_sa::send_raw_to(const Bytes& ike_message, const Address& local, const Address& remote) {
@@ -1555,8 +1614,8 @@ Ke_id first_group(const std::vector<Proposal>& ps) {
 
 bool Ike_sa::established() const { return std::string(lifecycle_.state()) == "Established"; }
 
-void Ike_sa::submit(std::function<void()> start) {
-    queued_.push_back(std::move(start));
+void Ike_sa::submit(Request_kind kind, std::uint32_t target, std::function<void()> start) {
+    queued_.push_back(Queued{kind, target, std::move(start)});
     pump();
 }
 
@@ -1564,26 +1623,151 @@ void Ike_sa::delete_rekeyed_CHILD_SA(std::uint32_t spi_in) {
     // §2.8: the Delete that completes a CHILD SA rekey goes before API requests queued earlier
     // (as strongSwan queues it): behind an IKE SA rekey it would be lost with the old IKE SA and
     // both CHILD SAs would stay.
-    queued_.push_front([this, spi_in] {
+    queued_.push_front(Queued{Request_kind::delete_child, spi_in, [this, spi_in] {
         const Child_state* c = child_by_spi_in(spi_in);
         if (!c || c->spi_in != spi_in) return;  // the peer deleted it meanwhile (§1.4.1)
         req_ = Child_request{};
         req_.kind = Request_kind::delete_child;
         req_.old_spi_in = spi_in;
         deliver(model::ev::Delete_CHILD_SA_requested{});
-    });
+    }});
     pump();
 }
 
 void Ike_sa::pump() {
-    // §2.3: with a window of 1, a new request waits until the last one was answered. [7296-2.3-s2]
-    while (!queued_.empty() && !request_outstanding_ && !ccs_ && !info_ && !removed_ && !delivering_) {
+    if (!removed_ && !delivering_) release_held_requests();
+    // §2.3: a new request waits until the window has room and nothing in flight conflicts with it.
+    while (!queued_.empty() && !removed_ && !delivering_ && may_start(queued_.front())) {
         auto next = std::move(queued_.front());
         queued_.pop_front();
+        park();
         delivering_ = true;
-        next();
+        next.start();
         delivering_ = false;
     }
+}
+
+bool Ike_sa::may_start(const Queued& q) const {
+    const std::size_t busy = requests_in_flight();
+    if (ccs_ || info_) {
+        if (!request_outstanding_) return false;  // an exchange still completing (not parkable)
+    }
+    if (busy == 0) return true;
+    // [7296-2.3-s2] one at a time until the initial exchanges complete and the peer announced more;
+    // [7296-2.3-s5] [7296-2.3-s6] request X waits for the responses up through X - window.
+    if (requester_ == Requester::init || requester_ == Requester::auth) return false;
+    std::uint32_t oldest = request_outstanding_ ? outstanding_mid_ : parked_.begin()->first;
+    if (!parked_.empty()) oldest = std::min(oldest, parked_.begin()->first);
+    if (next_request_mid_ - oldest >= send_window()) return false;
+    // Next to others only CHILD SA work that cannot collide with itself: the IKE SA's rekey and
+    // Delete go alone (§2.8.2, §2.25.2), at most one CHILD SA rekey (its collision state, §2.8.1),
+    // and never two requests on one CHILD SA.
+    auto alone = [](Request_kind k) { return k == Request_kind::rekey_IKE || k == Request_kind::delete_IKE || k == Request_kind::none; };
+    if (alone(q.kind)) return false;
+    bool conflict = false;
+    auto check = [&](const Child_request& r) {
+        if (alone(r.kind)) conflict = true;
+        if (q.kind == Request_kind::rekey_child && r.kind == Request_kind::rekey_child) conflict = true;
+        if (q.target != 0 && (r.old_spi_in == q.target || r.new_spi_in == q.target)) conflict = true;
+    };
+    if (request_outstanding_) check(req_);
+    for (const auto& [mid, pk] : parked_) check(pk.req);
+    if (conflict) return false;
+    // A rekey or Delete with target 0 (the first CHILD SA): wait, the target is chosen when it starts.
+    if (q.target == 0 && (q.kind == Request_kind::rekey_child || q.kind == Request_kind::delete_child)) return false;
+    return true;
+}
+
+void Ike_sa::park() {
+    // [7296-2.3-s7] the parked request keeps its octets for retransmission until its response.
+    if (!request_outstanding_) return;
+    Parked& p = parked_[outstanding_mid_];
+    p.octets = std::move(outstanding_);
+    p.held = held_;
+    held_ = false;
+    p.retransmits = retransmits_;
+    p.timer = timer_;
+    p.requester = requester_;
+    p.req = std::move(req_);
+    p.ccs = std::move(ccs_);
+    p.info = std::move(info_);
+    outstanding_.clear();
+    retransmits_ = 0;
+    timer_ = 0;
+    requester_ = Requester::none;
+    req_ = Child_request{};
+    request_outstanding_ = false;
+}
+
+bool Ike_sa::activate(std::uint32_t mid) {
+    auto it = parked_.find(mid);
+    if (it == parked_.end()) return false;
+    Parked p = std::move(it->second);
+    parked_.erase(it);
+    park();
+    outstanding_ = std::move(p.octets);
+    held_ = p.held;
+    outstanding_mid_ = mid;
+    retransmits_ = p.retransmits;
+    timer_ = p.timer;
+    requester_ = p.requester;
+    req_ = std::move(p.req);
+    ccs_ = std::move(p.ccs);
+    info_ = std::move(p.info);
+    request_outstanding_ = true;
+    return true;
+}
+
+const Ike_sa::Child_request* Ike_sa::in_flight(Request_kind kind, std::uint32_t target) const {
+    auto matches = [&](const Child_request& r) { return r.kind == kind && (target == 0 || r.old_spi_in == target); };
+    if ((ccs_ || info_) && matches(req_)) return &req_;
+    for (const auto& [mid, p] : parked_) {
+        if (matches(p.req)) return &p.req;
+    }
+    return nullptr;
+}
+
+bool Ike_sa::in_receive_window(std::uint32_t mid) const {
+    // [7296-2.3-s9] the peer's requests from the lowest unanswered Message ID on, `our_window_` of
+    // them, each answered once (out of order too); a retransmission was answered from the cache.
+    return mid >= expected_request_mid_ && mid - expected_request_mid_ < our_window_ && !answered_.count(mid);
+}
+
+std::string Ike_sa::receive_window_text() const {
+    return our_window_ == 1 ? "expected #" + std::to_string(expected_request_mid_)
+                            : "window #" + std::to_string(expected_request_mid_) + "..#" +
+                                  std::to_string(expected_request_mid_ + our_window_ - 1);
+}
+
+void Ike_sa::note_peer_window(const Message& m) {
+    const auto* n = m.find_notify(Notify_type::SET_WINDOW_SIZE);
+    if (!n) return;
+    const auto w = codec::window_size_of(*n);
+    if (!w || *w == 0) {
+        diagnose(Severity::warning, "7296-2.3-window-size-length", "SET_WINDOW_SIZE without a 4-octet size above 0: ignored");
+        return;
+    }
+    if (*w < peer_window_) {
+        // §2.3: a window cannot be reduced; what a smaller value means is not defined.
+        diagnose(Severity::info, "7296-2.3-window-not-reduced",
+                 "peer announced window " + std::to_string(*w) + " below " + std::to_string(peer_window_) + ": kept");
+        return;
+    }
+    peer_window_ = *w;
+    diagnose(Severity::debug, "7296-2.3-set-window-size", "peer's window: " + std::to_string(peer_window_));
+}
+
+std::uint32_t Ike_sa::send_window() const {
+    // §2.3: the window is one until the initial exchanges complete.
+    if (!established()) return 1;
+    return std::max<std::uint32_t>(1, std::min(peer_window_, core_.config().window_size));
+}
+
+std::optional<Payload> Ike_sa::window_notify() const {
+    const std::uint32_t w = core_.config().window_size;
+    if (w <= 1) return std::nullopt;
+    // [7296-2.3-s1] 4 octets, big endian (make_notify), the number of responses we keep (answered_).
+    return make(Payload_type::N, codec::make_notify(Notify_type::SET_WINDOW_SIZE, codec::Notify_window_size{w}));
 }
 
 bool Ike_sa::request_CREATE_CHILD_SA(const std::string& child) {
@@ -1595,7 +1779,7 @@ bool Ike_sa::request_CREATE_CHILD_SA(const std::string& child) {
         }
     }
     if (!config) return false;
-    submit([this, config] {
+    submit(Request_kind::create_child, 0, [this, config] {
         req_ = Child_request{};
         req_.kind = Request_kind::create_child;
         req_.config = config;
@@ -1614,7 +1798,7 @@ Child_state* Ike_sa::rekey_target(std::uint32_t spi_in) {
 
 bool Ike_sa::request_rekey_CHILD_SA(std::uint32_t spi_in) {
     if (!child_by_spi_in(spi_in)) return false;
-    submit([this, spi_in] {
+    submit(Request_kind::rekey_child, spi_in, [this, spi_in] {
         const Child_state* c = rekey_target(spi_in);
         if (!c) return;  // deleted while the request waited
         if (c->rekeyed_by_peer) {
@@ -1634,7 +1818,7 @@ bool Ike_sa::request_rekey_CHILD_SA(std::uint32_t spi_in) {
 }
 
 bool Ike_sa::request_rekey_IKE_SA() {
-    submit([this] {
+    submit(Request_kind::rekey_IKE, 0, [this] {
         req_ = Child_request{};
         req_.kind = Request_kind::rekey_IKE;
         deliver(model::ev::Rekey_IKE_SA_requested{});
@@ -1644,7 +1828,7 @@ bool Ike_sa::request_rekey_IKE_SA() {
 
 bool Ike_sa::request_delete_CHILD_SA(std::uint32_t spi_in) {
     if (!child_by_spi_in(spi_in)) return false;
-    submit([this, spi_in] {
+    submit(Request_kind::delete_child, spi_in, [this, spi_in] {
         const Child_state* c = child_by_spi_in(spi_in);
         if (!c) return;
         req_ = Child_request{};
@@ -2084,7 +2268,7 @@ void Ike_sa::send_new_CHILD_SA_response(const Message& m) {
     r.payloads.push_back(make(Payload_type::TSi, Payload_TS{match->tsi}));
     r.payloads.push_back(make(Payload_type::TSr, Payload_TS{match->tsr}));
     send_response(std::move(r));
-    if (old && request_in_flight(Request_kind::rekey_child) && req_.old_spi_in == old->spi_in) {
+    if (old && in_flight(Request_kind::rekey_child, old->spi_in)) {
         // §2.25.1: we are rekeying the same CHILD SA: answer as usual, decide by the nonces later.
         collision_.active = true;
         collision_.Ni = Ni;
@@ -2126,6 +2310,16 @@ void Ike_sa::adopt_rekey(Rekeyed_state st) {
                         "replaces " + to_hex(spi8(st.old_SPIi)) + "_i " + to_hex(spi8(st.old_SPIr)) + "_r, " +
                             codec::proposal_keyword(*proposal_)});
     report_established();
+    if (window_notify()) {
+        // §2.3: "the new IKE SA starts with window size 1 until it is explicitly increased by
+        // sending a new SET_WINDOW_SIZE notification": an INFORMATIONAL announces ours again.
+        submit(Request_kind::liveness, 0, [this] {
+            req_ = Child_request{};
+            req_.kind = Request_kind::liveness;
+            req_.announce_window = true;
+            deliver(model::ev::Liveness_check_requested{});
+        });
+    }
 }
 
 }  // namespace ike::core
@@ -2156,7 +2350,7 @@ bool Ike_sa::temporary_condition(const Message& m) const {
     // §2.25.1: rekeying a CHILD SA we are closing.
     if (const auto* n = m.find_notify(Notify_type::REKEY_SA); n && n->spi.size() == 4) {
         const auto* c = const_cast<Ike_sa*>(this)->child_by_spi_out(spi_value(n->spi));
-        if (c && request_in_flight(Request_kind::delete_child) && req_.old_spi_in == c->spi_in) {
+        if (c && in_flight(Request_kind::delete_child, c->spi_in)) {
             refusal_text_ = "rekey of a CHILD SA we are closing";
             return true;
         }
@@ -2240,8 +2434,8 @@ void Ike_sa::arm_liveness() {
     const Time next = last_received_ + delay > core_.now() ? last_received_ + delay : core_.now() + delay;
     arm_duty(next, [this, delay] {
         if (removed_) return;
-        if (established() && core_.now() - last_received_ >= delay && !request_outstanding_ && queued_.empty()) {
-            submit([this] {
+        if (established() && core_.now() - last_received_ >= delay && requests_in_flight() == 0 && queued_.empty()) {
+            submit(Request_kind::liveness, 0, [this] {
                 req_ = Child_request{};
                 req_.kind = Request_kind::liveness;
                 deliver(model::ev::Liveness_check_requested{});
@@ -2276,7 +2470,12 @@ void Ike_sa::start_liveness_check() {
 
 void Ike_sa::send_liveness_check() {
     // §2.4: an INFORMATIONAL request with no payloads; an answer proves the peer alive.
-    send_request(header_for(Exchange_type::INFORMATIONAL, false, next_request_mid_));
+    Message m = header_for(Exchange_type::INFORMATIONAL, false, next_request_mid_);
+    if (req_.announce_window) {
+        if (auto w = window_notify()) m.payloads.push_back(std::move(*w));  // §2.3, after an IKE SA rekey
+        our_window_ = std::max<std::uint32_t>(1, core_.config().window_size);
+    }
+    send_request(std::move(m));
 }
 
 }  // namespace ike::core
@@ -2480,7 +2679,7 @@ namespace ike::core {
 
 void Ike_sa::continue_reauthentication() {
     // §2.8.3 make-before-break: the other CHILD SAs again on this IKE SA, then the old one goes
-    // (its deletion is queued behind the CREATE_CHILD_SA requests: window 1, §2.3).
+    // (its deletion is queued behind the CREATE_CHILD_SA requests and waits for them, §2.3).
     bool first_made = child_ != nullptr && !children_.empty();
     for (const auto* c : replace_children_) {
         if (first_made && c == child_) {
@@ -2489,7 +2688,8 @@ void Ike_sa::continue_reauthentication() {
         }
         request_CREATE_CHILD_SA(c->name);
     }
-    submit([this, old = replaces_] {
+    // Kind none: it waits until nothing is in flight (the CHILD SAs above are made, §2.8.3).
+    submit(Request_kind::none, 0, [this, old = replaces_] {
         if (Ike_sa* o = core_.find(old); o && !o->removed()) {
             diagnose(Severity::info, "7296-2.8.3-reauthenticated", "new IKE SA in place: deleting the old one");
             o->terminate();

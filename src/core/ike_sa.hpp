@@ -85,8 +85,9 @@ public:
     void terminate();
     /// §2.4: the peer said (INITIAL_CONTACT) it has lost this IKE SA: removed without a Delete.
     void forget(const std::string& why);
-    /// API requests on an established IKE SA; queued while another request is in flight
-    /// (Message ID window of 1, §2.3). Return false when the target does not exist.
+    /// API requests on an established IKE SA; queued while the Message ID window (§2.3) is full
+    /// or a request in flight conflicts (send_window, may_start). Return false when the target
+    /// does not exist.
     bool request_CREATE_CHILD_SA(const std::string& child);
     bool request_rekey_CHILD_SA(std::uint32_t spi_in);
     bool request_rekey_IKE_SA();
@@ -142,8 +143,9 @@ public:
     void on_malformed(const Message& outer, Octets raw, const Address& local, const Address& remote,
                       const std::string& rule, const std::string& text);
     void on_timer(Timer_id id);
-    /// When a request is a retransmission of the last one answered: resend the cached response
-    /// byte for byte (§2.1) and return true.
+    /// When a request is a retransmission of one answered within the window (the same octets
+    /// under a Message ID whose response is kept, §2.3): resend that response byte for byte
+    /// (§2.1) and return true.
     bool answer_retransmission(Octets raw, std::uint32_t message_id, const Address& local,
                                const Address& remote);
 
@@ -262,7 +264,6 @@ private:
     /// `in_IKE_AUTH`: D-H transforms are left out of both sides' proposals (§1.2).
     std::optional<Child_match> match_child(const Message& m, const Child_config* only, bool in_IKE_AUTH) const;
     bool KE_acceptable_for(const Message& m, const Proposal& chosen) const;
-    void submit(std::function<void()> start);
     /// §2.8: queues the Delete of the old (or redundant) CHILD SA of a rekey at the front.
     void delete_rekeyed_CHILD_SA(std::uint32_t spi_in);
     /// §2.8.2, §2.18: this old IKE SA was replaced by the peer's rekey and waits in Rekeyed for
@@ -332,15 +333,36 @@ private:
     crypto::Ike_sa_keys keys_;
     bool keys_ready_ = false;
 
-    // Message IDs and retransmission (§2.1, §2.2)
+    // Message IDs and retransmission (§2.1, §2.2). The fields from `outstanding_` to `timer_`,
+    // with req_, requester_, ccs_ and info_, describe the *active* request of ours; the others in
+    // flight wait in `parked_` (§2.3 window) and are swapped in when their response or timer comes.
     std::uint32_t next_request_mid_ = 0;
+    /// The lowest Message ID of the peer's requests not yet answered (the window's left edge).
     std::uint32_t expected_request_mid_ = 0;
     Bytes outstanding_;
     std::uint32_t outstanding_mid_ = 0;
     bool request_outstanding_ = false;
     unsigned retransmits_ = 0;
     Timer_id timer_ = 0;
-    Bytes last_request_raw_, last_response_;
+    /// The octets of the request being answered (its cache entry is written by send_response).
+    Bytes last_request_raw_;
+    /// §2.3: a copy of each response for the last `window_size` requests (by Message ID), with the
+    /// request it answered, to resend when that request is retransmitted (§2.1).
+    struct Answered { Bytes request, response; };
+    std::map<std::uint32_t, Answered> answered_;
+    /// §2.3: how many requests the peer may have in flight to us (1 until we announced more).
+    std::uint32_t our_window_ = 1;
+    /// §2.3: the largest SET_WINDOW_SIZE the peer announced (it can only grow); 1 if none.
+    std::uint32_t peer_window_ = 1;
+    void note_peer_window(const Message& m);
+    /// Whether the peer's request `mid` is in our window and not answered yet (§2.3).
+    bool in_receive_window(std::uint32_t mid) const;
+    std::string receive_window_text() const;
+    /// How many requests of ours may be in flight now: 1 until the initial exchanges complete,
+    /// then the smaller of Config::window_size and the peer's window (§2.3).
+    std::uint32_t send_window() const;
+    /// The SET_WINDOW_SIZE notify we announce, or nothing when our window is 1.
+    std::optional<Payload> window_notify() const;
     /// A response that ends the IKE SA without a Delete was sent (INVALID_SYNTAX; in IKE_AUTH also
     /// UNSUPPORTED_CRITICAL_PAYLOAD, §2.21.2, §2.21.3): the IKE SA goes once the request is handled.
     bool fatal_response_sent_ = false;
@@ -355,14 +377,13 @@ private:
     /// A response to our outstanding request that cannot be used (`rule`, `text`): our exchange
     /// ends as refused; nothing is sent (§2.21).
     void reject_response(const Message& m, const std::string& rule, const std::string& text);
-    std::optional<std::uint32_t> last_response_mid_;
     Address reply_local_, reply_remote_;
 
     // CHILD SAs (§2.17); child_spi_in_ is the SPI offered in the IKE_AUTH request in flight
     std::uint32_t child_spi_in_ = 0;
     std::vector<Child_state> children_;
 
-    // the CREATE_CHILD_SA or Delete we requested (window 1: at most one in flight, §2.3)
+    // the CREATE_CHILD_SA or Delete we requested (the active one; others in parked_, §2.3)
     enum class Request_kind { none, create_child, rekey_child, rekey_IKE, delete_child, delete_IKE, liveness };
     struct Child_request {
         Request_kind kind = Request_kind::none;
@@ -375,10 +396,47 @@ private:
         Bytes Ni;
         std::vector<Proposal> offer;
         unsigned ke_tries = 0;
+        bool announce_window = false;  // liveness: carries SET_WINDOW_SIZE (§2.3)
     };
     Child_request req_;
-    std::deque<std::function<void()>> queued_;
+    /// A request waiting for its turn (§2.3): what it is and the CHILD SA it acts on, so that
+    /// pump() can tell whether it may run next to those in flight.
+    struct Queued {
+        Request_kind kind = Request_kind::none;
+        std::uint32_t target = 0;  // our inbound SPI of the CHILD SA rekeyed or deleted (0: none)
+        std::function<void()> start;
+    };
+    std::deque<Queued> queued_;
     enum class Requester { none, init, auth, ccs, info } requester_ = Requester::none;
+    /// Another request of ours in flight, parked while a different one is active (§2.3).
+    struct Parked {
+        Bytes octets;
+        bool held = false;
+        unsigned retransmits = 0;
+        Timer_id timer = 0;
+        Requester requester = Requester::none;
+        Child_request req;
+        std::unique_ptr<model::CREATE_CHILD_SA_machine> ccs;
+        std::unique_ptr<model::INFORMATIONAL_machine> info;
+    };
+    std::map<std::uint32_t, Parked> parked_;  // by Message ID
+    /// The active request was built but not sent: it would exceed the peer's window (§2.3, an
+    /// INVALID_KE_PAYLOAD retry while others are in flight); release_held_requests sends it.
+    bool held_ = false;
+    /// Whether request `mid` fits the window next to the other requests in flight (§2.3).
+    bool fits_window(std::uint32_t mid) const;
+    /// Sends the held requests that fit the window now.
+    void release_held_requests();
+    /// Moves the active request (if any) to parked_.
+    void park();
+    /// Makes the parked request `mid` the active one (parking the current one); false if none.
+    bool activate(std::uint32_t mid);
+    /// The in-flight request (active or parked) of `kind` acting on CHILD SA `target` (0: any).
+    const Child_request* in_flight(Request_kind kind, std::uint32_t target = 0) const;
+    std::size_t requests_in_flight() const { return parked_.size() + (request_outstanding_ ? 1 : 0); }
+    /// Whether queued request `q` may start now, next to those in flight (§2.3, §2.8, §2.25).
+    bool may_start(const Queued& q) const;
+    void submit(Request_kind kind, std::uint32_t target, std::function<void()> start);
     mutable Notify_type refusal_notify_ = Notify_type::NO_PROPOSAL_CHOSEN;
     mutable Bytes refusal_data_;
     mutable Protocol_id refusal_protocol_ = Protocol_id::NONE;
@@ -397,7 +455,7 @@ private:
     bool lost_IKE_collision_ = false;
     std::map<Timer_id, std::function<void()>> duty_;
     Time last_received_{0};
-    bool request_in_flight(Request_kind k) const { return req_.kind == k && (ccs_ || info_); }
+    bool request_in_flight(Request_kind k) const { return in_flight(k) != nullptr; }
     // refusal reason of the last guard that said no (shown by the action that follows)
     mutable std::string refusal_rule_, refusal_text_;
     mutable std::vector<Refusal::Proposal_mismatch> refusal_proposals_;

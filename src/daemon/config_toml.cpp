@@ -780,7 +780,7 @@ void daemon_table(const Reader& r, const toml::table& t, Daemon_settings& out) {
     const std::string path = "daemon";
     r.only_keys(t, path,
                 {"ike_port", "nat_t_port", "log_keys", "key_dir", "force_nat_t", "retransmit",
-                 "gate", "impair"});
+                 "gate", "impair", "window_size"});
     if (const toml::table* im = r.table(t, path, "impair")) out.impair = impair_table(r, *im);
     Config& c = out.config;
     if (auto v = r.integer(t, path, "ike_port", 1, 65535)) c.ike_port = static_cast<std::uint16_t>(*v);
@@ -791,6 +791,8 @@ void daemon_table(const Reader& r, const toml::table& t, Daemon_settings& out) {
                "daemon.nat_t_port", "must differ from ike_port");
     if (auto v = r.boolean(t, path, "log_keys")) c.log_keys = *v;
     if (auto v = r.boolean(t, path, "force_nat_t")) c.force_nat_t = *v;
+    // RFC 7296 §2.3: SET_WINDOW_SIZE.
+    if (auto v = r.integer(t, path, "window_size", 1, 1024)) c.window_size = static_cast<std::uint32_t>(*v);
     if (auto v = r.string(t, path, "key_dir")) out.key_dir = *v;
     if (const toml::table* rt = r.table(t, path, "retransmit")) {
         const std::string p = "daemon.retransmit";
