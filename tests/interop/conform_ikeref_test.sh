@@ -2,7 +2,8 @@
 # The conformance runner against ikeref's own daemon (issue 6, item 6).
 # Usage: conform_ikeref_test.sh PATH/TO/ikeref      Exit 0 pass, 1 fail, 77 skipped.
 #
-# ikeref daemon in namespace a (192.0.2.1, ports 500/4500) plus a second daemon that demands a
+# ikeref daemon in namespace a (192.0.2.1, ports 500/4500; connection home with PFS-optional ESP
+# proposals) plus a second daemon that demands a
 # COOKIE for every IKE_SA_INIT (ports 1500/14500, capability cookie-mode); `ikeref conform
 # --profile conformance/profiles/ikeref.toml` in namespace b (192.0.2.2). Every implemented
 # case must pass or be skipped, except the cases listed in conformance/runner/KNOWN_IKEREF_BUGS.md
@@ -21,6 +22,12 @@ iop_init
 
 iop_case conform-ikeref
 iop_ikeref_conf a home net aes128-sha256-ecp256 aes128-sha256 a.example.test b.example.test 10.1.0.0/24 10.2.0.0/24
+# capability pfs (profile proposals.pfs_group = 19): CHILD SAs of CREATE_CHILD_SA with or without
+# a D-H group; with one, group 19 only, so KEi(31) gets INVALID_KE_PAYLOAD(19) (§1.3). IKE_AUTH
+# leaves the group out (§1.2).
+sed -i 's/^esp_proposals = \["aes128-sha256"\]$/esp_proposals = ["aes128-sha256-ecp256", "aes128-sha256"]/' "$IOP_DIR/a/ikeref.toml"
+grep -q '^esp_proposals = \["aes128-sha256-ecp256", "aes128-sha256"\]$' "$IOP_DIR/a/ikeref.toml" ||
+    iop_die "could not set the PFS esp_proposals"
 cat >>"$IOP_DIR/a/ikeref.toml" <<EOF2
 [daemon.gate]
 cookies = "never"
