@@ -2,7 +2,8 @@
 # The conformance runner against ikeref's own daemon (issue 6, item 6).
 # Usage: conform_ikeref_test.sh PATH/TO/ikeref      Exit 0 pass, 1 fail, 77 skipped.
 #
-# ikeref daemon in namespace a (192.0.2.1, ports 500/4500) plus a second daemon that demands a
+# ikeref daemon in namespace a (192.0.2.1, ports 500/4500; connection home with PFS-optional ESP
+# proposals, connection cp with an address pool) plus a second daemon that demands a
 # COOKIE for every IKE_SA_INIT (ports 1500/14500, capability cookie-mode); `ikeref conform
 # --profile conformance/profiles/ikeref.toml` in namespace b (192.0.2.2). Every implemented
 # case must pass or be skipped, except the cases listed in conformance/runner/KNOWN_IKEREF_BUGS.md
@@ -21,6 +22,39 @@ iop_init
 
 iop_case conform-ikeref
 iop_ikeref_conf a home net aes128-sha256-ecp256 aes128-sha256 a.example.test b.example.test 10.1.0.0/24 10.2.0.0/24
+# capability pfs (profile proposals.pfs_group = 19): CHILD SAs of CREATE_CHILD_SA with or without
+# a D-H group; with one, group 19 only, so KEi(31) gets INVALID_KE_PAYLOAD(19) (§1.3). IKE_AUTH
+# leaves the group out (§1.2).
+sed -i 's/^esp_proposals = \["aes128-sha256"\]$/esp_proposals = ["aes128-sha256-ecp256", "aes128-sha256"]/' "$IOP_DIR/a/ikeref.toml"
+grep -q '^esp_proposals = \["aes128-sha256-ecp256", "aes128-sha256"\]$' "$IOP_DIR/a/ikeref.toml" ||
+    iop_die "could not set the PFS esp_proposals"
+# capabilities cp-pool and cp-required: a second connection for the configuration payload cases
+# (G14), as in conform_charon_test.sh: identity cp.example.test, virtual IPs from pool p1 (the
+# profile's traffic_selectors.pool), remote_ts 0.0.0.0/0 narrowed to the assigned address
+# (§2.19). The responder picks it by IDi (§2.15). With pools, strongSwan demands a CP
+# (FAILED_CP_REQUIRED); ikeref does not yet (KNOWN_IKEREF_BUGS.md, IKEv2.R.2.19.cp-required).
+cat >>"$IOP_DIR/a/ikeref.toml" <<EOF2
+[connections.cp]
+local_addrs  = ["$IOP_ADDR_a"]
+remote_addrs = ["$IOP_ADDR_b"]
+proposals    = ["aes128-sha256-ecp256"]
+pools        = ["p1"]
+[connections.cp.local]
+auth = "psk"
+id   = "a.example.test"
+[connections.cp.remote]
+auth = "psk"
+id   = "cp.example.test"
+[connections.cp.children.cpnet]
+local_ts      = ["10.1.0.0/24"]
+remote_ts     = ["0.0.0.0/0"]
+esp_proposals = ["aes128-sha256"]
+[secrets.ike-cp]
+id     = ["cp.example.test", "a.example.test"]
+secret = "$IOP_PSK"
+[pools.p1]
+addrs = "10.2.0.100-10.2.0.200"
+EOF2
 cat >>"$IOP_DIR/a/ikeref.toml" <<EOF2
 [daemon.gate]
 cookies = "never"
