@@ -1,4 +1,6 @@
 // G8: CREATE_CHILD_SA: new CHILD SA, CHILD rekey, IKE rekey (RFC 7296 §1.3, §2.8, §2.18).
+#include <algorithm>
+
 #include "conformance/runner/cases_common.hpp"
 
 namespace ike::conform {
@@ -115,12 +117,18 @@ void ike_rekey_mid_reset(Case_context& cx) {
     std::string why;
     Ike_sa* fresh = cx.peer.rekey_ike(old, &why);
     if (!cx.expect(fresh != nullptr, Level::MUST, "IKE SA rekey", "new IKE SA", why, "RFC 7296 §1.3.2")) return;
-    auto a = cx.peer.request_mid(*fresh, Exchange_type::INFORMATIONAL, 3, {});
-    cx.expect(!(a && a->inner), Level::MUST, "new SA: MID 3 (old numbering)", "not acknowledged", cx.show(a), "RFC 7296 §2.18");
+    // §2.3: the new SA starts at window 1; a NUT of window N (profile window_size) may announce N
+    // again on it at once, so the probes sit outside 0..N-1: MID 3 (the old SA's next) for N <= 3.
+    const std::uint32_t n = std::max(1u, cx.profile.window_size);
+    const std::uint32_t old_next = std::max(3u, n);
+    auto a = cx.peer.request_mid(*fresh, Exchange_type::INFORMATIONAL, old_next, {});
+    cx.expect(!(a && a->inner), Level::MUST, "new SA: MID " + std::to_string(old_next) + " (old numbering)", "not acknowledged",
+              cx.show(a), "RFC 7296 §2.18");
     expect_live(cx, *fresh, "new SA: MID 0", Level::MUST, "RFC 7296 §2.18");
-    a = cx.peer.request_mid(*fresh, Exchange_type::INFORMATIONAL, 2, {});
-    cx.expect(!(a && a->inner), Level::MUST, "new SA: MID 2 before MID 1", "not acknowledged (window 1)", cx.show(a),
-              "RFC 7296 §2.3");
+    const std::uint32_t beyond = 1 + n;  // outside 1..N once MID 0 is answered (MID 2 for window 1)
+    a = cx.peer.request_mid(*fresh, Exchange_type::INFORMATIONAL, beyond, {});
+    cx.expect(!(a && a->inner), Level::MUST, "new SA: MID " + std::to_string(beyond) + " before MID 1",
+              "not acknowledged (outside the window)", cx.show(a), "RFC 7296 §2.3");
 }
 
 void ike_rekey_without_ke(Case_context& cx) {

@@ -1105,10 +1105,24 @@ void Ike_sa::send_IKE_AUTH_response(const Message& m, bool with_CHILD_SA) {
     const bool childless_request = !m.find(Payload_type::SA) && !m.find(Payload_type::TSi) && !m.find(Payload_type::TSr);
     std::optional<Child_match> match = with_CHILD_SA ? match_child(m, nullptr, true) : std::nullopt;
     bool address_failure = false;
+    bool address_requested = false;
     if (const auto* cp = body_of<Payload_CP>(m, Payload_type::CP); cp && cp->cfg_type == Cfg_type::CFG_REQUEST) {
+        for (const auto& a : cp->attributes) {
+            address_requested = address_requested || a.type == static_cast<std::uint16_t>(Cfg_attribute_type::INTERNAL_IP4_ADDRESS) ||
+                                a.type == static_cast<std::uint16_t>(Cfg_attribute_type::INTERNAL_IP6_ADDRESS);
+        }
         if (auto reply = answer_CP_request(*cp, address_failure)) r.payloads.push_back(make(Payload_type::CP, std::move(*reply)));
     }
-    if (address_failure) {
+    if (!address_failure && !address_requested && !conn_->pools.empty() && !childless_request) {
+        // §2.19: a connection with pools requires CP (strongSwan's rule: pools set, no virtual IP
+        // asked for): "IRAS MUST fail the request, and terminate the Child SA creation with a
+        // FAILED_CP_REQUIRED error"; the IKE SA stays (§2.21.2).
+        refusal_rule_ = "7296-2.19-cp-required";
+        refusal_text_ = "connection " + conn_->name + " assigns virtual IPs and the request has no CP(CFG_REQUEST) for an address";
+        diagnose(Severity::warning, refusal_rule_, "CHILD SA refused: " + refusal_text_);
+        record_refusal(Exchange_type::IKE_AUTH, Notify_type::FAILED_CP_REQUIRED);
+        r.payloads.push_back(notify(Notify_type::FAILED_CP_REQUIRED));
+    } else if (address_failure) {
         // §3.10.1: "If this error is generated within an IKE_AUTH exchange, no Child SA will be created."
         diagnose(Severity::warning, "7296-3.10.1-internal-address-failure", "no virtual IP left in the pools for " +
                                                                               conn_->remote.id.to_string());

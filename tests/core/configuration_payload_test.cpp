@@ -154,5 +154,26 @@ TEST(Configuration_payload, unknown_pool_name_is_a_configuration_error) {
     EXPECT_THROW(Endpoint(std::move(b), make_seeded_botan_provider(1)), std::invalid_argument);
 }
 
+TEST(Configuration_payload, responder_with_pools_answers_FAILED_CP_REQUIRED_to_IKE_AUTH_without_CP_and_keeps_the_IKE_SA) {
+    // §2.19: "IRAS MUST fail the request, and terminate the Child SA creation with a
+    // FAILED_CP_REQUIRED error"; §2.21.2: the IKE SA is still established.
+    auto [a, b] = road_warrior({});  // a asks for no virtual IP
+    Peer_pair pair(std::move(a), std::move(b));
+    pair.initiate();
+    pair.run();
+    EXPECT_EQ(IKE_AUTH(pair.b, true).find("CP("), std::string::npos);
+    const std::string response = IKE_AUTH(pair.a, false);
+    EXPECT_NE(response.find("N(FAILED_CP_REQUIRED)"), std::string::npos) << response;
+    EXPECT_EQ(response.find("TSi"), std::string::npos) << response;  // no SA, TSi, TSr
+    EXPECT_TRUE(pair.a.has_event(Sa_event_kind::IKE_SA_established));
+    EXPECT_TRUE(pair.b.has_event(Sa_event_kind::IKE_SA_established));
+    EXPECT_TRUE(pair.a.installed.empty()) << "no CHILD SA";
+    EXPECT_TRUE(pair.b.installed.empty()) << "no CHILD SA";
+    EXPECT_TRUE(pair.b.has_diagnostic("7296-2.19-cp-required"));
+    const auto refusals = pair.b.ep->refusals();
+    ASSERT_FALSE(refusals.empty());
+    EXPECT_EQ(refusals.back().notify, Notify_type::FAILED_CP_REQUIRED);
+}
+
 }  // namespace
 }  // namespace ike::test

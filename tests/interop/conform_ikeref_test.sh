@@ -31,8 +31,8 @@ grep -q '^esp_proposals = \["aes128-sha256-ecp256", "aes128-sha256"\]$' "$IOP_DI
 # capabilities cp-pool and cp-required: a second connection for the configuration payload cases
 # (G14), as in conform_charon_test.sh: identity cp.example.test, virtual IPs from pool p1 (the
 # profile's traffic_selectors.pool), remote_ts 0.0.0.0/0 narrowed to the assigned address
-# (§2.19). The responder picks it by IDi (§2.15). With pools, strongSwan demands a CP
-# (FAILED_CP_REQUIRED); ikeref does not yet (KNOWN_IKEREF_BUGS.md, IKEv2.R.2.19.cp-required).
+# (§2.19). The responder picks it by IDi (§2.15). With pools, a CP is required (FAILED_CP_REQUIRED
+# without one), as in strongSwan.
 cat >>"$IOP_DIR/a/ikeref.toml" <<EOF2
 [connections.cp]
 local_addrs  = ["$IOP_ADDR_a"]
@@ -60,6 +60,9 @@ cat >>"$IOP_DIR/a/ikeref.toml" <<EOF2
 cookies = "never"
 half_open_threshold = 1000000
 EOF2
+# capability window>1 (profile features.window_size = 5): SET_WINDOW_SIZE 5 in IKE_AUTH (§2.3)
+sed -i 's/^ike_port = 500$/ike_port = 500\nwindow_size = 5/' "$IOP_DIR/a/ikeref.toml"
+grep -q '^window_size = 5$' "$IOP_DIR/a/ikeref.toml" || iop_die "could not set window_size"
 # the cookie-mode listener: same policy, other ports, COOKIE demanded for every IKE_SA_INIT
 mkdir -p "$IOP_DIR/a2"
 sed -e 's/^ike_port = 500/ike_port = 1500/' -e 's/^nat_t_port = 4500/nat_t_port = 14500/' \

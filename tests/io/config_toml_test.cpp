@@ -146,6 +146,7 @@ TEST(config_toml, example_gives_secret_and_defaults) {
     EXPECT_EQ(c.gate.cookies, ike::Cookie_policy::on_load);
     EXPECT_EQ(c.gate.half_open_threshold, 50u);
     EXPECT_EQ(c.gate.half_open_timeout.count(), 30);
+    EXPECT_EQ(c.window_size, 1u);  // RFC 7296 §2.3: one unless configured
 }
 
 TEST(config_toml, retransmit_base_must_grow_the_interval) {
@@ -159,6 +160,18 @@ TEST(config_toml, retransmit_base_must_grow_the_interval) {
     }
 }
 
+TEST(config_toml, window_size_must_be_1_to_1024) {
+    for (const char* bad : {"0", "1025"}) {
+        const std::string text = std::string("[daemon]\nwindow_size = ") + bad + "\n" + edited("", "");
+        try {
+            parse_settings(text, "d.toml");
+            FAIL() << "window_size = " << bad << " accepted";
+        } catch (const Config_error& e) {
+            EXPECT_NE(std::string(e.what()).find("daemon.window_size"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(config_toml, daemon_table_sets_ports_retransmit_and_gate) {
     const std::string text = std::string(
                                  "[daemon]\n"
@@ -167,6 +180,7 @@ TEST(config_toml, daemon_table_sets_ports_retransmit_and_gate) {
                                  "log_keys = true\n"
                                  "force_nat_t = true\n"
                                  "key_dir = \"/tmp/keys\"\n"
+                                 "window_size = 5\n"
                                  "[daemon.retransmit]\n"
                                  "timeout = 0.5\n"
                                  "base = 2.0\n"
@@ -190,6 +204,7 @@ TEST(config_toml, daemon_table_sets_ports_retransmit_and_gate) {
     EXPECT_EQ(s.config.gate.cookies, ike::Cookie_policy::always);
     EXPECT_EQ(s.config.gate.half_open_threshold, 7u);
     EXPECT_EQ(s.config.gate.half_open_timeout.count(), 120);
+    EXPECT_EQ(s.config.window_size, 5u);
     EXPECT_EQ(s.config.connections.at(0).remote_port, 15501);
     EXPECT_EQ(s.config.connections.at(0).remote_nat_t_port, 15601);
 }
