@@ -1262,14 +1262,22 @@ void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
         if (!d || d->protocol != Protocol_id::ESP) continue;
         for (const auto& spi : d->spis) {
             // §1.4.1: the peer names its inbound SPIs (our outbound); we answer with ours.
+            bool known = false;
             for (std::size_t i = 0; i < children_.size(); ++i) {
                 if (children_[i].spi_out != spi_value(spi)) continue;
+                known = true;
                 // §2.25.1: closing one we are closing too: answer without a Delete payload. [7296-1.4.1-s5]
                 const bool closing = in_flight(Request_kind::delete_child, children_[i].spi_in) != nullptr;
                 if (!closing) ours.spis.push_back(spi_octets(children_[i].spi_in));
                 // [7296-1.4.1-s1] [7296-1.4.1-s3] the designated CHILD SA is closed in both directions.
                 remove_CHILD_SA(i, closing ? "deleted by both peers at once" : "deleted by the peer");
                 break;
+            }
+            if (!known && (request_in_flight(Request_kind::create_child) || request_in_flight(Request_kind::rekey_child))) {
+                // The peer may be deleting the CHILD SA our CREATE_CHILD_SA request just made, whose
+                // response (with that SPI) has not reached us yet: remembered for complete_CREATE_CHILD_SA.
+                deleted_before_known_.push_back(spi_value(spi));
+                if (deleted_before_known_.size() > 16) deleted_before_known_.erase(deleted_before_known_.begin());
             }
         }
     }
@@ -2068,6 +2076,19 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
         } else {
             // §2.8: the requester of a CHILD SA rekey deletes the old SA once the new one is in.
             delete_rekeyed_CHILD_SA(req_.old_spi_in);
+        }
+    }
+    const auto gone = std::find(deleted_before_known_.begin(), deleted_before_known_.end(), spi_value(chosen.spi));
+    if (gone != deleted_before_known_.end()) {
+        // §1.4.1: the peer already deleted (both directions of) the SA this response creates: its
+        // Delete arrived first, while we did not know the SPI yet. We close ours without a message.
+        deleted_before_known_.erase(gone);
+        for (std::size_t i = 0; i < children_.size(); ++i) {
+            if (children_[i].spi_in != req_.new_spi_in) continue;
+            diagnose(Severity::info, "7296-1.4.1-deleted-before-response",
+                     "CHILD SA " + to_hex(spi_octets(req_.new_spi_in)) + " was deleted by the peer before its CREATE_CHILD_SA response arrived");
+            remove_CHILD_SA(i, "deleted by the peer before its creation completed here");
+            break;
         }
     }
 }

@@ -382,6 +382,9 @@ private:
     // CHILD SAs (§2.17); child_spi_in_ is the SPI offered in the IKE_AUTH request in flight
     std::uint32_t child_spi_in_ = 0;
     std::vector<Child_state> children_;
+    /// §1.4.1: outbound SPIs the peer deleted that matched no CHILD SA while a CREATE_CHILD_SA of
+    /// ours was in flight: its response may still create that SA (its Delete overtook it).
+    std::vector<std::uint32_t> deleted_before_known_;
 
     // the CREATE_CHILD_SA or Delete we requested (the active one; others in parked_, §2.3)
     enum class Request_kind { none, create_child, rekey_child, rekey_IKE, delete_child, delete_IKE, liveness };

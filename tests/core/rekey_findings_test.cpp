@@ -294,5 +294,32 @@ TEST(Rekey_findings, a_failed_CHILD_SA_rekey_leaves_no_collision_for_the_next_re
         EXPECT_NE(p.b.diagnostics[i].rule, "7296-2.8.1-rekey-collision") << p.transcript();
 }
 
+// Found by Window_property: the responder of a CREATE_CHILD_SA deletes the new CHILD SA at once
+// and its Delete overtakes the (lost, retransmitted) response. The requester cannot match the
+// Delete's SPI yet (it learns it from the response); once the response arrives, the SA the peer
+// has already deleted must not stay (§1.4.1: both directions are closed).
+TEST(Rekey_findings, a_Delete_that_overtakes_the_CREATE_CHILD_SA_response_closes_the_new_SA_on_arrival) {
+    Peer_pair p(make_config(true), make_config(false), 51, 52);
+    p.initiate();
+    p.run();
+    ASSERT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_established));
+    p.wire.clear();
+    request(p, false, Create_CHILD_SA{"home", "net", p.now});  // b asks
+    ASSERT_EQ(p.wire.size(), 1u);
+    ASSERT_TRUE(p.deliver_one());  // a creates the SA and answers ...
+    ASSERT_EQ(p.wire.size(), 1u);
+    p.wire.clear();  // ... but the response is lost
+    const auto la = p.a.ep->list();
+    ASSERT_EQ(la[0].children.size(), 2u);
+    request(p, true, Delete_CHILD_SA{"home", la[0].children[1].spi_in, p.now});  // a deletes it at once
+    ASSERT_TRUE(p.deliver_one());  // b: an SPI it does not know yet
+    ASSERT_TRUE(p.deliver_one());
+    EXPECT_EQ(p.a.ep->list()[0].children.size(), 1u);
+    p.run();  // b retransmits its request and gets the cached response
+    EXPECT_TRUE(p.b.has_diagnostic("7296-2.1-retransmit")) << p.transcript();
+    EXPECT_TRUE(p.b.has_diagnostic("7296-1.4.1-deleted-before-response")) << p.transcript();
+    expect_same_SAs(p, 1);
+}
+
 }  // namespace
 }  // namespace ike::test
