@@ -238,6 +238,7 @@ void Ike_sa::check_completions() {
     if (rekeyed_by_peer_) {
         rekeyed_by_peer_ = false;
         completions_.push_back([this] {
+            abandon_liveness_checks();
             lifecycle_.process(ev::IKE_SA_rekeyed_by_peer{});
             await_Delete_of_old_IKE_SA();
         });
@@ -1273,6 +1274,19 @@ void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
                 remove_CHILD_SA(i, closing ? "deleted by both peers at once" : "deleted by the peer");
                 break;
             }
+            if (!known && predecessor_) {
+                // §2.8.2: the CHILD SA may still sit on the IKE SA we replace, waiting for the
+                // collision to resolve (its Delete decides that we inherit); the peer, which did
+                // not notice the collision, already moved it here and closes it: closed there.
+                Ike_sa* old = core_.find(predecessor_);
+                std::uint32_t spi_in = 0;
+                if (old && !old->removed() && (spi_in = old->close_CHILD_SA(spi_value(spi))) != 0) {
+                    diagnose(Severity::info, "7296-2.8.2-delete-before-inheritance",
+                             "CHILD SA " + to_hex(spi_octets(spi_in)) + " deleted by the peer before it moved to this IKE SA");
+                    ours.spis.push_back(spi_octets(spi_in));
+                    known = true;
+                }
+            }
             if (!known && (request_in_flight(Request_kind::create_child) || request_in_flight(Request_kind::rekey_child))) {
                 // The peer may be deleting the CHILD SA our CREATE_CHILD_SA request just made, whose
                 // response (with that SPI) has not reached us yet: remembered for complete_CREATE_CHILD_SA.
@@ -1700,6 +1714,38 @@ bool Ike_sa::may_start(const Queued& q) const {
     return true;
 }
 
+std::uint32_t Ike_sa::close_CHILD_SA(std::uint32_t spi_out) {
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+        if (children_[i].spi_out != spi_out) continue;
+        const std::uint32_t spi_in = children_[i].spi_in;
+        remove_CHILD_SA(i, "deleted by the peer on the IKE SA that replaces this one");
+        return spi_in;
+    }
+    return 0;
+}
+
+void Ike_sa::abandon_liveness_checks() {
+    // §2.4, §2.3: a liveness check (or window announcement) on an IKE SA the peer has just
+    // replaced proves nothing any more; its late response is then dropped as unmatched. (The
+    // peer's rekey is refused with TEMPORARY_FAILURE while any other request of ours is in flight.)
+    if (request_outstanding_ && info_ && req_.kind == Request_kind::liveness) {
+        diagnose(Severity::info, "7296-2.18-liveness-abandoned",
+                 "INFORMATIONAL #" + std::to_string(outstanding_mid_) + " abandoned: the IKE SA was rekeyed by the peer");
+        stop_retransmission();
+        info_.reset();
+        req_ = Child_request{};
+        requester_ = Requester::none;
+    }
+    for (auto it = parked_.begin(); it != parked_.end();) {
+        if (it->second.req.kind != Request_kind::liveness) {
+            ++it;
+            continue;
+        }
+        if (it->second.timer) core_.cancel_timer(it->second.timer);
+        it = parked_.erase(it);
+    }
+}
+
 void Ike_sa::park() {
     // [7296-2.3-s7] the parked request keeps its octets for retransmission until its response.
     if (!request_outstanding_) return;
@@ -2027,6 +2073,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
         st.virtual_ips = virtual_ips_;
         st.old_SPIi = SPIi_;
         st.old_SPIr = SPIr_;
+        st.old_our_spi = our_spi();
         auto fresh = std::make_unique<Ike_sa>(core_, *conn_, true, st.SPIi, local_, remote_);
         Ike_sa& ref = *fresh;
         fresh->adopt_rekey(std::move(st));
@@ -2252,6 +2299,7 @@ void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     st.virtual_ips = virtual_ips_;
     st.old_SPIi = SPIi_;
     st.old_SPIr = SPIr_;
+    st.old_our_spi = our_spi();
     const Spi new_spi = st.SPIr;
     auto fresh = std::make_unique<Ike_sa>(core_, *conn_, false, st.SPIr, reply_local_, reply_remote_);
     fresh->adopt_rekey(std::move(st));
@@ -2335,6 +2383,7 @@ void Ike_sa::adopt_rekey(Rekeyed_state st) {
     remote_ = reply_remote_ = st.remote;
     nat_detected_ = floated_ = st.nat;
     virtual_ips_ = std::move(st.virtual_ips);
+    predecessor_ = st.old_our_spi;
     // [7296-2.18-s3] the new IKE SA starts both Message ID counters at 0.
     next_request_mid_ = 0;  // §2.18: the new IKE SA resets its message counters
     expected_request_mid_ = 0;

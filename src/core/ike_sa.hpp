@@ -116,8 +116,12 @@ public:
         bool nat = false;
         std::vector<Bytes> virtual_ips;  // §2.19: they stay with the IKE SA's successor
         Spi old_SPIi = 0, old_SPIr = 0;
+        Spi old_our_spi = 0;  // our SPI of the IKE SA this one replaces
     };
     void adopt_rekey(Rekeyed_state st);
+    /// Removes the CHILD SA whose outbound SPI is `spi_out` (the peer deleted it, §1.4.1);
+    /// returns its inbound SPI, 0 when there is none.
+    std::uint32_t close_CHILD_SA(std::uint32_t spi_out);
     /// §2.8.2: the surviving new IKE SA of a rekey collision inherits the CHILD SAs.
     void inherit_children(std::vector<Child_state> children);
     /// §2.8.2: the new IKE SA `from` that may inherit this SA's CHILD SAs (a collision not yet
@@ -385,6 +389,8 @@ private:
     /// §1.4.1: outbound SPIs the peer deleted that matched no CHILD SA while a CREATE_CHILD_SA of
     /// ours was in flight: its response may still create that SA (its Delete overtook it).
     std::vector<std::uint32_t> deleted_before_known_;
+    /// Our SPI of the IKE SA this one replaced by a rekey (0: none), §2.18.
+    Spi predecessor_ = 0;
 
     // the CREATE_CHILD_SA or Delete we requested (the active one; others in parked_, §2.3)
     enum class Request_kind { none, create_child, rekey_child, rekey_IKE, delete_child, delete_IKE, liveness };
@@ -430,6 +436,8 @@ private:
     bool fits_window(std::uint32_t mid) const;
     /// Sends the held requests that fit the window now.
     void release_held_requests();
+    /// Drops our liveness checks in flight (the peer rekeyed this IKE SA, §2.18).
+    void abandon_liveness_checks();
     /// Moves the active request (if any) to parked_.
     void park();
     /// Makes the parked request `mid` the active one (parking the current one); false if none.

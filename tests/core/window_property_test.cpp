@@ -1,14 +1,16 @@
 // A property of the Message ID window (RFC 7296 §2.3): whatever the windows of the two peers
-// (1, 2 or 5 each), whatever CHILD SA work both sides ask for at the same time (creates, rekeys,
-// deletes, so rekey and delete collisions of §2.8.1 and §2.25.1 included), and in whatever order
+// (1, 2 or 5 each), whatever work both sides ask for at the same time (CHILD SA creates, rekeys,
+// deletes and IKE SA rekeys, so the collisions of §2.8.1, §2.8.2 and §2.25 included; an IKE SA
+// rekey refused with TEMPORARY_FAILURE is not retried), and in whatever order
 // the datagrams arrive, with some lost and retransmitted: no request in a window is refused,
-// the IKE SA survives, and both peers end holding the same CHILD SAs with the same keys.
+// and both peers end holding one established IKE SA, the same, with the same CHILD SAs and keys.
 // Requirements: 7296-2.3-s4, 7296-2.3-s5, 7296-2.3-s8.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <ostream>
 
 #include "tests/support/peer_pair.hpp"
@@ -17,7 +19,7 @@
 namespace ike::test {
 namespace {
 
-enum class Op_kind { create, rekey, remove };
+enum class Op_kind { create, rekey, remove, rekey_IKE };
 
 struct Op {
     bool on_a = true;
@@ -27,7 +29,8 @@ struct Op {
 };
 
 void showValue(const Op& op, std::ostream& os) {
-    os << (op.on_a ? "a:" : "b:") << (op.kind == Op_kind::create ? "create" : op.kind == Op_kind::rekey ? "rekey" : "delete")
+    os << (op.on_a ? "a:" : "b:")
+       << (op.kind == Op_kind::create ? "create" : op.kind == Op_kind::rekey ? "rekey" : op.kind == Op_kind::remove ? "delete" : "rekey-IKE")
        << "#" << op.which << "+" << op.deliveries;
 }
 
@@ -66,6 +69,13 @@ void deliver_random(Peer_pair& p, bool may_drop) {
     p.deliver_one();
 }
 
+// ctest runs 1000 cases (about 2 s) with a fixed seed, as conformance/properties does; RC_PARAMS
+// set by the caller wins (6 x 1000 random seeds passed when this was written).
+[[maybe_unused]] const bool ci_seed = [] {
+    if (!std::getenv("RC_PARAMS")) setenv("RC_PARAMS", "seed=20261130 max_success=1000", 0);
+    return true;
+}();
+
 RC_GTEST_PROP(Window_property, both_peers_agree_after_concurrent_CHILD_SA_work_in_any_order, ()) {
     const auto window_a = *rc::gen::element<std::uint32_t>(1, 2, 5);
     const auto window_b = *rc::gen::element<std::uint32_t>(1, 2, 5);
@@ -81,7 +91,8 @@ RC_GTEST_PROP(Window_property, both_peers_agree_after_concurrent_CHILD_SA_work_i
 
     const auto ops = *rc::gen::container<std::vector<Op>>(rc::gen::build<Op>(
         rc::gen::set(&Op::on_a, rc::gen::arbitrary<bool>()),
-        rc::gen::set(&Op::kind, rc::gen::element(Op_kind::create, Op_kind::create, Op_kind::rekey, Op_kind::remove)),
+        rc::gen::set(&Op::kind, rc::gen::weightedElement<Op_kind>({{4, Op_kind::create}, {2, Op_kind::rekey},
+                                                                    {2, Op_kind::remove}, {1, Op_kind::rekey_IKE}})),
         rc::gen::set(&Op::which, rc::gen::inRange<std::size_t>(0, 8)),
         rc::gen::set(&Op::deliveries, rc::gen::inRange<std::size_t>(0, 4))));
     std::size_t most_on_wire = 0;
@@ -89,7 +100,9 @@ RC_GTEST_PROP(Window_property, both_peers_agree_after_concurrent_CHILD_SA_work_i
         Side& s = op.on_a ? p.a : p.b;
         const auto list = s.ep->list();
         const auto& children = list.at(0).children;
-        if (op.kind == Op_kind::create || children.empty()) {
+        if (op.kind == Op_kind::rekey_IKE) {
+            request(p, op.on_a, Rekey_IKE_SA{"home", p.now});
+        } else if (op.kind == Op_kind::create || children.empty()) {
             request(p, op.on_a, Create_CHILD_SA{"home", "net", p.now});
         } else if (op.kind == Op_kind::rekey) {
             request(p, op.on_a, Rekey_CHILD_SA{"home", children[op.which % children.size()].spi_in, p.now});
@@ -105,11 +118,15 @@ RC_GTEST_PROP(Window_property, both_peers_agree_after_concurrent_CHILD_SA_work_i
 
     RC_LOG() << p.transcript();
     for (const Side* s : {&p.a, &p.b}) {
-        RC_ASSERT(!s->has_event(Sa_event_kind::IKE_SA_failed));
-        RC_ASSERT(!s->has_event(Sa_event_kind::IKE_SA_deleted));
+        // (IKE_SA_failed may come from an old IKE SA whose Delete response was lost: the peer had
+        // removed it after answering, §1.4.1; what survives is checked below.)
         // §2.3: a request inside the window is never dropped; a retransmission is answered from the cache.
         RC_ASSERT(!s->has_diagnostic("7296-2.2-request-message-id"));
-        RC_ASSERT(!s->has_diagnostic("model:no-transition"));
+        // No message without a row. (An API request queued on an IKE SA that the peer's rekey
+        // replaced meanwhile has no row there and is dropped with this diagnostic: allowed.)
+        for (const auto& d : s->diagnostics) {
+            RC_ASSERT(!(d.rule == "model:no-transition" && d.text.find("_received") != std::string::npos));
+        }
     }
     require_agreement(p);
 }
