@@ -177,6 +177,13 @@ std::optional<Rule_violation> check_form(const Message& m, const std::vector<con
 
 const std::vector<Payload_rule>& message_rule_table() { return rules; }
 
+std::optional<Payload_type> unsupported_critical_payload(const std::vector<Payload>& payloads) {
+    for (const auto& p : payloads) {
+        if (p.critical && std::holds_alternative<Payload_unknown>(p.body)) return p.type;
+    }
+    return std::nullopt;
+}
+
 std::optional<Rule_violation> check_message_rules(const Message& m) {
     const bool is_response = m.header.is_response();
     // The forms of this (exchange, direction), in table order.

@@ -51,4 +51,9 @@ const std::vector<Payload_rule>& message_rule_table();
 /// ("7296-3.1-exchange-type").
 std::optional<Rule_violation> check_message_rules(const Message& m);
 
+/// RFC 7296 §2.5: the type of the first payload of `payloads` that was not recognized (decoded
+/// as Payload_unknown) and has its Critical flag set, which rejects the whole message; nullopt
+/// when there is none.
+std::optional<Payload_type> unsupported_critical_payload(const std::vector<Payload>& payloads);
+
 }  // namespace ike::codec

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "src/codec/codec.hpp"
+#include "src/codec/message_rules.hpp"
 #include "src/core/ike_sa.hpp"
 #include "src/core/responder_gate.hpp"
 #include "src/core/sk_payload.hpp"
@@ -360,13 +361,8 @@ struct Endpoint::Impl final : core::Core {
                      std::to_string(m.header.message_id) + ": " + err->text + " (dropped)");
             return;
         }
-        std::optional<Payload_type> outer_critical;
-        for (const auto& p : m.payloads) {
-            if (p.critical && std::holds_alternative<Payload_unknown>(p.body)) {
-                outer_critical = p.type;  // §2.5: before SK, it rejects the message all the same
-                break;
-            }
-        }
+        // §2.5: an unsupported critical payload before SK rejects the message all the same.
+        const auto outer_critical = codec::unsupported_critical_payload(m.payloads);
         sa.on_protected(std::get<Message>(result), raw, d.local, d.remote, outer_critical);
     }
 };

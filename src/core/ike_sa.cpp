@@ -300,15 +300,13 @@ void Ike_sa::on_IKE_SA_INIT_response(const Message& m, Octets raw, const Address
         return;
     }
     using namespace model;
-    for (const auto& p : m.payloads) {
-        if (p.critical && std::holds_alternative<Payload_unknown>(p.body)) {
-            // [7296-2.5-s8] the message is rejected: nothing is built on it; the request is
-            // retransmitted as if it had not arrived (a response is never answered, §3.1).
-            diagnose(Severity::warning, "7296-2.5-unsupported-critical",
-                     "IKE_SA_INIT response with critical payload type " + std::to_string(int(p.type)) +
-                         ": rejected, still waiting");
-            return;
-        }
+    if (const auto critical = codec::unsupported_critical_payload(m.payloads)) {
+        // [7296-2.5-s8] the message is rejected: nothing is built on it; the request is
+        // retransmitted as if it had not arrived (a response is never answered, §3.1).
+        diagnose(Severity::warning, "7296-2.5-unsupported-critical",
+                 "IKE_SA_INIT response with critical payload type " + std::to_string(int(*critical)) +
+                     ": rejected, still waiting");
+        return;
     }
     if (m.find_notify(Notify_type::INVALID_MAJOR_VERSION) && !m.find(Payload_type::SA)) {
         // §2.5: we sent 2.0, the only version we speak; there is no lower one to fall back to.
@@ -405,14 +403,12 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
                  "response #" + std::to_string(mid) + " matches no outstanding request: dropped");
         return;
     }
-    for (const auto& p : m.payloads) {
-        if (p.critical && std::holds_alternative<Payload_unknown>(p.body)) {
-            // [7296-2.5-s8] the response is rejected: nothing is built on it.
-            reject_response(m, "7296-2.5-unsupported-critical",
-                            "critical payload type " + std::to_string(int(p.type)) + " not supported");
-            end_after_fatal_response();
-            return;
-        }
+    if (const auto critical = codec::unsupported_critical_payload(m.payloads)) {
+        // [7296-2.5-s8] the response is rejected: nothing is built on it.
+        reject_response(m, "7296-2.5-unsupported-critical",
+                        "critical payload type " + std::to_string(int(*critical)) + " not supported");
+        end_after_fatal_response();
+        return;
     }
     stop_retransmission();
     note_peer_window(m);
@@ -461,14 +457,7 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
 void Ike_sa::answer_request(const Message& m, std::optional<Payload_type> outer_critical) {
     using namespace model;
     const auto x = m.header.exchange;
-    if (!outer_critical) {
-        for (const auto& p : m.payloads) {
-            if (p.critical && std::holds_alternative<Payload_unknown>(p.body)) {
-                outer_critical = p.type;
-                break;
-            }
-        }
-    }
+    if (!outer_critical) outer_critical = codec::unsupported_critical_payload(m.payloads);
     if (outer_critical) {
         // [7296-2.5-s8] [7296-2.21.2-s3] an unrecognized critical payload, inside SK or before it,
         // rejects the whole request: UNSUPPORTED_CRITICAL_PAYLOAD with its type, nothing else.

@@ -54,15 +54,13 @@ Gate_decision responder_gate(const Message& request, const Address& remote, cons
     if (request.header.SPIr != 0 || request.header.message_id != 0) {
         return Gate_drop{"7296-3.1-sa-init-header", "IKE_SA_INIT request with SPIr or Message ID not 0"};
     }
-    for (const auto& p : request.payloads) {
-        if (p.critical && std::holds_alternative<Payload_unknown>(p.body)) {
-            // §2.5: "the message MUST be rejected and the response ... MUST include a Notify payload
-            // UNSUPPORTED_CRITICAL_PAYLOAD" with the payload type as data; no state is kept.
-            return Gate_reply{response_with(request, Notify_type::UNSUPPORTED_CRITICAL_PAYLOAD,
-                                            Bytes{static_cast<std::uint8_t>(p.type)}),
-                              "7296-2.5-unsupported-critical",
-                              "critical payload type " + std::to_string(int(p.type)) + " not supported"};
-        }
+    if (const auto critical = codec::unsupported_critical_payload(request.payloads)) {
+        // §2.5: "the message MUST be rejected and the response ... MUST include a Notify payload
+        // UNSUPPORTED_CRITICAL_PAYLOAD" with the payload type as data; no state is kept.
+        return Gate_reply{response_with(request, Notify_type::UNSUPPORTED_CRITICAL_PAYLOAD,
+                                        Bytes{static_cast<std::uint8_t>(*critical)}),
+                          "7296-2.5-unsupported-critical",
+                          "critical payload type " + std::to_string(int(*critical)) + " not supported"};
     }
     if (auto v = codec::check_message_rules(request)) return Gate_drop{v->rule, v->text};
 

@@ -253,4 +253,24 @@ TEST(Message_rule_invariants, protection_must_match_the_exchange) {
 }
 
 }  // namespace
+TEST(Message_rules, unsupported_critical_payload_names_the_first_unknown_payload_with_the_critical_flag) {
+    // RFC 7296 §2.5: only an unrecognized payload with the Critical flag rejects the message.
+    auto payload = [](Payload_type t, bool critical, Payload_body b) {
+        Payload p;
+        p.type = t;
+        p.critical = critical;
+        p.body = std::move(b);
+        return p;
+    };
+    const auto unknown = [](std::uint8_t t) { return static_cast<Payload_type>(t); };
+    std::vector<Payload> chain{payload(Payload_type::Nonce, true, Payload_Nonce{Bytes(16, 1)}),  // known, critical
+                               payload(unknown(200), false, Payload_unknown{Bytes{1, 2}})};      // unknown, not critical
+    EXPECT_FALSE(codec::unsupported_critical_payload(chain));
+    chain.push_back(payload(unknown(201), true, Payload_unknown{Bytes{}}));
+    chain.push_back(payload(unknown(202), true, Payload_unknown{Bytes{}}));
+    const auto t = codec::unsupported_critical_payload(chain);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(static_cast<int>(*t), 201);
+}
+
 }  // namespace ike
