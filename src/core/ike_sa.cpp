@@ -2063,6 +2063,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
         st.old_SPIi = SPIi_;
         st.old_SPIr = SPIr_;
         st.old_our_spi = our_spi();
+        st.peer_window = peer_window_;
         auto fresh = std::make_unique<Ike_sa>(core_, *conn_, true, st.SPIi, local_, remote_);
         Ike_sa& ref = *fresh;
         fresh->adopt_rekey(std::move(st));
@@ -2289,6 +2290,7 @@ void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     st.old_SPIi = SPIi_;
     st.old_SPIr = SPIr_;
     st.old_our_spi = our_spi();
+    st.peer_window = peer_window_;
     const Spi new_spi = st.SPIr;
     auto fresh = std::make_unique<Ike_sa>(core_, *conn_, false, st.SPIr, reply_local_, reply_remote_);
     fresh->adopt_rekey(std::move(st));
@@ -2383,9 +2385,11 @@ void Ike_sa::adopt_rekey(Rekeyed_state st) {
                         "replaces " + to_hex(spi8(st.old_SPIi)) + "_i " + to_hex(spi8(st.old_SPIr)) + "_r, " +
                             codec::proposal_keyword(*proposal_)});
     report_established();
-    if (window_notify()) {
+    if (window_notify() && st.peer_window > 1) {
         // §2.3: "the new IKE SA starts with window size 1 until it is explicitly increased by
-        // sending a new SET_WINDOW_SIZE notification": an INFORMATIONAL announces ours again.
+        // sending a new SET_WINDOW_SIZE notification": an INFORMATIONAL announces ours again,
+        // to a peer that announced a window itself (strongSwan never does: it would gain nothing,
+        // and our first request on the new IKE SA could reach it before it has the SA, §2.18).
         submit(Request_kind::liveness, 0, [this] {
             req_ = Child_request{};
             req_.kind = Request_kind::liveness;

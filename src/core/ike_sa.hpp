@@ -117,6 +117,7 @@ public:
         std::vector<Bytes> virtual_ips;  // §2.19: they stay with the IKE SA's successor
         Spi old_SPIi = 0, old_SPIr = 0;
         Spi old_our_spi = 0;  // our SPI of the IKE SA this one replaces
+        std::uint32_t peer_window = 1;  // the window the peer had announced on the old IKE SA (§2.3)
     };
     void adopt_rekey(Rekeyed_state st);
     /// Removes the CHILD SA whose outbound SPI is `spi_out` (the peer deleted it, §1.4.1);

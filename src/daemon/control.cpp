@@ -461,11 +461,23 @@ void Control_server::check(Operation& op, const std::string& failure) {
         return;
     }
     const Ike_sa_info::Child* fresh = nullptr;
-    for (const auto& c : sa->children)
-        if (c.name == op.child && op.before.count(c.spi_in) == 0) fresh = &c;
+    for (const auto& c : sa->children) {
+        if (c.name != op.child || op.before.count(c.spi_in) != 0) continue;
+        if (op.cmd == "create_child" && reported_new_.count(c.spi_in) != 0) continue;  // another request's
+        fresh = &c;
+        if (op.cmd == "create_child") break;
+    }
     if (op.cmd == "create_child") {
         if (fresh == nullptr) return;
         j["result"] = "installed";
+        // Forget reported SPIs that are gone, then claim this one.
+        for (auto it = reported_new_.begin(); it != reported_new_.end();) {
+            const bool alive = std::any_of(list.begin(), list.end(), [&](const Ike_sa_info& s) {
+                return child_of(s, *it) != nullptr;
+            });
+            it = alive ? std::next(it) : reported_new_.erase(it);
+        }
+        reported_new_.insert(fresh->spi_in);
     } else if (op.cmd == "rekey_child") {
         if (child_of(*sa, op.spi_in) != nullptr) return;
         if (fresh == nullptr) {

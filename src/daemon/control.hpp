@@ -14,6 +14,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -77,6 +78,9 @@ private:
     std::unique_ptr<Acceptor> acceptor_;
     std::list<std::shared_ptr<Waiter>> waiters_;
     std::list<std::shared_ptr<Operation>> operations_;
+    /// CHILD SAs already reported to a create_child request: several requests queued at once
+    /// (§2.3) each get their own new CHILD SA.
+    std::set<std::uint32_t> reported_new_;
     std::shared_ptr<bool> alive_;
 };
 

@@ -18,6 +18,9 @@ life_setup() {
     iop_case "$1"
     iop_swanctl_conn a home net "$PROPOSAL" "$2" a.example.test b.example.test 10.1.0.0/24 10.2.0.0/24
     iop_ikeref_conf b home net "$PROPOSAL" "$2" b.example.test a.example.test 10.2.0.0/24 10.1.0.0/24
+    # §2.3: ikeref announces a window of 5 (SET_WINDOW_SIZE in IKE_AUTH); charon announces none,
+    # so ikeref must keep to one request in flight (life_three_creates checks it).
+    sed -i 's/^ike_port = 500$/ike_port = 500\nwindow_size = 5/' "$IOP_DIR/b/ikeref.toml"
     [ -n "${LIFE_IKEREF_EXTRA:-}" ] && printf '%s\n' "$LIFE_IKEREF_EXTRA" >>"$IOP_DIR/b/ikeref.toml"
     iop_charon_start a
     iop_swanctl_load a
@@ -77,4 +80,29 @@ ikeref_req() { iop_ikeref b "$@" --timeout 10; }
 charon_req() { iop_swanctl a "$@"; }
 life_rekey_child_ikeref() { ikeref_req rekey home --child "$(life_spi 0)"; }
 life_delete_child_ikeref() { ikeref_req delete-child home "$(life_spi 1)"; }
+# Three create-child requests at once: with charon (window 1, no SET_WINDOW_SIZE) ikeref sends
+# them one after the other; a second request in flight would be dropped by charon and show up
+# as a retransmission in ikeref's log.
+life_three_creates() {
+    local pids=() rc=0 p from
+    from=$(wc -l <"$IOP_DIR/b/ikeref.log")
+    for i in 1 2 3; do
+        ikeref_req create-child home net >"$IOP_DIR/b/create$i.out" 2>&1 &
+        pids+=("$!")
+    done
+    for p in "${pids[@]}"; do wait "$p" || rc=1; done
+    if tail -n "+$((from + 1))" "$IOP_DIR/b/ikeref.log" | grep -q 'retransmission [0-9]* of request'; then
+        echo "  ikeref retransmitted a request: more than one in flight towards charon?" >&2
+        tail -n "+$((from + 1))" "$IOP_DIR/b/ikeref.log" | grep 'retransmission [0-9]* of request' | head -3 >&2
+        rc=1
+    fi
+    # each request reports its own new CHILD SA
+    local spis
+    spis=$(cat "$IOP_DIR"/b/create[123].out | jq -r '.spi_in // empty' | sort -u | wc -l)
+    if [ "$spis" != 3 ]; then
+        echo "  the three create-child requests reported $spis distinct CHILD SAs, not 3" >&2
+        rc=1
+    fi
+    return $rc
+}
 
