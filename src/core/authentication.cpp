@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "src/core/payloads.hpp"
 #include "src/crypto/auth_signature.hpp"
 #include "src/crypto/keymat.hpp"
 
@@ -174,11 +175,8 @@ std::vector<Payload> IKE_SA_INIT_auth_payloads(const Config&, const Connection_c
     std::vector<Payload> out;
     if (!is_pubkey(conn.local) && !is_pubkey(conn.remote)) return out;
     // RFC 7427 §4: announce the hashes we verify and sign with.
-    Payload n;
-    n.type = Payload_type::N;
-    n.body = Payload_N{Protocol_id::NONE, {}, static_cast<std::uint16_t>(Notify_type::SIGNATURE_HASH_ALGORITHMS),
-                       crypto::signature_hash_algorithms_data(crypto::default_signature_hashes())};
-    out.push_back(std::move(n));
+    out.push_back(notify(Notify_type::SIGNATURE_HASH_ALGORITHMS,
+                         crypto::signature_hash_algorithms_data(crypto::default_signature_hashes())));
     return out;
 }
 

@@ -10,6 +10,7 @@
 #include "src/codec/codec.hpp"
 #include "src/codec/message_rules.hpp"
 #include "src/core/ike_sa.hpp"
+#include "src/core/payloads.hpp"
 #include "src/core/responder_gate.hpp"
 #include "src/core/sk_payload.hpp"
 
@@ -266,12 +267,7 @@ struct Endpoint::Impl final : core::Core {
         r.header.minor_version = 0;
         // R set; I set when we are the original initiator, i.e. when the sender is not (§3.1).
         r.header.flags = static_cast<std::uint8_t>(flag::Response | (h.from_original_initiator() ? 0 : flag::Initiator));
-        Payload_N n;
-        n.type = static_cast<std::uint16_t>(Notify_type::INVALID_MAJOR_VERSION);
-        Payload p;
-        p.type = Payload_type::N;
-        p.body = std::move(n);
-        r.payloads.push_back(std::move(p));
+        r.payloads.push_back(core::notify(Notify_type::INVALID_MAJOR_VERSION));
         emit(Message_trace{true, d.local, d.remote, describe(r)});
         Send_datagram s{d.local, d.remote, {}};
         if (d.local.port == cfg.nat_t_port) s.bytes = {0, 0, 0, 0};

@@ -11,6 +11,7 @@
 #include "src/codec/proposal_keywords.hpp"
 #include "src/core/authentication.hpp"
 #include "src/core/negotiation.hpp"
+#include "src/core/payloads.hpp"
 #include "src/core/sk_payload.hpp"
 
 namespace ike::core {
@@ -28,22 +29,8 @@ const T* body_of(const Message& m, Payload_type type) {
     return p ? std::get_if<T>(&p->body) : nullptr;
 }
 
-Payload make(Payload_type t, Payload_body b) {
-    Payload p;
-    p.type = t;
-    p.body = std::move(b);
-    return p;
-}
-
-// [7296-3.10-s2] [7296-3.10-s3] no SPI: Protocol ID 0 and SPI Size 0, as for every notify about the IKE SA; a received Notify's Protocol ID is never read.
-Payload notify(Notify_type type, Bytes data = {}, Protocol_id proto = Protocol_id::NONE, Bytes spi = {}) {
-    Payload_N n;
-    n.protocol = proto;
-    n.spi = std::move(spi);
-    n.type = static_cast<std::uint16_t>(type);
-    n.data = std::move(data);
-    return make(Payload_type::N, std::move(n));
-}
+// make() and notify() (src/core/payloads.hpp): [7296-3.10-s2] [7296-3.10-s3] no SPI in a notify
+// about the IKE SA: Protocol ID 0 and SPI Size 0; a received Notify's Protocol ID is never read.
 
 /// §1.3.1, §2.17: transport mode only when configured and USE_TRANSPORT_MODE is in the message
 /// that decides (the request for the responder, the response for the initiator): the responder
@@ -1934,18 +1921,10 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
         const Child_state* old = req_.kind == Request_kind::rekey_child ? child_by_spi_in(req_.old_spi_in) : nullptr;
         if (req_.kind == Request_kind::rekey_child) {
             // §1.3.3: REKEY_SA names the SA being rekeyed by the SPI we receive it with. [7296-1.3.3-s1]
-            Payload_N n;
             // [7296-3.10-s1] a notify about a CHILD SA names ESP (CHILD_SA_NOT_FOUND copies REKEY_SA's protocol).
-            n.protocol = Protocol_id::ESP;
-            n.spi = spi_octets(req_.old_spi_in);
-            n.type = static_cast<std::uint16_t>(Notify_type::REKEY_SA);
-            m.payloads.push_back(make(Payload_type::N, std::move(n)));
+            m.payloads.push_back(notify(Notify_type::REKEY_SA, {}, Protocol_id::ESP, spi_octets(req_.old_spi_in)));
         }
-        if (c.mode == Ipsec_mode::transport) {
-            Payload_N n;
-            n.type = static_cast<std::uint16_t>(Notify_type::USE_TRANSPORT_MODE);
-            m.payloads.push_back(make(Payload_type::N, std::move(n)));
-        }
+        if (c.mode == Ipsec_mode::transport) m.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
         req_.new_spi_in = random_spi32(crypto);
         req_.offer = c.esp_proposals;
         std::uint8_t n = 1;

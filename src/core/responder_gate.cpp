@@ -6,6 +6,7 @@
 
 #include "src/codec/message_rules.hpp"
 #include "src/core/negotiation.hpp"
+#include "src/core/payloads.hpp"
 #include "src/crypto/keymat.hpp"
 
 namespace ike::core {
@@ -17,13 +18,7 @@ Message response_with(const Message& request, Notify_type type, Bytes data) {
     r.header = request.header;
     r.header.SPIr = 0;  // §2.6: no state, so no responder SPI
     r.header.flags = flag::Response;
-    Payload_N n;
-    n.type = static_cast<std::uint16_t>(type);
-    n.data = std::move(data);
-    Payload p;
-    p.type = Payload_type::N;
-    p.body = std::move(n);
-    r.payloads.push_back(std::move(p));
+    r.payloads.push_back(notify(type, std::move(data)));
     return r;
 }
 
