@@ -109,6 +109,11 @@ struct Connection_config {
     /// Reauthentication (swanctl `reauth_time`, §2.8.3): a new IKE SA made before the old one
     /// is deleted, `reauth_time` minus up to `rand_time` after establishment. 0 disables.
     std::chrono::seconds reauth_time{0};
+    /// Hard IKE SA lifetime (swanctl `over_time`, RFC 7296 §2.8): when neither rekeying nor
+    /// reauthentication replaced the IKE SA `over_time` after the later of rekey_time and
+    /// reauth_time, it is deleted with its CHILD SAs. 0 means 10 % of that later time; without
+    /// rekey_time and reauth_time there is no hard lifetime.
+    std::chrono::seconds over_time{0};
     std::chrono::seconds rand_time{0};
     /// Liveness check (swanctl `dpd_delay`, RFC 7296 §2.4): an empty INFORMATIONAL request after
     /// this long without hearing from the peer; unanswered, the IKE SA is deleted. 0 disables.

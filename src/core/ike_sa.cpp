@@ -2476,6 +2476,21 @@ void Ike_sa::arm_IKE_SA_lifetime() {
             core_.reauthenticate(*this);
         });
     }
+    const auto later = std::max(conn_->rekey_time, conn_->reauth_time);
+    if (later.count() > 0) {
+        // [7296-2.8-s4] the IKE SA was neither rekeyed nor replaced in time (rekeys refused or
+        // failing): it is closed, with its CHILD SAs (strongSwan's over_time).
+        const auto over = conn_->over_time.count() > 0 ? conn_->over_time : later / 10;
+        const auto hard = std::chrono::duration_cast<Time>(later + over);
+        arm_duty(core_.now() + hard, [this, hard] {
+            if (removed_) return;
+            diagnose(Severity::warning, "7296-2.8-s4",
+                     "IKE SA not replaced within its hard lifetime (" + std::to_string(hard.count() / 1000) +
+                         " s): deleting it and its CHILD SAs");
+            // (Rekeying ends by itself, Rekeyed waits for the peer's Delete, Deleting is closing.)
+            if (established()) terminate();
+        });
+    }
     if (conn_->rekey_time.count() <= 0) return;
     arm_duty(jittered(conn_->rekey_time, conn_->rand_time), [this] {
         if (!established()) return;

@@ -564,7 +564,7 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
     r.only_keys(t, path,
                 {"version", "local_addrs", "remote_addrs", "remote_port", "remote_nat_t_port",
                  "proposals", "local", "remote", "children", "rekey_time", "rand_time", "dpd_delay", "unique",
-                 "childless", "vips", "pools", "reauth_time"});
+                 "childless", "vips", "pools", "reauth_time", "over_time"});
     Connection_config c;
     c.name = std::move(name);
     if (auto v = r.integer(t, path, "version", 0, 2); v && *v == 1)
@@ -580,6 +580,7 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
     if (auto d = duration(r, t, path, "rand_time")) c.rand_time = *d;
     if (auto d = duration(r, t, path, "dpd_delay")) c.dpd_delay = *d;
     if (auto d = duration(r, t, path, "reauth_time")) c.reauth_time = *d;
+    if (auto d = duration(r, t, path, "over_time")) c.over_time = *d;
     for (const auto& v : addresses(r, t, path, "vips")) c.vips.push_back(Address::parse_ip(v, 0)->ip);
     for (const auto& item : r.strings(t, path, "pools")) c.pools.push_back(item.first);
     if (auto u = r.string(t, path, "unique")) {

@@ -1,5 +1,6 @@
 // Lifetimes (RFC 7296 §2.8: soft lifetime starts a jittered rekey, hard lifetime deletes) and
 // liveness checks (§2.4) on two in-memory Endpoints driven by the fake clock.
+// Requirements: 7296-2.8-s4.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -127,6 +128,46 @@ TEST(Liveness, answering_peer_keeps_the_IKE_SA) {
     EXPECT_TRUE(sent(p.b, "INFORMATIONAL response #2 { SK { } }")) << p.transcript();
     EXPECT_EQ(p.a.ep->ike_sa_count(), 1u);
     EXPECT_EQ(p.b.ep->ike_sa_count(), 1u);
+}
+
+// RFC 7296 §2.8 (7296-2.8-s4): an IKE SA whose lifetime is over and that no rekey or
+// reauthentication replaced is closed with its CHILD SAs (strongSwan's over_time).
+TEST(Lifetime, IKE_SA_not_replaced_within_its_hard_lifetime_is_deleted_with_its_CHILD_SAs) {
+    auto ca = make_config(true), cb = make_config(false);
+    ca.connections[0].rekey_time = seconds(0);
+    cb.connections[0].rekey_time = seconds(0);
+    cb.connections[0].reauth_time = seconds(100);  // b is the responder: only a would reauthenticate
+    cb.connections[0].over_time = seconds(10);
+    Peer_pair p(std::move(ca), std::move(cb));
+    p.initiate();
+    settle(p);
+    ASSERT_EQ(p.b.ep->list().size(), 1u);
+    advance(p, Time(109 * 1000));
+    EXPECT_EQ(p.b.ep->list().size(), 1u);
+    EXPECT_FALSE(p.b.has_diagnostic("7296-2.8-s4"));
+    advance(p, Time(111 * 1000));
+    EXPECT_TRUE(p.b.has_diagnostic("7296-2.8-s4")) << p.transcript();
+    EXPECT_TRUE(sent(p.b, "INFORMATIONAL request #0 { SK { D } }")) << p.transcript();
+    EXPECT_TRUE(p.a.ep->list().empty()) << p.transcript();
+    EXPECT_TRUE(p.b.ep->list().empty()) << p.transcript();
+}
+
+TEST(Lifetime, an_IKE_SA_rekeyed_in_time_outlives_the_hard_lifetime_of_the_old_one) {
+    auto ca = make_config(true), cb = make_config(false);
+    ca.connections[0].rekey_time = seconds(100);
+    ca.connections[0].rand_time = seconds(1);
+    ca.connections[0].over_time = seconds(20);
+    cb.connections[0].rekey_time = seconds(0);
+    Peer_pair p(std::move(ca), std::move(cb));
+    p.initiate();
+    settle(p);
+    const auto first = p.a.ep->list().at(0).SPIi;
+    advance(p, Time(125 * 1000));  // past the first IKE SA's hard lifetime (120 s)
+    ASSERT_EQ(p.a.ep->list().size(), 1u) << p.transcript();
+    EXPECT_NE(p.a.ep->list().at(0).SPIi, first);
+    EXPECT_EQ(p.a.ep->list().at(0).state, "Established");
+    EXPECT_FALSE(p.a.has_diagnostic("7296-2.8-s4")) << p.transcript();
+    ASSERT_EQ(p.b.ep->list().size(), 1u);
 }
 
 }  // namespace

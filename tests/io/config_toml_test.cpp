@@ -333,7 +333,7 @@ TEST(traffic_selector, IPv6_prefix_and_range) {
 TEST(config_toml, lifetimes_and_dpd_take_swanctl_durations) {
     std::string text = edited("proposals    = [\"aes256gcm16-prfsha256-x25519\"]",
                               "proposals    = [\"aes256gcm16-prfsha256-x25519\"]\nrekey_time = \"4h\"\n"
-                              "rand_time = 600\ndpd_delay = \"30s\"");
+                              "rand_time = 600\ndpd_delay = \"30s\"\nover_time = \"20m\"");
     const std::string esp = "esp_proposals = [\"aes256gcm16\"]\n";
     text.replace(text.find(esp), esp.size(), esp + "rekey_time = \"50m\"\nlife_time = \"1h\"\n");
     const auto c = parse_config(text, "home.toml");
@@ -341,6 +341,7 @@ TEST(config_toml, lifetimes_and_dpd_take_swanctl_durations) {
     EXPECT_EQ(conn.rekey_time.count(), 4 * 3600);
     EXPECT_EQ(conn.rand_time.count(), 600);
     EXPECT_EQ(conn.dpd_delay.count(), 30);
+    EXPECT_EQ(conn.over_time.count(), 20 * 60);
     EXPECT_EQ(conn.children.at(0).rekey_time.count(), 50 * 60);
     EXPECT_EQ(conn.children.at(0).life_time.count(), 3600);
 }
