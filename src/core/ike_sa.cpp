@@ -1201,7 +1201,7 @@ void Ike_sa::make_CHILD_SA(const Child_config* config, const Proposal& chosen, s
 void Ike_sa::remove_CHILD_SA(std::size_t index, const std::string& why) {
     const Child_state c = children_[index];
     children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(index));
-    core_.emit(Remove_child_sa{conn_->name, c.spi_in, c.spi_out});
+    if (!c.expired) core_.emit(Remove_child_sa{conn_->name, c.spi_in, c.spi_out});  // else removed at expiry
     core_.emit(Sa_event{Sa_event_kind::CHILD_SA_deleted, conn_->name, SPIi_, SPIr_,
                         (c.config ? c.config->name : std::string()) + " SPIs in " + to_hex(spi_octets(c.spi_in)) +
                             " out " + to_hex(spi_octets(c.spi_out)) + ": " + why});
@@ -1835,7 +1835,7 @@ bool Ike_sa::request_CREATE_CHILD_SA(const std::string& child) {
 Child_state* Ike_sa::rekey_target(std::uint32_t spi_in) {
     if (spi_in != 0) return child_by_spi_in(spi_in);
     for (auto& c : children_) {
-        if (!c.rekeyed_by_peer) return &c;
+        if (!c.rekeyed_by_peer && !c.expired) return &c;
     }
     return children_.empty() ? nullptr : &children_.front();
 }
@@ -2460,10 +2460,15 @@ void Ike_sa::arm_CHILD_SA_lifetimes(const Child_state& c) {
     }
     if (c.expire_at.count() > 0) {
         arm_duty(c.expire_at, [this, spi] {
-            if (child_by_spi_in(spi)) {
-                diagnose(Severity::warning, "7296-2.8-hard-lifetime", "CHILD SA " + to_hex(spi_octets(spi)) + ": expired");
-                request_delete_CHILD_SA(spi);
-            }
+            Child_state* child = child_by_spi_in(spi);
+            if (!child || child->spi_in != spi || child->expired) return;
+            diagnose(Severity::warning, "7296-2.8-hard-lifetime", "CHILD SA " + to_hex(spi_octets(spi)) + ": expired");
+            // [7296-2.8-s1] an expired SA is not used: out of the data plane now, not only once the
+            // Delete below completes (which may wait behind other requests, or never be answered).
+            // [7296-1.4.1-s6] its state and SPIs stay until then: nothing is reused unilaterally.
+            child->expired = true;
+            core_.emit(Remove_child_sa{conn_->name, child->spi_in, child->spi_out});
+            request_delete_CHILD_SA(spi);
         });
     }
 }

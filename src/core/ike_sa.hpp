@@ -71,6 +71,9 @@ struct Child_state {
     /// The peer rekeyed it (we answered its REKEY_SA); its Delete is still to come (§2.8). Not
     /// rekeyed again, as strongSwan does not rekey a CHILD SA in state REKEYED.
     bool rekeyed_by_peer = false;
+    /// Its hard lifetime passed (§2.8): removed from the data plane at once, its state (and SPIs)
+    /// kept until the Delete exchange completes (§1.4.1).
+    bool expired = false;
 };
 
 class Ike_sa final : public model::Ike_sa_ops {

@@ -1,6 +1,6 @@
 // Lifetimes (RFC 7296 §2.8: soft lifetime starts a jittered rekey, hard lifetime deletes) and
 // liveness checks (§2.4) on two in-memory Endpoints driven by the fake clock.
-// Requirements: 7296-2.8-s4.
+// Requirements: 7296-2.8-s4, 7296-2.8-s1.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -86,8 +86,22 @@ TEST(Lifetime, CHILD_SA_hard_lifetime_deletes_when_the_rekey_cannot_happen) {
     p.initiate();
     settle(p);
     p.filter = [](const In_flight& f) { return !f.to_b; };  // b hears nothing more
+    const auto spi = p.a.ep->list().at(0).children.at(0).spi_in;
     advance(p, Time(611 * 1000));
     EXPECT_TRUE(p.a.has_diagnostic("7296-2.8-hard-lifetime")) << p.transcript();
+    // 7296-2.8-s1: out of the data plane at once, though its Delete cannot complete (b is silent);
+    // the state and SPIs stay until then (7296-1.4.1-s6).
+    auto removals = [&] {
+        return std::count_if(p.a.removed.begin(), p.a.removed.end(), [&](const Remove_child_sa& r) { return r.spi_in == spi; });
+    };
+    EXPECT_EQ(removals(), 1);
+    ASSERT_EQ(p.a.ep->list().size(), 1u);
+    EXPECT_EQ(p.a.ep->list().at(0).children.size(), 1u);
+    p.filter = nullptr;  // b hears again: the rekey's retransmission, then the Delete complete
+    advance(p, Time(2000 * 1000));
+    ASSERT_EQ(p.a.ep->list().size(), 1u) << p.transcript();
+    for (const auto& c : p.a.ep->list().at(0).children) EXPECT_NE(c.spi_in, spi);  // its state is gone now
+    EXPECT_EQ(removals(), 1);  // and it was not removed from the data plane twice
 }
 
 TEST(Lifetime, IKE_SA_soft_lifetime_rekeys_the_IKE_SA) {

@@ -72,6 +72,8 @@ void Peer_pair::absorb(Side& s, bool is_a, Outputs out) {
                     s.timers.erase(x.id);
                 } else if constexpr (std::is_same_v<T, Install_child_sa>) {
                     s.installed.push_back(std::move(x.sa));
+                } else if constexpr (std::is_same_v<T, Remove_child_sa>) {
+                    s.removed.push_back(x);
                 } else if constexpr (std::is_same_v<T, Sa_event>) {
                     s.events.push_back(x);
                 } else if constexpr (std::is_same_v<T, Diagnostic>) {

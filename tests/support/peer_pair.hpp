@@ -27,6 +27,7 @@ struct Side {
     std::unique_ptr<Endpoint> ep;
     std::map<Timer_id, Time> timers;
     std::vector<Child_sa> installed;
+    std::vector<Remove_child_sa> removed;  ///< every Remove_child_sa output, in order
     std::vector<Sa_event> events;
     std::vector<Diagnostic> diagnostics;
     std::vector<Keys_derived> keys;
