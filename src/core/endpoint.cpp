@@ -25,6 +25,8 @@ struct Endpoint::Impl final : core::Core {
     Time now_{};
     /// §2.21.4: unprotected answers to messages outside any IKE SA are rate limited.
     Time unprotected_second_{};
+    Time gate_second_{};          // §2.4: IKE_SA_INIT requests acted on in the current second
+    std::size_t gate_count_ = 0;
     int unprotected_sent_ = 0;
     static constexpr int max_unprotected_per_second = 10;
     std::map<Spi, std::unique_ptr<Ike_sa>> sas;                   // by our SPI
@@ -284,6 +286,18 @@ struct Endpoint::Impl final : core::Core {
                 diagnose(Severity::info, "7296-2.1-duplicate-sa-init",
                          "IKE_SA_INIT request for an existing half-open SA differs from the first: dropped");
             }
+            return;
+        }
+        // [7296-2.4-s7] every IKE_SA_INIT request is acted on (answered, or a half-open IKE SA made)
+        // at a bounded rate; above it they are dropped before any work is done.
+        if (now_ - gate_second_ >= Time(1000) || now_ < gate_second_) {
+            gate_second_ = now_;
+            gate_count_ = 0;
+        }
+        if (cfg.gate.unprotected_per_second != 0 && ++gate_count_ > cfg.gate.unprotected_per_second) {
+            diagnose(Severity::warning, "7296-2.4-s7",
+                     "IKE_SA_INIT request from " + d.remote.to_string() + ": dropped (more than " +
+                         std::to_string(cfg.gate.unprotected_per_second) + " per second)");
             return;
         }
         auto decision = core::responder_gate(m, d.remote, cfg, half_open(), cookie_secret, *crypto_);

@@ -806,7 +806,7 @@ void daemon_table(const Reader& r, const toml::table& t, Daemon_settings& out) {
     }
     if (const toml::table* g = r.table(t, path, "gate")) {
         const std::string p = "daemon.gate";
-        r.only_keys(*g, p, {"cookies", "half_open_threshold", "half_open_timeout"});
+        r.only_keys(*g, p, {"cookies", "half_open_threshold", "half_open_timeout", "unprotected_per_second"});
         if (auto v = r.string(*g, p, "cookies")) {
             if (*v == "on_load")
                 c.gate.cookies = Cookie_policy::on_load;
@@ -821,6 +821,8 @@ void daemon_table(const Reader& r, const toml::table& t, Daemon_settings& out) {
         if (auto v = r.integer(*g, p, "half_open_threshold", 0, 1000000000))
             c.gate.half_open_threshold = static_cast<std::size_t>(*v);
         if (auto d = duration(r, *g, p, "half_open_timeout")) c.gate.half_open_timeout = *d;
+        if (auto v = r.integer(*g, p, "unprotected_per_second", 0, 1000000000))
+            c.gate.unprotected_per_second = static_cast<std::size_t>(*v);
     }
 }
 

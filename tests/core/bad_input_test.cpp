@@ -1,5 +1,6 @@
 // Bad input from the network (first-slice list): each is dropped or answered as RFC 7296 §2.21
 // says, with a diagnostic naming the rule, never a crash and never new state.
+// Requirements: 7296-2.4-s7.
 #include <gtest/gtest.h>
 
 #include "src/codec/codec.hpp"
@@ -142,6 +143,30 @@ TEST(Bad_input, IKE_AUTH_request_before_IKE_SA_INIT_response_is_not_accepted) {
     EXPECT_TRUE(helper.wire.empty());
     EXPECT_EQ(r.b.ep->ike_sa_count(), 0u);
     EXPECT_TRUE(r.b.has_diagnostic("7296-2.21.1-unknown-spi"));
+}
+
+// RFC 7296 §2.4 (7296-2.4-s7): actions on unprotected messages are rate limited: IKE_SA_INIT
+// requests beyond Config::gate.unprotected_per_second in one second are dropped unanswered and
+// make no half-open IKE SA; the next second they are taken again.
+TEST(Bad_input, IKE_SA_INIT_requests_beyond_the_rate_limit_are_dropped_without_state) {
+    Config cb = make_config(false);
+    cb.gate.unprotected_per_second = 3;
+    Side b;
+    b.ep = std::make_unique<Endpoint>(std::move(cb), make_seeded_botan_provider(7));
+    Peer_pair helper(make_config(true), make_config(false));
+    const Bytes request = first_request();
+    auto feed = [&](std::uint8_t n, Time at) {
+        Bytes r = request;
+        r[7] = n;  // another SPIi: another initiator
+        helper.absorb(b, false, b.ep->handle(Datagram_received{addr(1, 500), addr(2, 500), std::move(r), at}));
+    };
+    for (std::uint8_t n = 1; n <= 5; ++n) feed(n, Time{100});
+    EXPECT_EQ(helper.wire.size(), 3u);         // three answered
+    EXPECT_EQ(b.ep->list().size(), 3u);        // three half-open IKE SAs, none for the other two
+    EXPECT_TRUE(b.has_diagnostic("7296-2.4-s7"));
+    feed(6, Time{1100});                       // a second later: taken again
+    EXPECT_EQ(helper.wire.size(), 4u);
+    EXPECT_EQ(b.ep->list().size(), 4u);
 }
 
 }  // namespace
