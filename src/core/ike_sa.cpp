@@ -1384,7 +1384,7 @@ void Ike_sa::remove_IKE_SA(const std::string& reason) {
                      "the peer deleted the old IKE SA: its new IKE SA inherits the CHILD SAs");
             survivor->inherit_children(std::move(children_));
             children_.clear();
-            core_.IKE_SA_replaced(our_spi(), survivor->our_spi());
+            replaced_by(survivor->our_spi());
         }
     }
     while (!children_.empty()) remove_CHILD_SA(children_.size() - 1, "its IKE SA is gone");
@@ -1629,6 +1629,21 @@ bool Ike_sa::established() const { return std::string(lifecycle_.state()) == "Es
 void Ike_sa::submit(Request_kind kind, std::uint32_t target, std::function<void()> start) {
     queued_.push_back(Queued{kind, target, std::move(start)});
     pump();
+}
+
+void Ike_sa::replaced_by(Spi successor) {
+    core_.IKE_SA_replaced(our_spi(), successor);
+    // §2.8.2, §1.4.1: a Delete of this IKE SA still waiting here (we found it redundant, or were
+    // asked to close it) applies to the IKE SA that replaces it: the peer rekeyed it meanwhile.
+    // (Other queued requests are not moved yet: see the closing notes of session 4.)
+    Ike_sa* next = core_.find(successor);
+    if (!next || next == this || next->removed()) return;
+    const auto it = std::find_if(queued_.begin(), queued_.end(), [](const Queued& q) { return q.kind == Request_kind::delete_IKE; });
+    if (it == queued_.end()) return;
+    queued_.erase(it);
+    diagnose(Severity::info, "7296-2.8.2-delete-follows-rekey",
+             "this IKE SA was to be deleted and the peer rekeyed it: its successor is deleted instead");
+    next->terminate();
 }
 
 void Ike_sa::delete_rekeyed_CHILD_SA(std::uint32_t spi_in) {
@@ -2047,12 +2062,12 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
         Ike_sa& ref = *fresh;
         fresh->adopt_rekey(std::move(st));
         core_.adopt(std::move(fresh));
-        if (!ours_redundant) core_.IKE_SA_replaced(our_spi(), ref.our_spi());
+        if (!ours_redundant) replaced_by(ref.our_spi());
         if (ours_redundant) {
             lost_IKE_collision_ = true;
             if (theirs_sa) {
                 theirs_sa->inherit_children(std::move(children_));
-                core_.IKE_SA_replaced(our_spi(), theirs_sa->our_spi());
+                replaced_by(theirs_sa->our_spi());
             }
             children_.clear();
             ref.terminate();
@@ -2276,7 +2291,7 @@ void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     core_.adopt(std::move(fresh));
     if (!colliding) {
         rekeyed_by_peer_ = true;
-        core_.IKE_SA_replaced(our_spi(), new_spi);
+        replaced_by(new_spi);
     }
 }
 
@@ -2570,7 +2585,7 @@ bool Ike_sa::hand_children_to_peer_rekey() {
              "our IKE SA rekey failed after we answered the peer's: its new IKE SA inherits the CHILD SAs");
     survivor->inherit_children(std::move(children_));
     children_.clear();
-    core_.IKE_SA_replaced(our_spi(), survivor->our_spi());
+    replaced_by(survivor->our_spi());
     return true;
 }
 

@@ -452,6 +452,9 @@ private:
     /// Whether queued request `q` may start now, next to those in flight (§2.3, §2.8, §2.25).
     bool may_start(const Queued& q) const;
     void submit(Request_kind kind, std::uint32_t target, std::function<void()> start);
+    /// This IKE SA was replaced by the one with our SPI `successor` (a rekey, §2.18): tells the
+    /// Core (IKE_SA_replaced); a Delete of this IKE SA still queued goes to the successor.
+    void replaced_by(Spi successor);
     mutable Notify_type refusal_notify_ = Notify_type::NO_PROPOSAL_CHOSEN;
     mutable Bytes refusal_data_;
     mutable Protocol_id refusal_protocol_ = Protocol_id::NONE;
