@@ -426,12 +426,30 @@ std::vector<std::string> addresses(const Reader& r, const toml::table& t, const 
     return out;
 }
 
+/// `text` with control octets written as \xNN, for an error message on one line.
+std::string printable(const std::string& text) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : text) {
+        if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+// [7296-3.5-s3] [7296-3.5-s4] an id whose ID_FQDN / ID_RFC822_ADDR text holds NUL, CR or LF (written with
+// TOML escapes for U+0000, CR, LF) is refused here (Identity::parse throws), so we never send one.
 Identity identity(const Reader& r, const toml::node& n, const std::string& key,
                   const std::string& text) {
     try {
         return Identity::parse(text);
     } catch (const std::exception& e) {
-        r.fail(n, key, std::string("bad identity '") + text + "': " + e.what());
+        r.fail(n, key, std::string("bad identity '") + printable(text) + "': " + e.what());
     }
 }
 
