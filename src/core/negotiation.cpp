@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "src/codec/codec.hpp"
+
 namespace ike::core {
 
 namespace {
@@ -330,6 +332,12 @@ std::optional<Traffic_selector> intersect(const Traffic_selector& a, const Traff
     // unknown type intersects nothing: narrowing skips it, and an initiator never finds one
     // inside what it proposed (it proposes none).
     if (!a.known_type() || !b.known_type()) return std::nullopt;
+    // §3.13.1: a protocol whose port is undefined (including 0) has ports 0..65535. A selector
+    // giving it another range (a peer's, or one put in a Config by code) matches nothing, as
+    // OPAQUE ports (65535..0) do below. With both inputs valid the intersection is valid: a
+    // result protocol without ports comes from inputs of that protocol or 0, all 0..65535.
+    // [7296-3.13.1-s1] [7296-3.13.1-s2] so narrowing never answers with ports on such a protocol.
+    if (!codec::ts_ports_valid(a) || !codec::ts_ports_valid(b)) return std::nullopt;
     if (a.ts_type != b.ts_type || a.start_address.size() != b.start_address.size()) return std::nullopt;
     if (a.ip_protocol != 0 && b.ip_protocol != 0 && a.ip_protocol != b.ip_protocol) return std::nullopt;
     Traffic_selector r;
@@ -386,6 +394,7 @@ std::string describe(const Traffic_selector& ts) {
     os << '-';
     addr(ts.end_address);
     os << '[' << int(ts.ip_protocol) << '/' << ts.start_port << '-' << ts.end_port << ']';
+    if (!codec::ts_ports_valid(ts)) os << " (ports on a protocol without ports, §3.13.1: matches nothing)";
     return os.str();
 }
 

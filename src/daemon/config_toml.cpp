@@ -12,6 +12,7 @@
 
 #include <toml++/toml.h>
 
+#include "src/codec/codec.hpp"
 #include "src/codec/proposal_keywords.hpp"
 
 namespace ike::daemon {
@@ -297,6 +298,14 @@ bool parse_traffic_selector(std::string_view text, Traffic_selector& out, std::s
         }
         if (!parse_ports(port, ts.start_port, ts.end_port)) {
             error = "bad port '" + std::string(port) + "'";
+            return false;
+        }
+        // [7296-3.13.1-s1] [7296-3.13.1-s2] a protocol whose port is undefined (including 0,
+        // "%any") is sent with ports 0..65535 only: a port given with it is refused, not dropped.
+        if (!codec::ts_ports_valid(ts)) {
+            error = "port '" + std::string(port) + "' with protocol " + std::to_string(ts.ip_protocol) +
+                    (proto.empty() ? std::string(" (any)") : " ('" + std::string(proto) + "')") +
+                    ", which has no ports (RFC 7296 §3.13.1: Start Port 0, End Port 65535)";
             return false;
         }
     }

@@ -1,6 +1,8 @@
 // src/core/negotiation.cpp seen from two Endpoints on the in-memory wire: the Key Length rule of
 // RFC 7296 §3.3.5 (a longer key of the configured cipher is accepted, a shorter one refused) and
-// selectors of an unknown TS Type, which the responder ignores (§2.9).
+// selectors of an unknown TS Type, which the responder ignores (§2.9); ports on a protocol
+// without ports (§3.13.1) are never answered.
+// Requirements: 7296-3.13.1-s1, 7296-3.13.1-s2.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -169,6 +171,48 @@ TEST(Unknown_TS_type, alone_in_TSi_gives_TS_UNACCEPTABLE_naming_it) {
     EXPECT_EQ(static_cast<int>(r.selectors[0].TSi[0].ts_type), 200);
     EXPECT_NE(r.text.find("TS Type 200"), std::string::npos) << r.text;
     EXPECT_TRUE(p.b.has_diagnostic("7296-2.9-ts-unacceptable"));
+}
+
+// ---- §3.13.1 ports of protocols without ports -------------------------------------------------
+
+// RFC 7296 §3.13.1: for protocol 0 Start Port "MUST be zero" and End Port "MUST be 65535". An
+// initiator (a Config built by code; the TOML loader refuses it) that proposes protocol 0 with
+// port 80 gets TS_UNACCEPTABLE: the responder neither narrows to 0/80-80 nor widens the offer.
+TEST(Portless_protocol, TSi_with_ports_on_protocol_0_gives_TS_UNACCEPTABLE_naming_the_rule) {
+    Config a = make_config(true);
+    auto& ts = a.connections[0].children[0].local_ts.at(0);
+    ts.start_port = 80;
+    ts.end_port = 80;
+    Peer_pair p(std::move(a), make_config(false));
+    p.initiate();
+    p.run();
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << "§1.2: the IKE SA survives";
+    EXPECT_TRUE(p.b.installed.empty()) << p.transcript();
+    EXPECT_TRUE(p.a.installed.empty()) << p.transcript();
+    const auto refusals = p.b.ep->refusals();
+    ASSERT_EQ(refusals.size(), 1u) << p.transcript();
+    EXPECT_EQ(refusals[0].notify, Notify_type::TS_UNACCEPTABLE);
+    ASSERT_EQ(refusals[0].selectors.size(), 1u);
+    EXPECT_TRUE(refusals[0].selectors[0].TSi_empty);
+    EXPECT_FALSE(refusals[0].selectors[0].TSr_empty);
+    EXPECT_NE(refusals[0].text.find("[0/80-80] (ports on a protocol without ports, §3.13.1"), std::string::npos)
+        << refusals[0].text;
+}
+
+// GRE (47) proposed with all ports to a responder configured for any protocol: installed with
+// protocol 47 and ports 0..65535 on both ends.
+TEST(Portless_protocol, GRE_is_narrowed_with_ports_0_to_65535) {
+    Config a = make_config(true);
+    a.connections[0].children[0].local_ts.at(0).ip_protocol = 47;
+    Peer_pair p(std::move(a), make_config(false));
+    p.initiate();
+    p.run();
+    ASSERT_EQ(p.b.installed.size(), 1u) << p.transcript();
+    ASSERT_EQ(p.b.installed[0].remote_ts.size(), 1u);
+    EXPECT_EQ(p.b.installed[0].remote_ts[0].ip_protocol, 47);
+    EXPECT_EQ(p.b.installed[0].remote_ts[0].start_port, 0);
+    EXPECT_EQ(p.b.installed[0].remote_ts[0].end_port, 65535);
+    ASSERT_EQ(p.a.installed.size(), 1u) << p.transcript();
 }
 
 }  // namespace

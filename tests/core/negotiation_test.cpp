@@ -1,6 +1,8 @@
 // Proposal selection (RFC 7296 §2.7, §3.3.3, §3.3.5, §3.3.6) and its structured refusal reason.
 // Proposals are built from strongSwan keywords (the codec's parser) or laid out transform by
 // transform with their IANA numbers, so that the expected reason does not come from our output.
+// Narrowing (§2.9) keeps ports 0..65535 on protocols without ports (§3.13.1).
+// Requirements: 7296-3.13.1-s1, 7296-3.13.1-s2.
 #include <gtest/gtest.h>
 
 #include "src/codec/proposal_keywords.hpp"
@@ -390,6 +392,55 @@ TEST(Narrowing, an_initiator_finds_no_unknown_TS_type_inside_what_it_proposed) {
 TEST(Narrowing, describes_a_selector_of_unknown_TS_type_by_its_number) {
     EXPECT_EQ(describe(unknown_type()), "TS Type 200 (unknown, ignored)");
     EXPECT_EQ(describe(v4(10, 1, 0, 0, 255)), "10.1.0.0-10.1.0.255[0/0-65535]");
+}
+
+// ---- §3.13.1: ports of protocols without ports --------------------------------------------------
+
+Traffic_selector with_ports(Traffic_selector t, std::uint8_t protocol, std::uint16_t start, std::uint16_t end) {
+    t.ip_protocol = protocol;
+    t.start_port = start;
+    t.end_port = end;
+    return t;
+}
+
+// RFC 7296 §3.13.1: "For protocols for which port is undefined (including protocol 0), or if all
+// ports are allowed, [Start Port] MUST be zero" and "[End Port] MUST be 65535".
+TEST(Narrowing, a_portless_protocol_is_answered_with_ports_0_to_65535) {
+    // GRE (47) offered, "any protocol, any port" configured: GRE with every port.
+    auto n = narrow({with_ports(v4(10, 1, 0, 0, 255), 47, 0, 65535)}, {v4(10, 1, 0, 0, 255)});
+    ASSERT_EQ(n.size(), 1u);
+    EXPECT_EQ(n[0].ip_protocol, 47);
+    EXPECT_EQ(n[0].start_port, 0);
+    EXPECT_EQ(n[0].end_port, 65535);
+    // Protocol 0 offered, TCP port 80 configured: the answer is TCP, which has ports.
+    n = narrow({v4(10, 1, 0, 0, 255)}, {with_ports(v4(10, 1, 0, 0, 255), 6, 80, 80)});
+    ASSERT_EQ(n.size(), 1u);
+    EXPECT_EQ(n[0].ip_protocol, 6);
+    EXPECT_EQ(n[0].start_port, 80);
+    EXPECT_EQ(n[0].end_port, 80);
+}
+
+TEST(Narrowing, ports_on_a_portless_protocol_match_nothing) {
+    // Offered by a peer: protocol 0 with port 80. Before the §3.13.1 check the intersection with
+    // "any" was protocol 0, ports 80..80, and that was sent back.
+    EXPECT_TRUE(narrow({with_ports(v4(10, 1, 0, 0, 255), 0, 80, 80)}, {v4(10, 1, 0, 0, 255)}).empty());
+    // Configured (a Config built by code): GRE with ports 1000-2000 against GRE offered.
+    EXPECT_TRUE(narrow({with_ports(v4(10, 1, 0, 0, 255), 47, 0, 65535)},
+                       {with_ports(v4(10, 1, 0, 0, 255), 47, 1000, 2000)})
+                    .empty());
+    // Beside a valid selector only the valid one is narrowed.
+    auto n = narrow({with_ports(v4(10, 1, 0, 0, 255), 0, 0, 80), v4(10, 1, 0, 0, 15)}, {v4(10, 1, 0, 0, 255)});
+    ASSERT_EQ(n.size(), 1u);
+    EXPECT_EQ(n[0].start_port, 0);
+    EXPECT_EQ(n[0].end_port, 65535);
+    // The initiator does not accept such a selector in a response either.
+    EXPECT_FALSE(selectors_within({with_ports(v4(10, 1, 0, 0, 15), 0, 80, 80)}, {v4(10, 1, 0, 0, 255)}));
+    // ICMP keeps Type/Code in the port fields (RFC 4301 §4.4.1.1): not portless.
+    n = narrow({with_ports(v4(10, 1, 0, 0, 255), 1, 0x0800, 0x08ff)}, {v4(10, 1, 0, 0, 255)});
+    ASSERT_EQ(n.size(), 1u);
+    EXPECT_EQ(n[0].start_port, 0x0800);
+    EXPECT_EQ(describe(with_ports(v4(10, 1, 0, 0, 255), 0, 80, 80)),
+              "10.1.0.0-10.1.0.255[0/80-80] (ports on a protocol without ports, §3.13.1: matches nothing)");
 }
 
 }  // namespace
