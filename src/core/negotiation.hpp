@@ -65,8 +65,10 @@ std::string describe(Transform_type t);
 /// attribute we do not understand or a Key Length where the algorithm has none (or none where
 /// AES needs one, §3.3.5), are unacceptable. When no ENCR transform matches exactly, a
 /// configured cipher accepts the same cipher offered with a longer Key Length the provider
-/// supports (§3.3.5 implementation note), and the offered length is chosen. Never throws on
-/// peer input.
+/// supports (§3.3.5 implementation note), and the offered length is chosen. A type we do not
+/// configure (INTEG with a combined-mode cipher, KE without PFS) is accepted only as NONE: the
+/// peer's INTEG or KE NONE (id 0) transform is then chosen, so the answer holds exactly one
+/// transform of each type the received proposal includes (§2.7). Never throws on peer input.
 Selection select_proposal(const std::vector<Proposal>& offered, const std::vector<Proposal>& ours,
                           const Crypto_provider& crypto);
 

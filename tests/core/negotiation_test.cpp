@@ -2,8 +2,10 @@
 // Proposals are built from strongSwan keywords (the codec's parser) or laid out transform by
 // transform with their IANA numbers, so that the expected reason does not come from our output.
 // Narrowing (§2.9) keeps ports 0..65535 on protocols without ports (§3.13.1).
-// Requirements: 7296-3.13.1-s1, 7296-3.13.1-s2.
+// Requirements: 7296-3.13.1-s1, 7296-3.13.1-s2, 7296-2.7-s4.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "src/codec/proposal_keywords.hpp"
 #include "src/core/negotiation.hpp"
@@ -279,12 +281,50 @@ TEST_F(Negotiation, ESP_proposal_without_ESN_is_refused) {
     EXPECT_EQ(s.reason, "proposal #1 (ESP): missing mandatory ESN transform (§3.3.3)");
 }
 
-TEST_F(Negotiation, ESP_peer_INTEG_NONE_with_AEAD_is_accepted_and_not_chosen) {
+/// How many transforms of `type` the chosen proposal holds.
+std::size_t count_of(const Proposal& p, Transform_type type) {
+    return static_cast<std::size_t>(std::count_if(p.transforms.begin(), p.transforms.end(),
+                                                  [type](const Transform& t) { return t.type == type; }));
+}
+
+// RFC 7296 §2.7: "The accepted cryptographic suite MUST contain exactly one transform of each
+// type included in the proposal." A peer's INTEG NONE beside an AEAD cipher is answered as NONE,
+// not left out (before: the answer had no INTEG transform, a type the proposal included).
+TEST_F(Negotiation, ESP_peer_INTEG_NONE_with_AEAD_is_chosen_as_NONE) {
     auto offered = kw("aes128gcm16", Protocol_id::ESP);
     offered.transforms.push_back(tr(Transform_type::INTEG, 0));
     auto s = select({offered}, {kw("aes128gcm16", Protocol_id::ESP)});
     ASSERT_TRUE(s.chosen) << s.reason;
-    EXPECT_EQ(transform_of(*s.chosen, Transform_type::INTEG), nullptr);
+    ASSERT_EQ(count_of(*s.chosen, Transform_type::INTEG), 1u);
+    EXPECT_EQ(transform_of(*s.chosen, Transform_type::INTEG)->id, 0);
+    for (auto type : {Transform_type::ENCR, Transform_type::ESN}) EXPECT_EQ(count_of(*s.chosen, type), 1u);
+    EXPECT_EQ(s.chosen->transforms.size(), 3u);
+    EXPECT_TRUE(proposal_from_offer(*s.chosen, {offered}));
+}
+
+// §2.7 with KE: a CREATE_CHILD_SA proposal offering a group and NONE, to a responder without PFS,
+// is answered with KE NONE (§3.3.6: "If one of the proposals offered is for the Diffie-Hellman
+// group of NONE, and the responder selects that Diffie-Hellman group ...").
+TEST_F(Negotiation, ESP_peer_KE_group_or_NONE_to_a_responder_without_PFS_is_chosen_as_NONE) {
+    auto offered = kw("aes128gcm16-x25519", Protocol_id::ESP);
+    offered.transforms.push_back(tr(Transform_type::KE, 0));
+    auto s = select({offered}, {kw("aes128gcm16", Protocol_id::ESP)});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    ASSERT_EQ(count_of(*s.chosen, Transform_type::KE), 1u);
+    EXPECT_EQ(transform_of(*s.chosen, Transform_type::KE)->id, 0);
+    EXPECT_TRUE(proposal_from_offer(*s.chosen, {offered}));
+    // With PFS configured our group is chosen, never NONE.
+    s = select({offered}, {kw("aes128gcm16-x25519", Protocol_id::ESP)});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    ASSERT_EQ(count_of(*s.chosen, Transform_type::KE), 1u);
+    EXPECT_EQ(transform_of(*s.chosen, Transform_type::KE)->id, 31);  // Curve25519
+}
+
+TEST_F(Negotiation, KE_NONE_alone_is_refused_when_we_require_PFS) {
+    auto offered = kw("aes128gcm16", Protocol_id::ESP);
+    offered.transforms.push_back(tr(Transform_type::KE, 0));
+    auto s = select({offered}, {kw("aes128gcm16-x25519", Protocol_id::ESP)});
+    expect_single_mismatch(s, Transform_type::KE);
 }
 
 TEST_F(Negotiation, PFS_group_offered_but_not_configured_names_KE) {
