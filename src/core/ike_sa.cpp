@@ -977,6 +977,9 @@ void Ike_sa::send_IKE_SA_INIT_response(const Message& m) {
     auto& crypto = core_.crypto();
     const auto& sa = *body_of<Payload_SA>(m, Payload_type::SA);
     proposal_ = select_proposal(sa.proposals, conn_->proposals, crypto).chosen;
+    // §3.3.1 [7296-3.3.1-s4]: SPI Size "For an initial IKE SA negotiation, this field MUST be
+    // zero; the SPI is obtained from the outer header": a peer's proposal SPI is ignored, not echoed.
+    proposal_->spi.clear();
     group_ = static_cast<Ke_id>(transform_of(*proposal_, Transform_type::KE)->id);
     if (!ke_ || ke_->group() != group_) ke_ = crypto.key_exchange(group_);  // made by peer_KE_value_valid
     Ni_ = body_of<Payload_Nonce>(m, Payload_type::Nonce)->data;

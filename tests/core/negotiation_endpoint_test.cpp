@@ -2,11 +2,15 @@
 // RFC 7296 §3.3.5 (a longer key of the configured cipher is accepted, a shorter one refused) and
 // selectors of an unknown TS Type, which the responder ignores (§2.9); ports on a protocol
 // without ports (§3.13.1) are never answered.
-// Requirements: 7296-3.13.1-s1, 7296-3.13.1-s2.
+// An IKE_SA_INIT request whose proposal carries an SPI is answered without one (§3.3.1).
+// Requirements: 7296-3.13.1-s1, 7296-3.13.1-s2, 7296-3.3.1-s4.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 
+#include "src/codec/codec.hpp"
 #include "tests/support/peer_pair.hpp"
 #include "tests/support/sa_checks.hpp"
 
@@ -213,6 +217,53 @@ TEST(Portless_protocol, GRE_is_narrowed_with_ports_0_to_65535) {
     EXPECT_EQ(p.b.installed[0].remote_ts[0].start_port, 0);
     EXPECT_EQ(p.b.installed[0].remote_ts[0].end_port, 65535);
     ASSERT_EQ(p.a.installed.size(), 1u) << p.transcript();
+}
+
+// ---- §3.3.1 SPI Size in IKE_SA_INIT -------------------------------------------------------------
+
+/// The IKE_SA_INIT response b sends to a's first request after `edit` changed that request.
+std::optional<Message> IKE_SA_INIT_response_to(const std::function<void(Payload_SA&)>& edit) {
+    Peer_pair p(make_config(true), make_config(false));
+    p.initiate();
+    if (p.wire.size() != 1) return std::nullopt;
+    auto request = codec::decode_message(p.wire.front().d.bytes);
+    p.wire.clear();
+    if (!codec::ok(request)) return std::nullopt;
+    Message m = codec::value(request);
+    for (auto& pl : m.payloads)
+        if (auto* sa = std::get_if<Payload_SA>(&pl.body)) edit(*sa);
+    const Address a_addr{{192, 0, 2, 2}, 500}, b_addr{{192, 0, 2, 1}, 500};
+    p.absorb(p.b, false, p.b.ep->handle(Datagram_received{b_addr, a_addr, codec::encode_message(m), p.now}));
+    if (p.wire.size() != 1) return std::nullopt;
+    auto response = codec::decode_message(p.wire.front().d.bytes);
+    if (!codec::ok(response)) return std::nullopt;
+    return codec::value(response);
+}
+
+// RFC 7296 §3.3.1: "SPI Size (1 octet) - For an initial IKE SA negotiation, this field MUST be
+// zero; the SPI is obtained from the outer header." The responder takes its SPIs from the header
+// and never echoes a proposal SPI (before: select_proposal's copy of the offered SPI was sent).
+TEST(IKE_SA_INIT_SPI, a_proposal_SPI_in_the_request_is_not_echoed) {
+    const auto r = IKE_SA_INIT_response_to([](Payload_SA& sa) {
+        for (auto& prop : sa.proposals) prop.spi = {1, 2, 3, 4, 5, 6, 7, 8};
+    });
+    ASSERT_TRUE(r.has_value());
+    EXPECT_TRUE(r->header.is_response());
+    EXPECT_NE(r->header.SPIr, 0u);
+    const Payload* sa = r->find(Payload_type::SA);
+    ASSERT_NE(sa, nullptr) << "answered with a proposal, not refused";
+    const auto& proposals = std::get<Payload_SA>(sa->body).proposals;
+    ASSERT_EQ(proposals.size(), 1u);
+    EXPECT_TRUE(proposals[0].spi.empty()) << "SPI Size " << proposals[0].spi.size();
+}
+
+TEST(IKE_SA_INIT_SPI, a_request_without_SPI_is_answered_without_SPI) {
+    // Control: the test's decode / re-encode of the request changes nothing by itself.
+    const auto r = IKE_SA_INIT_response_to([](Payload_SA&) {});
+    ASSERT_TRUE(r.has_value());
+    const Payload* sa = r->find(Payload_type::SA);
+    ASSERT_NE(sa, nullptr);
+    EXPECT_TRUE(std::get<Payload_SA>(sa->body).proposals.at(0).spi.empty());
 }
 
 }  // namespace
