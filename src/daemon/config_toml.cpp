@@ -439,13 +439,14 @@ std::vector<std::string> addresses(const Reader& r, const toml::table& t, const 
 std::string printable(const std::string& text) {
     static const char hex[] = "0123456789abcdef";
     std::string out;
-    for (unsigned char c : text) {
+    for (char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
         if (c < 0x20 || c == 0x7f) {
             out += "\\x";
             out += hex[c >> 4];
             out += hex[c & 0xf];
         } else {
-            out += static_cast<char>(c);
+            out += ch;
         }
     }
     return out;
