@@ -74,6 +74,26 @@ Bytes encode_message(const Message&);
 /// Next Payload must then be payloads[0].type (NONE if empty). Throws std::length_error as above.
 Bytes encode_payload_chain(const std::vector<Payload>&);
 
+/// RFC 7296 §3.5: an ID_FQDN or ID_RFC822_ADDR string "MUST NOT contain any terminators (e.g.,
+/// NULL, CR, etc.)". Returns the octet offset in `data` of the first NUL (0x00), CR (0x0d) or LF
+/// (0x0a) when `type` is ID_FQDN or ID_RFC822_ADDR; nullopt when there is none or `type` is another
+/// (binary) ID Type. Used on what we send (configuration) and what we receive (IKE_AUTH). Never throws.
+std::optional<std::size_t> id_terminator(Id_type type, Octets data);
+
+/// Text for a diagnostic about the terminator at `offset` of `data` ("CR (0x0d) at offset 3").
+std::string describe_id_terminator(Octets data, std::size_t offset);
+
+/// RFC 7296 §3.13.1 with RFC 4301 §4.4.1.1: true for the IP protocols whose selectors carry
+/// ports, TCP (6), UDP (17), DCCP (33), SCTP (132), UDP-Lite (136), or values held in the port
+/// fields: ICMP (1) and ICMPv6 (58) Type/Code, Mobility Header (135) MH Type. For every other
+/// protocol, including 0, the port "is undefined".
+bool ts_ports_defined(std::uint8_t ip_protocol);
+
+/// §3.13.1: "For protocols for which port is undefined (including protocol 0) ... [Start Port]
+/// MUST be zero ... [End Port] MUST be 65535". False when `ts` (TS Type 7 or 8) gives such a
+/// protocol any other port range; true otherwise (also for a selector of an unknown TS Type).
+bool ts_ports_valid(const Traffic_selector& ts);
+
 /// The 28-octet header with `first` as Next Payload and `total_length` as Length (§3.1).
 Bytes encode_header(const Header&, Payload_type first, std::uint32_t total_length);
 

@@ -25,3 +25,24 @@ void encode_ID(const Payload_ID& id, Bytes& out) {
 }
 
 }  // namespace ike::codec::wire
+
+namespace ike::codec {
+
+// [7296-3.5-s3] (ID_FQDN) [7296-3.5-s4] (ID_RFC822_ADDR): no terminator in the string. NUL, CR and
+// LF are the terminators C strings and text protocols use; the other ID Types are binary.
+std::optional<std::size_t> id_terminator(Id_type type, Octets data) {
+    if (type != Id_type::ID_FQDN && type != Id_type::ID_RFC822_ADDR) return std::nullopt;
+    for (std::size_t i = 0; i < data.size; ++i) {
+        if (data[i] == 0x00 || data[i] == 0x0d || data[i] == 0x0a) return i;
+    }
+    return std::nullopt;
+}
+
+std::string describe_id_terminator(Octets data, std::size_t offset) {
+    if (offset >= data.size) return "no terminator";
+    const std::uint8_t c = data[offset];
+    const char* name = c == 0x00 ? "NUL (0x00)" : c == 0x0d ? "CR (0x0d)" : c == 0x0a ? "LF (0x0a)" : "octet";
+    return std::string(name) + " at offset " + std::to_string(offset);
+}
+
+}  // namespace ike::codec

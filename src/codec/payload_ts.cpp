@@ -99,3 +99,31 @@ void encode_TS(const Payload_TS& ts, Bytes& out) {
 }
 
 }  // namespace ike::codec::wire
+
+namespace ike::codec {
+
+bool ts_ports_defined(std::uint8_t ip_protocol) {
+    switch (ip_protocol) {
+        case 1:    // ICMP: Type and Code (RFC 4301 §4.4.1.1)
+        case 6:    // TCP
+        case 17:   // UDP
+        case 33:   // DCCP
+        case 58:   // ICMPv6: Type and Code
+        case 132:  // SCTP
+        case 135:  // Mobility Header: MH Type
+        case 136:  // UDP-Lite
+            return true;
+        default:
+            return false;
+    }
+}
+
+// [7296-3.13.1-s1] [7296-3.13.1-s2] a protocol without ports (including 0) has Start Port 0 and
+// End Port 65535. The decoder keeps what it received; narrowing matches such a selector with
+// nothing (src/core/negotiation.cpp) and the configuration refuses one (src/daemon/config_toml.cpp).
+bool ts_ports_valid(const Traffic_selector& ts) {
+    if (!ts.known_type() || ts_ports_defined(ts.ip_protocol)) return true;
+    return ts.start_port == 0 && ts.end_port == 65535;
+}
+
+}  // namespace ike::codec

@@ -270,8 +270,12 @@ std::string proposal_keyword(const Proposal& p) {
     // Print order: encryption, integrity, prf, key exchange, esn (strongSwan's habit).
     for (T type : {T::ENCR, T::INTEG, T::PRF, T::KE, T::ESN}) {
         if (type == T::ESN && only_no_esn) continue;
-        for (const auto& t : p.transforms)
-            if (t.type == type) words.push_back(word_for(t));
+        for (const auto& t : p.transforms) {
+            // INTEG / KE NONE (id 0, chosen when the peer offers it, RFC 7296 §2.7) is what an
+            // omitted type means (§3.3.3): no word, as strongSwan prints it.
+            if (t.type != type || ((type == T::INTEG || type == T::KE) && t.id == 0)) continue;
+            words.push_back(word_for(t));
+        }
     }
     std::string s;
     for (const auto& w : words) s += (s.empty() ? "" : "-") + w;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "src/codec/codec.hpp"
 #include "src/core/payloads.hpp"
 #include "src/crypto/auth_signature.hpp"
 #include "src/crypto/keymat.hpp"
@@ -241,6 +242,17 @@ std::optional<Auth_refusal> verify_identity(const Prf& prf, const Config& config
     const auto* id = body_of<Payload_ID>(m, peer_is_responder ? Payload_type::IDr : Payload_type::IDi);
     const auto* auth = body_of<Payload_AUTH>(m, Payload_type::AUTH);
     if (!id || !auth) return Auth_refusal{"7296-1.2-auth-payloads", "IKE_AUTH without ID or AUTH"};
+    // §3.5: an ID_FQDN / ID_RFC822_ADDR string holding a terminator is an invalid ID, which §2.21.2
+    // lists among the authentication errors answered AUTHENTICATION_FAILED: the payload decodes,
+    // only its content is bad, so this is no INVALID_SYNTAX of a malformed message.
+    // [7296-3.5-s3] [7296-3.5-s4] refused before any policy look-up or AUTH check.
+    if (auto at = codec::id_terminator(id->id_type, id->data)) {
+        const bool fqdn = id->id_type == Id_type::ID_FQDN;
+        return Auth_refusal{fqdn ? "7296-3.5-s3" : "7296-3.5-s4",
+                            std::string(peer_is_responder ? "IDr " : "IDi ") + (fqdn ? "ID_FQDN" : "ID_RFC822_ADDR") +
+                                " holds a terminator, " + codec::describe_id_terminator(id->data, *at) +
+                                " (RFC 7296 §3.5)"};
+    }
     const Identity peer{id->id_type, id->data};
     if (!(peer == conn.remote.id)) {
         return Auth_refusal{"7296-2.15-identity", "peer identity " + peer.to_string() + " is not the configured " +

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "src/codec/codec.hpp"
+
 namespace ike {
 
 namespace {
@@ -40,6 +42,15 @@ Bytes ip_octets(std::string_view text) {
 
 bool contains(const std::vector<Identity>& ids, const Identity& id) {
     return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// [7296-3.5-s3] [7296-3.5-s4] we never send an ID_FQDN / ID_RFC822_ADDR holding a terminator.
+void check_no_terminator(const Identity& id) {
+    if (auto at = codec::id_terminator(id.type, id.data)) {
+        throw std::invalid_argument(std::string(id.type == Id_type::ID_FQDN ? "ID_FQDN" : "ID_RFC822_ADDR") +
+                                    " holds a terminator, " + codec::describe_id_terminator(id.data, *at) +
+                                    " (RFC 7296 §3.5)");
+    }
 }
 
 }  // namespace
@@ -76,6 +87,7 @@ Identity Identity::parse(std::string_view text) {
         if (text.size() == 1) throw std::invalid_argument("empty identity after '@'");
         id.type = Id_type::ID_FQDN;
         id.data.assign(text.begin() + 1, text.end());
+        check_no_terminator(id);
         return id;
     }
     Bytes ip = ip_octets(text);
@@ -91,6 +103,7 @@ Identity Identity::parse(std::string_view text) {
     }
     id.type = text.find('@') != std::string_view::npos ? Id_type::ID_RFC822_ADDR : Id_type::ID_FQDN;
     id.data.assign(text.begin(), text.end());
+    check_no_terminator(id);
     return id;
 }
 

@@ -741,11 +741,14 @@ bool Ike_sa::peer_AUTH_verified(const Message& m) const {
 namespace {
 /// §1.2: "the SA payloads in the IKE_AUTH exchange cannot contain Transform Type 4 (Diffie-Hellman
 /// group) with any value other than NONE" (RFC 5996 words; RFC 7296 keeps the rule): PFS groups
-/// of a CHILD SA config apply to its later CREATE_CHILD_SA exchanges only.
-std::vector<Proposal> without_KE(std::vector<Proposal> ps) {
+/// of a CHILD SA config apply to its later CREATE_CHILD_SA exchanges only. `keep_NONE` (the
+/// peer's proposals) keeps a KE NONE (id 0), which select_proposal then answers [7296-2.7-s4].
+std::vector<Proposal> without_KE(std::vector<Proposal> ps, bool keep_NONE = false) {
     for (auto& p : ps) {
         p.transforms.erase(std::remove_if(p.transforms.begin(), p.transforms.end(),
-                                          [](const Transform& t) { return t.type == Transform_type::KE; }),
+                                          [keep_NONE](const Transform& t) {
+                                              return t.type == Transform_type::KE && !(keep_NONE && t.id == 0);
+                                          }),
                            p.transforms.end());
     }
     return ps;
@@ -771,7 +774,7 @@ std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const C
     bool ts_problem = false;
     for (const auto& c : conn_->children) {
         if (only && &c != only) continue;
-        auto sel = in_IKE_AUTH ? select_proposal(without_KE(sa->proposals), without_KE(c.esp_proposals), core_.crypto())
+        auto sel = in_IKE_AUTH ? select_proposal(without_KE(sa->proposals, true), without_KE(c.esp_proposals), core_.crypto())
                                : select_proposal(sa->proposals, c.esp_proposals, core_.crypto());
         if (!sel.chosen || sel.chosen->spi.size() != 4) {
             reasons += "child " + c.name + ": " + (sel.chosen ? "ESP SPI is not 4 octets" : sel.reason) + "; ";
@@ -961,6 +964,9 @@ void Ike_sa::send_IKE_SA_INIT_response(const Message& m) {
     auto& crypto = core_.crypto();
     const auto& sa = *body_of<Payload_SA>(m, Payload_type::SA);
     proposal_ = select_proposal(sa.proposals, conn_->proposals, crypto).chosen;
+    // §3.3.1 [7296-3.3.1-s4]: SPI Size "For an initial IKE SA negotiation, this field MUST be
+    // zero; the SPI is obtained from the outer header": a peer's proposal SPI is ignored, not echoed.
+    proposal_->spi.clear();
     group_ = static_cast<Ke_id>(transform_of(*proposal_, Transform_type::KE)->id);
     if (!ke_ || ke_->group() != group_) ke_ = crypto.key_exchange(group_);  // made by peer_KE_value_valid
     Ni_ = body_of<Payload_Nonce>(m, Payload_type::Nonce)->data;

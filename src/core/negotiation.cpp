@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "src/codec/codec.hpp"
+
 namespace ike::core {
 
 namespace {
@@ -136,16 +138,22 @@ std::string list(const std::vector<Transform>& ts) {
 
 // The chosen transform of `type`, compared against one configured proposal: our order of
 // preference first (§2.7). `unsupported` is set when a common transform exists that the
-// provider lacks. `none_ok` is set when the peer offers INTEG or KE "NONE" (id 0) and we list
-// none of that type: acceptable, and nothing of that type is chosen.
+// provider lacks. When we list no transform of `type` and the peer offers INTEG or KE "NONE"
+// (id 0), that NONE transform is chosen.
 const Transform* pick(const Proposal& mine, const Proposal& theirs, Transform_type type,
-                      const Crypto_provider& crypto, bool& unsupported, bool& none_ok) {
+                      const Crypto_provider& crypto, bool& unsupported) {
     unsupported = false;
-    none_ok = false;
     if (!has_type(mine, type)) {
+        // §3.3.3: a configured proposal omits an optional type whose only acceptable value is
+        // NONE. §2.7: "The accepted cryptographic suite MUST contain exactly one transform of
+        // each type included in the proposal" [7296-2.7-s4]: so when the peer's proposal
+        // includes INTEG or KE with NONE among its values, the answer carries that NONE
+        // transform (as offered, §3.3.6) instead of leaving the type out. A type the peer
+        // offers without NONE stays a mismatch.
         if (type == Transform_type::INTEG || type == Transform_type::KE) {
-            none_ok = std::any_of(theirs.transforms.begin(), theirs.transforms.end(),
-                                  [type](const Transform& t) { return t.type == type && t.id == 0; });
+            for (const auto& t : theirs.transforms) {
+                if (t.type == type && t.id == 0 && acceptable_transform(t)) return &t;
+            }
         }
         return nullptr;
     }
@@ -268,12 +276,13 @@ Selection select_proposal(const std::vector<Proposal>& offered, const std::vecto
             Proposal_refusal refusal{theirs.number, theirs.protocol, {}, k + 1, {}};
             for (auto type : all_types) {
                 if (!has_type(mine, type) && !has_type(theirs, type)) continue;
-                bool unsupported = false, none_ok = false;
-                const Transform* t = pick(mine, theirs, type, crypto, unsupported, none_ok);
+                bool unsupported = false;
+                const Transform* t = pick(mine, theirs, type, crypto, unsupported);
                 if (t) {
                     // [7296-3.3.6-s3] one transform of the type; [7296-3.3.6-s4] the offered one, its attributes copied unmodified.
+                    // [7296-2.7-s4] exactly one of each type the proposal includes, NONE included.
                     chosen.transforms.push_back(*t);
-                } else if (!none_ok) {
+                } else {
                     refusal.mismatches.push_back({type, of_type(theirs, type), of_type(mine, type), unsupported});
                 }
             }
@@ -330,6 +339,12 @@ std::optional<Traffic_selector> intersect(const Traffic_selector& a, const Traff
     // unknown type intersects nothing: narrowing skips it, and an initiator never finds one
     // inside what it proposed (it proposes none).
     if (!a.known_type() || !b.known_type()) return std::nullopt;
+    // §3.13.1: a protocol whose port is undefined (including 0) has ports 0..65535. A selector
+    // giving it another range (a peer's, or one put in a Config by code) matches nothing, as
+    // OPAQUE ports (65535..0) do below. With both inputs valid the intersection is valid: a
+    // result protocol without ports comes from inputs of that protocol or 0, all 0..65535.
+    // [7296-3.13.1-s1] [7296-3.13.1-s2] so narrowing never answers with ports on such a protocol.
+    if (!codec::ts_ports_valid(a) || !codec::ts_ports_valid(b)) return std::nullopt;
     if (a.ts_type != b.ts_type || a.start_address.size() != b.start_address.size()) return std::nullopt;
     if (a.ip_protocol != 0 && b.ip_protocol != 0 && a.ip_protocol != b.ip_protocol) return std::nullopt;
     Traffic_selector r;
@@ -386,6 +401,7 @@ std::string describe(const Traffic_selector& ts) {
     os << '-';
     addr(ts.end_address);
     os << '[' << int(ts.ip_protocol) << '/' << ts.start_port << '-' << ts.end_port << ']';
+    if (!codec::ts_ports_valid(ts)) os << " (ports on a protocol without ports, §3.13.1: matches nothing)";
     return os.str();
 }
 

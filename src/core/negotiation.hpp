@@ -65,8 +65,10 @@ std::string describe(Transform_type t);
 /// attribute we do not understand or a Key Length where the algorithm has none (or none where
 /// AES needs one, §3.3.5), are unacceptable. When no ENCR transform matches exactly, a
 /// configured cipher accepts the same cipher offered with a longer Key Length the provider
-/// supports (§3.3.5 implementation note), and the offered length is chosen. Never throws on
-/// peer input.
+/// supports (§3.3.5 implementation note), and the offered length is chosen. A type we do not
+/// configure (INTEG with a combined-mode cipher, KE without PFS) is accepted only as NONE: the
+/// peer's INTEG or KE NONE (id 0) transform is then chosen, so the answer holds exactly one
+/// transform of each type the received proposal includes (§2.7). Never throws on peer input.
 Selection select_proposal(const std::vector<Proposal>& offered, const std::vector<Proposal>& ours,
                           const Crypto_provider& crypto);
 
@@ -78,7 +80,9 @@ bool proposal_from_offer(const Proposal& chosen, const std::vector<Proposal>& of
 const Transform* transform_of(const Proposal& p, Transform_type type);
 
 /// §2.9 narrowing: every non-empty intersection of an offered selector with a configured one.
-/// Offered selectors of an unknown TS Type are ignored (§2.9), never returned. Empty when
+/// Offered selectors of an unknown TS Type are ignored (§2.9), never returned; so is a selector
+/// (offered or configured) with ports other than 0..65535 on a protocol without ports (§3.13.1,
+/// codec::ts_ports_valid), so a returned selector of such a protocol always has 0..65535. Empty when
 /// nothing overlaps, including when every offered selector is of an unknown type (the caller
 /// answers TS_UNACCEPTABLE).
 std::vector<Traffic_selector> narrow(const std::vector<Traffic_selector>& offered,
@@ -86,12 +90,14 @@ std::vector<Traffic_selector> narrow(const std::vector<Traffic_selector>& offere
 
 /// True when every selector of `got` lies inside some selector of `proposed` (initiator check).
 /// False when `got` is empty or holds a selector of an unknown TS Type (we propose none, so a
-/// response returning one did not narrow what we proposed, §2.9).
+/// response returning one did not narrow what we proposed, §2.9) or one that is not
+/// codec::ts_ports_valid (§3.13.1).
 bool selectors_within(const std::vector<Traffic_selector>& got,
                       const std::vector<Traffic_selector>& proposed);
 
 /// "10.1.0.0-10.1.0.255[0/0-65535]" style text for diagnostics and listings; "TS Type 200
-/// (unknown, ignored)" for a selector of an unknown TS Type.
+/// (unknown, ignored)" for a selector of an unknown TS Type; a selector that is not
+/// codec::ts_ports_valid gets " (ports on a protocol without ports, §3.13.1: matches nothing)".
 std::string describe(const Traffic_selector& ts);
 
 }  // namespace ike::core

@@ -12,6 +12,7 @@
 
 #include <toml++/toml.h>
 
+#include "src/codec/codec.hpp"
 #include "src/codec/proposal_keywords.hpp"
 
 namespace ike::daemon {
@@ -299,6 +300,14 @@ bool parse_traffic_selector(std::string_view text, Traffic_selector& out, std::s
             error = "bad port '" + std::string(port) + "'";
             return false;
         }
+        // [7296-3.13.1-s1] [7296-3.13.1-s2] a protocol whose port is undefined (including 0,
+        // "%any") is sent with ports 0..65535 only: a port given with it is refused, not dropped.
+        if (!codec::ts_ports_valid(ts)) {
+            error = "port '" + std::string(port) + "' with protocol " + std::to_string(ts.ip_protocol) +
+                    (proto.empty() ? std::string(" (any)") : " ('" + std::string(proto) + "')") +
+                    ", which has no ports (RFC 7296 §3.13.1: Start Port 0, End Port 65535)";
+            return false;
+        }
     }
     if (addr.empty()) {
         error = "missing address in '" + std::string(text) + "'";
@@ -426,12 +435,31 @@ std::vector<std::string> addresses(const Reader& r, const toml::table& t, const 
     return out;
 }
 
+/// `text` with control octets written as \xNN, for an error message on one line.
+std::string printable(const std::string& text) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
+
+// [7296-3.5-s3] [7296-3.5-s4] an id whose ID_FQDN / ID_RFC822_ADDR text holds NUL, CR or LF (written with
+// TOML escapes for U+0000, CR, LF) is refused here (Identity::parse throws), so we never send one.
 Identity identity(const Reader& r, const toml::node& n, const std::string& key,
                   const std::string& text) {
     try {
         return Identity::parse(text);
     } catch (const std::exception& e) {
-        r.fail(n, key, std::string("bad identity '") + text + "': " + e.what());
+        r.fail(n, key, std::string("bad identity '") + printable(text) + "': " + e.what());
     }
 }
 

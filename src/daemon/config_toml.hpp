@@ -79,8 +79,10 @@ Config load_config(const std::string& path);
 
 /// Parses one swanctl traffic selector: "10.1.0.0/24", "10.1.0.5", "2001:db8::/32",
 /// "10.1.0.1-10.1.0.9", each optionally followed by "[proto/port]" ("[tcp/443]", "[udp]",
-/// "[17/1000-2000]", "[/53]"; proto: tcp, udp, icmp, ipv6-icmp, sctp, %any or a number).
-/// Returns false and sets `error` on bad input. RFC 7296 §3.13.1.
+/// "[17/1000-2000]", "[gre]"; proto: tcp, udp, icmp, ipv6-icmp, sctp, gre, %any or a number).
+/// Returns false and sets `error` on bad input, including a port other than "%any" / 0-65535
+/// with a protocol whose port is undefined (0 or an empty proto, gre, ...: RFC 7296 §3.13.1,
+/// codec::ts_ports_defined). RFC 7296 §3.13.1.
 bool parse_traffic_selector(std::string_view text, Traffic_selector& out, std::string& error);
 
 /// swanctl text of a selector: "10.1.0.0/24" when the range is a prefix, "a-b" otherwise,

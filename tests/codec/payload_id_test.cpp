@@ -1,4 +1,6 @@
-// Tests of src/codec/payload_id.cpp: IDi/IDr (RFC 7296 §3.5), with tcpdump's ikev2-id captures.
+// Tests of src/codec/payload_id.cpp: IDi/IDr (RFC 7296 §3.5), with tcpdump's ikev2-id captures,
+// and the terminator check of ID_FQDN / ID_RFC822_ADDR strings.
+// Requirements: 7296-3.5-s3, 7296-3.5-s4.
 #include "tests/codec/codec_test_util.hpp"
 
 namespace ike {
@@ -40,6 +42,25 @@ TEST(Payload_ID, IDr_round_trip_with_fqdn) {
     auto back = codec::decode_payload_chain(P::IDr, b, 0);
     ASSERT_TRUE(codec::ok(back));
     EXPECT_EQ(codec::value(back), chain);
+}
+
+// §3.5: "The string MUST NOT contain any terminators (e.g., NULL, CR, etc.)". A decodable ID
+// payload holding one is not a codec error (§2.21.2 answers it AUTHENTICATION_FAILED); the helper
+// finds the first NUL, CR or LF, and only in the two string types.
+TEST(Payload_ID, id_terminator_finds_NUL_CR_LF_in_string_types_only) {
+    const Bytes fqdn{'a', '.', 'b', 0x0d, 0x0a};
+    EXPECT_EQ(codec::id_terminator(Id_type::ID_FQDN, fqdn), std::optional<std::size_t>(3));
+    EXPECT_EQ(codec::describe_id_terminator(fqdn, 3), "CR (0x0d) at offset 3");
+    EXPECT_EQ(codec::id_terminator(Id_type::ID_RFC822_ADDR, Bytes{'x', '@', 'y', 0x00}), std::optional<std::size_t>(3));
+    EXPECT_EQ(codec::id_terminator(Id_type::ID_FQDN, Bytes{'a', 0x0a}), std::optional<std::size_t>(1));
+    EXPECT_EQ(codec::id_terminator(Id_type::ID_FQDN, Bytes{'a', '.', 'b', 0x09}), std::nullopt);  // TAB is no terminator
+    EXPECT_EQ(codec::id_terminator(Id_type::ID_KEY_ID, Bytes{0x00, 0x0a, 0x0d}), std::nullopt);
+    EXPECT_EQ(codec::id_terminator(Id_type::ID_IPV4_ADDR, Bytes{10, 0, 0, 13}), std::nullopt);
+    // The payload itself decodes: the refusal is authentication's, not the codec's.
+    const Bytes wire{0, 0, 0, 10, 2, 0, 0, 0, 'a', 0x0d};
+    auto chain = codec::decode_payload_chain(P::IDi, wire, 0);
+    ASSERT_TRUE(codec::ok(chain));
+    EXPECT_EQ(std::get<Payload_ID>(codec::value(chain).at(0).body).data, (Bytes{'a', 0x0d}));
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // Authentication seam (RFC 7296 §2.15, §3.6–§3.8; RFC 7427; RFC 4945 §3.1): certificates made
 // at test time by src/crypto/x509.hpp (whose output OpenSSL checks in tests/crypto), then IKE SAs
 // established between two in-memory Endpoints with RSA, ECDSA P-256 and Ed25519, and each bad
-// input refused with AUTHENTICATION_FAILED and a named reason.
+// input refused with AUTHENTICATION_FAILED and a named reason. An ID_FQDN / ID_RFC822_ADDR
+// holding a terminator (§3.5) is an invalid ID: AUTHENTICATION_FAILED (§2.21.2), in both roles.
+// Requirements: 7296-3.5-s3, 7296-3.5-s4.
 #include <gtest/gtest.h>
 
 #include "src/core/authentication.hpp"
@@ -437,6 +439,107 @@ TEST_F(Certificate_time, Endpoints_refuse_outside_the_window_with_AUTHENTICATION
     EXPECT_TRUE(p.b.has_diagnostic("5280-6-path-validation")) << p.transcript();
     EXPECT_NE(p.transcript().find("N(AUTHENTICATION_FAILED)"), std::string::npos) << p.transcript();
     EXPECT_TRUE(p.b.installed.empty());
+}
+
+// ---- §3.5: no terminators in ID_FQDN / ID_RFC822_ADDR ------------------------------------------
+
+/// `text` as an identity of `type`, built without Identity::parse (which refuses terminators), so
+/// that a peer that sends one can be played.
+Identity raw_identity(Id_type type, const std::string& text) {
+    Identity id;
+    id.type = type;
+    id.data.assign(text.begin(), text.end());
+    return id;
+}
+
+/// The PSK pair of make_config with the initiator's identity (`initiator_side`) or the
+/// responder's replaced by `id` on both ends and in the shared secret: only the §3.5 check can
+/// refuse it (PSK look-up, identity match and AUTH would all succeed).
+Peer_pair pair_with_identity(const Identity& id, bool initiator_side) {
+    Config a = make_config(true), b = make_config(false);
+    Config& owner = initiator_side ? a : b;
+    Config& peer = initiator_side ? b : a;
+    owner.connections[0].local.id = id;
+    peer.connections[0].remote.id = id;
+    const Identity other = Identity::parse(initiator_side ? "b.example.test" : "a.example.test");
+    for (Config* c : {&a, &b}) c->secrets = {{{id, other}, "example-psk-0123456789abcdef"}};
+    return Peer_pair(std::move(a), std::move(b));
+}
+
+// RFC 7296 §3.5 ID_FQDN: "The string MUST NOT contain any terminators (e.g., NULL, CR, etc.)";
+// §2.21.2: "invalid ID" is one of the errors that "SHOULD result in an AUTHENTICATION_FAILED
+// notification", returned in the protected response.
+TEST(Identity_terminator, IDi_FQDN_with_CR_is_refused_with_AUTHENTICATION_FAILED) {
+    Peer_pair p = pair_with_identity(raw_identity(Id_type::ID_FQDN, "a.example.test\r"), true);
+    p.initiate();
+    p.run();
+    EXPECT_FALSE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_FALSE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_TRUE(p.b.installed.empty());
+    EXPECT_TRUE(p.b.has_diagnostic("7296-3.5-s3")) << p.transcript();
+    const auto refusals = p.b.ep->refusals();
+    ASSERT_EQ(refusals.size(), 1u) << p.transcript();
+    EXPECT_EQ(refusals[0].exchange, Exchange_type::IKE_AUTH);
+    EXPECT_EQ(refusals[0].notify, Notify_type::AUTHENTICATION_FAILED);
+    EXPECT_EQ(refusals[0].rule, "7296-3.5-s3");
+    EXPECT_NE(refusals[0].text.find("CR (0x0d) at offset 14"), std::string::npos) << refusals[0].text;
+}
+
+// §3.5 ID_RFC822_ADDR: "The string MUST NOT contain any terminators."
+TEST(Identity_terminator, IDi_RFC822_ADDR_with_NUL_is_refused_with_AUTHENTICATION_FAILED) {
+    Peer_pair p = pair_with_identity(raw_identity(Id_type::ID_RFC822_ADDR, std::string("a@example.test\0", 15)), true);
+    p.initiate();
+    p.run();
+    EXPECT_FALSE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    const auto refusals = p.b.ep->refusals();
+    ASSERT_EQ(refusals.size(), 1u) << p.transcript();
+    EXPECT_EQ(refusals[0].notify, Notify_type::AUTHENTICATION_FAILED);
+    EXPECT_EQ(refusals[0].rule, "7296-3.5-s4");
+    EXPECT_NE(refusals[0].text.find("NUL (0x00) at offset 14"), std::string::npos) << refusals[0].text;
+}
+
+// The initiator applies the same rule to IDr (§2.21.2: the error occurred on the initiator).
+TEST(Identity_terminator, IDr_FQDN_with_LF_is_refused_by_the_initiator) {
+    Peer_pair p = pair_with_identity(raw_identity(Id_type::ID_FQDN, "b.example\n.test"), false);
+    p.initiate();
+    p.run();
+    EXPECT_FALSE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_TRUE(p.a.installed.empty());
+    EXPECT_TRUE(p.a.has_diagnostic("7296-3.5-s3")) << p.transcript();
+}
+
+// Control: the same pair with a clean identity establishes, so the refusals above come from the
+// terminator alone.
+TEST(Identity_terminator, the_same_identity_without_terminator_establishes) {
+    Peer_pair p = pair_with_identity(raw_identity(Id_type::ID_FQDN, "a.example.test"), true);
+    p.initiate();
+    p.run();
+    EXPECT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+}
+
+TEST(Identity_terminator, verify_identity_names_the_octet_and_the_rule) {
+    auto rng = make_seeded_botan_provider(7);
+    auto prf = rng->prf(Prf_id::PRF_HMAC_SHA2_256);
+    Config b = make_config(false);
+    Message m;
+    Payload id;
+    id.type = Payload_type::IDi;
+    id.body = Payload_ID{Id_type::ID_FQDN, Bytes{'a', 0x0a, 'b'}};
+    Payload auth;
+    auth.type = Payload_type::AUTH;
+    auth.body = Payload_AUTH{Auth_method::Shared_Key_Message_Integrity_Code, Bytes(32, 0)};
+    m.payloads = {id, auth};
+    const Bytes rm{1}, nonce(32, 1), SK_p(32, 2);
+    auto r = core::verify_identity(*prf, b, b.connections[0], false, m, core::Signed_octets_input{rm, nonce, SK_p});
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->rule, "7296-3.5-s3");
+    EXPECT_EQ(r->text, "IDi ID_FQDN holds a terminator, LF (0x0a) at offset 1 (RFC 7296 §3.5)");
+    // ID_KEY_ID is an opaque octet stream (§3.5): the same octets are no terminator there.
+    std::get<Payload_ID>(m.payloads[0].body).id_type = Id_type::ID_KEY_ID;
+    r = core::verify_identity(*prf, b, b.connections[0], false, m, core::Signed_octets_input{rm, nonce, SK_p});
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->rule, "7296-2.15-identity");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // CREATE_CHILD_SA on two in-memory Endpoints: new CHILD SAs (RFC 7296 §1.3.1), CHILD SA rekey
 // (§1.3.3) with and without PFS, IKE SA rekey (§1.3.2, §2.18), CHILD SA delete (§1.4.1),
-// INVALID_KE_PAYLOAD retry and CHILD_SA_NOT_FOUND (§2.25).
+// INVALID_KE_PAYLOAD retry and CHILD_SA_NOT_FOUND (§2.25). A proposal offering a D-H group or
+// NONE to a responder without PFS is answered with KE NONE (§2.7), KEi ignored, no KEr (§3.3.6).
+// Requirements: 7296-2.7-s4, 7296-3.3.6-s11.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -117,6 +119,52 @@ TEST(CREATE_CHILD_SA, PFS_group_in_the_ESP_config_is_left_out_of_IKE_AUTH_on_eit
     p.run();
     expect_children_mirror(p, 1);
     EXPECT_EQ(p.a.ep->list()[0].children[0].proposal, "aes256gcm16-x25519") << p.transcript();
+}
+
+// RFC 7296 §2.7: "The accepted cryptographic suite MUST contain exactly one transform of each
+// type included in the proposal"; §3.3.6: "If one of the proposals offered is for the
+// Diffie-Hellman group of NONE, and the responder selects that Diffie-Hellman group, then it MUST
+// ignore the initiator's KE payload and omit the KE payload from the response." a offers
+// Curve25519 or NONE (a Config built by code: the keywords have no KE "none") with a KEi; b has
+// no PFS. Before the §2.7 fix b's answer left KE out and a refused it (7296-2.7-response-proposal).
+TEST(CREATE_CHILD_SA, KE_group_or_NONE_to_a_responder_without_PFS_is_answered_NONE_without_KEr) {
+    Config a = make_config(true, "aes256gcm16-prfsha256-x25519", "aes256gcm16-x25519");
+    Transform none;
+    none.type = Transform_type::KE;
+    none.id = 0;
+    a.connections[0].children[0].esp_proposals[0].transforms.push_back(none);
+    Peer_pair p(std::move(a), make_config(false, "aes256gcm16-prfsha256-x25519", "aes256gcm16"));
+    p.initiate();
+    p.run();
+    ASSERT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    expect_children_mirror(p, 1);
+    const std::uint32_t old_in = p.a.ep->list()[0].children[0].spi_in;
+    request(p, true, Rekey_CHILD_SA{"home", 0, p.now});
+    p.run();
+    expect_children_mirror(p, 1);
+    EXPECT_NE(p.a.ep->list()[0].children[0].spi_in, old_in) << p.transcript();
+    EXPECT_FALSE(p.a.has_diagnostic("7296-2.7-response-proposal")) << p.transcript();
+    // Listed as strongSwan prints a suite without PFS: KE NONE has no keyword.
+    EXPECT_EQ(p.a.ep->list()[0].children[0].proposal, "aes256gcm16");
+    const auto& ta = p.a.traces;
+    EXPECT_TRUE(std::any_of(ta.begin(), ta.end(), [](const Message_trace& m) {
+        return m.sent && m.notation == "CREATE_CHILD_SA request #2 { SK { N(REKEY_SA), SA, Ni, KE, TSi, TSr } }";
+    })) << p.transcript();
+    const auto& tb = p.b.traces;
+    EXPECT_TRUE(std::any_of(tb.begin(), tb.end(), [](const Message_trace& m) {
+        return m.sent && m.notation == "CREATE_CHILD_SA response #2 { SK { SA, Nr, TSi, TSr } }";
+    })) << p.transcript();
+    // The new CHILD SA's suite holds one KE transform, NONE, on both ends.
+    for (const Side* side : {&p.a, &p.b}) {
+        const Proposal& chosen = side->installed.back().proposal;
+        const auto kes = std::count_if(chosen.transforms.begin(), chosen.transforms.end(),
+                                       [](const Transform& t) { return t.type == Transform_type::KE; });
+        EXPECT_EQ(kes, 1);
+        const auto ke = std::find_if(chosen.transforms.begin(), chosen.transforms.end(),
+                                     [](const Transform& t) { return t.type == Transform_type::KE; });
+        ASSERT_NE(ke, chosen.transforms.end());
+        EXPECT_EQ(ke->id, 0);
+    }
 }
 
 TEST(CREATE_CHILD_SA, INVALID_KE_PAYLOAD_in_a_CHILD_SA_rekey_is_retried_in_the_named_group) {

@@ -1,10 +1,20 @@
 // src/core/negotiation.cpp seen from two Endpoints on the in-memory wire: the Key Length rule of
 // RFC 7296 §3.3.5 (a longer key of the configured cipher is accepted, a shorter one refused) and
-// selectors of an unknown TS Type, which the responder ignores (§2.9).
+// selectors of an unknown TS Type, which the responder ignores (§2.9); ports on a protocol
+// without ports (§3.13.1) are never answered.
+// An IKE_SA_INIT request whose proposal carries an SPI is answered without one (§3.3.1). A KE NONE
+// in the peer's IKE_AUTH ESP proposal is answered (§2.7: one transform of each type offered).
+// Requirements: 7296-3.13.1-s1, 7296-3.13.1-s2, 7296-3.3.1-s4, 7296-2.7-s4.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
+#include <optional>
+#include <tuple>
 
+#include "src/codec/codec.hpp"
+#include "src/core/authentication.hpp"
+#include "tests/support/protect.hpp"
 #include "tests/support/peer_pair.hpp"
 #include "tests/support/sa_checks.hpp"
 
@@ -169,6 +179,181 @@ TEST(Unknown_TS_type, alone_in_TSi_gives_TS_UNACCEPTABLE_naming_it) {
     EXPECT_EQ(static_cast<int>(r.selectors[0].TSi[0].ts_type), 200);
     EXPECT_NE(r.text.find("TS Type 200"), std::string::npos) << r.text;
     EXPECT_TRUE(p.b.has_diagnostic("7296-2.9-ts-unacceptable"));
+}
+
+// ---- §3.13.1 ports of protocols without ports -------------------------------------------------
+
+// RFC 7296 §3.13.1: for protocol 0 Start Port "MUST be zero" and End Port "MUST be 65535". An
+// initiator (a Config built by code; the TOML loader refuses it) that proposes protocol 0 with
+// port 80 gets TS_UNACCEPTABLE: the responder neither narrows to 0/80-80 nor widens the offer.
+TEST(Portless_protocol, TSi_with_ports_on_protocol_0_gives_TS_UNACCEPTABLE_naming_the_rule) {
+    Config a = make_config(true);
+    auto& ts = a.connections[0].children[0].local_ts.at(0);
+    ts.start_port = 80;
+    ts.end_port = 80;
+    Peer_pair p(std::move(a), make_config(false));
+    p.initiate();
+    p.run();
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << "§1.2: the IKE SA survives";
+    EXPECT_TRUE(p.b.installed.empty()) << p.transcript();
+    EXPECT_TRUE(p.a.installed.empty()) << p.transcript();
+    const auto refusals = p.b.ep->refusals();
+    ASSERT_EQ(refusals.size(), 1u) << p.transcript();
+    EXPECT_EQ(refusals[0].notify, Notify_type::TS_UNACCEPTABLE);
+    ASSERT_EQ(refusals[0].selectors.size(), 1u);
+    EXPECT_TRUE(refusals[0].selectors[0].TSi_empty);
+    EXPECT_FALSE(refusals[0].selectors[0].TSr_empty);
+    EXPECT_NE(refusals[0].text.find("[0/80-80] (ports on a protocol without ports, §3.13.1"), std::string::npos)
+        << refusals[0].text;
+}
+
+// GRE (47) proposed with all ports to a responder configured for any protocol: installed with
+// protocol 47 and ports 0..65535 on both ends.
+TEST(Portless_protocol, GRE_is_narrowed_with_ports_0_to_65535) {
+    Config a = make_config(true);
+    a.connections[0].children[0].local_ts.at(0).ip_protocol = 47;
+    Peer_pair p(std::move(a), make_config(false));
+    p.initiate();
+    p.run();
+    ASSERT_EQ(p.b.installed.size(), 1u) << p.transcript();
+    ASSERT_EQ(p.b.installed[0].remote_ts.size(), 1u);
+    EXPECT_EQ(p.b.installed[0].remote_ts[0].ip_protocol, 47);
+    EXPECT_EQ(p.b.installed[0].remote_ts[0].start_port, 0);
+    EXPECT_EQ(p.b.installed[0].remote_ts[0].end_port, 65535);
+    ASSERT_EQ(p.a.installed.size(), 1u) << p.transcript();
+}
+
+// ---- §3.3.1 SPI Size in IKE_SA_INIT -------------------------------------------------------------
+
+/// The IKE_SA_INIT response b sends to a's first request after `edit` changed that request.
+std::optional<Message> IKE_SA_INIT_response_to(const std::function<void(Payload_SA&)>& edit) {
+    Peer_pair p(make_config(true), make_config(false));
+    p.initiate();
+    if (p.wire.size() != 1) return std::nullopt;
+    auto request = codec::decode_message(p.wire.front().d.bytes);
+    p.wire.clear();
+    if (!codec::ok(request)) return std::nullopt;
+    Message m = codec::value(request);
+    for (auto& pl : m.payloads)
+        if (auto* sa = std::get_if<Payload_SA>(&pl.body)) edit(*sa);
+    const Address a_addr{{192, 0, 2, 2}, 500}, b_addr{{192, 0, 2, 1}, 500};
+    p.absorb(p.b, false, p.b.ep->handle(Datagram_received{b_addr, a_addr, codec::encode_message(m), p.now}));
+    if (p.wire.size() != 1) return std::nullopt;
+    auto response = codec::decode_message(p.wire.front().d.bytes);
+    if (!codec::ok(response)) return std::nullopt;
+    return codec::value(response);
+}
+
+// RFC 7296 §3.3.1: "SPI Size (1 octet) - For an initial IKE SA negotiation, this field MUST be
+// zero; the SPI is obtained from the outer header." The responder takes its SPIs from the header
+// and never echoes a proposal SPI (before: select_proposal's copy of the offered SPI was sent).
+TEST(IKE_SA_INIT_SPI, a_proposal_SPI_in_the_request_is_not_echoed) {
+    const auto r = IKE_SA_INIT_response_to([](Payload_SA& sa) {
+        for (auto& prop : sa.proposals) prop.spi = {1, 2, 3, 4, 5, 6, 7, 8};
+    });
+    ASSERT_TRUE(r.has_value());
+    EXPECT_TRUE(r->header.is_response());
+    EXPECT_NE(r->header.SPIr, 0u);
+    const Payload* sa = r->find(Payload_type::SA);
+    ASSERT_NE(sa, nullptr) << "answered with a proposal, not refused";
+    const auto& proposals = std::get<Payload_SA>(sa->body).proposals;
+    ASSERT_EQ(proposals.size(), 1u);
+    EXPECT_TRUE(proposals[0].spi.empty()) << "SPI Size " << proposals[0].spi.size();
+}
+
+TEST(IKE_SA_INIT_SPI, a_request_without_SPI_is_answered_without_SPI) {
+    // Control: the test's decode / re-encode of the request changes nothing by itself.
+    const auto r = IKE_SA_INIT_response_to([](Payload_SA&) {});
+    ASSERT_TRUE(r.has_value());
+    const Payload* sa = r->find(Payload_type::SA);
+    ASSERT_NE(sa, nullptr);
+    EXPECT_TRUE(std::get<Payload_SA>(sa->body).proposals.at(0).spi.empty());
+}
+
+// ---- §2.7 KE NONE offered in IKE_AUTH --------------------------------------------------------
+
+// RFC 7296 §1.2: IKE_AUTH SA payloads "cannot contain Transform Type 4 (Diffie-Hellman group)
+// with any value other than NONE"; §2.7: "The accepted cryptographic suite MUST contain exactly
+// one transform of each type included in the proposal." ikeref's own offer omits KE (§1.2
+// SHOULD), so the initiator's IKE_AUTH request is crafted here with its logged keys: IDi and a
+// valid PSK AUTH, and an ESP proposal of AES-GCM-256, No_ESN and KE NONE. Before the fix the
+// responder dropped the KE NONE with the PFS groups and answered without any KE transform.
+TEST(KE_NONE_in_IKE_AUTH, is_answered_with_KE_NONE) {
+    const Config a_config = make_config(true);
+    Peer_pair p(a_config, make_config(false));
+    p.initiate();
+    ASSERT_TRUE(p.deliver_one());  // IKE_SA_INIT request -> b
+    ASSERT_TRUE(p.deliver_one());  // IKE_SA_INIT response -> a, which sends IKE_AUTH
+    ASSERT_EQ(p.wire.size(), 1u) << p.transcript();
+    p.wire.clear();  // a's own IKE_AUTH request is replaced by the crafted one
+    ASSERT_EQ(p.a.keys.size(), 1u);
+    const Keys_derived& k = p.a.keys[0];
+    ASSERT_FALSE(p.a.sent.empty());
+    ASSERT_FALSE(p.b.sent.empty());
+    auto response = codec::decode_message(p.b.sent[0]);
+    ASSERT_TRUE(codec::ok(response));
+    const Payload* nr = codec::value(response).find(Payload_type::Nonce);
+    ASSERT_NE(nr, nullptr);
+    const Bytes Nr = std::get<Payload_Nonce>(nr->body).data;
+
+    auto crypto = make_seeded_botan_provider(3);
+    auto prf = crypto->prf(Prf_id::PRF_HMAC_SHA2_256);  // the IKE proposal's PRF
+    Message m;
+    m.header.SPIi = k.SPIi;
+    m.header.SPIr = k.SPIr;
+    m.header.exchange = Exchange_type::IKE_AUTH;
+    m.header.flags = flag::Initiator;
+    m.header.message_id = 1;
+    m.was_protected = true;
+    m.payloads = core::prove_identity(*prf, a_config, a_config.connections[0], false,
+                                      core::Signed_octets_input{p.a.sent[0], Nr, k.SK_pi.view()});
+    Proposal esp;
+    esp.number = 1;
+    esp.protocol = Protocol_id::ESP;
+    esp.spi = {0xc0, 0x01, 0x02, 0x03};
+    for (auto [type, id, bits] : {std::tuple{Transform_type::ENCR, 20, 256},  // ENCR_AES_GCM_16
+                                  std::tuple{Transform_type::ESN, 0, 0}, std::tuple{Transform_type::KE, 0, 0}}) {
+        Transform t;
+        t.type = type;
+        t.id = static_cast<std::uint16_t>(id);
+        if (bits) t.key_length = static_cast<std::uint16_t>(bits);
+        esp.transforms.push_back(t);
+    }
+    Payload sa;
+    sa.type = Payload_type::SA;
+    sa.body = Payload_SA{{esp}};
+    m.payloads.push_back(sa);
+    const auto& child = a_config.connections[0].children[0];
+    Payload tsi, tsr;
+    tsi.type = Payload_type::TSi;
+    tsi.body = Payload_TS{child.local_ts};
+    tsr.type = Payload_type::TSr;
+    tsr.body = Payload_TS{child.remote_ts};
+    m.payloads.push_back(tsi);
+    m.payloads.push_back(tsr);
+
+    const Address a_addr{{192, 0, 2, 2}, 500}, b_addr{{192, 0, 2, 1}, 500};
+    p.absorb(p.b, false, p.b.ep->handle(Datagram_received{b_addr, a_addr, protect_as(k, true, m), p.now}));
+    ASSERT_TRUE(p.b.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    ASSERT_EQ(p.b.installed.size(), 1u) << p.transcript();
+    const Proposal& chosen = p.b.installed[0].proposal;
+    ASSERT_EQ(std::count_if(chosen.transforms.begin(), chosen.transforms.end(),
+                            [](const Transform& t) { return t.type == Transform_type::KE; }),
+              1)
+        << p.transcript();
+    const auto ke = std::find_if(chosen.transforms.begin(), chosen.transforms.end(),
+                                 [](const Transform& t) { return t.type == Transform_type::KE; });
+    EXPECT_EQ(ke->id, 0);
+    // The response on the wire carries it too.
+    ASSERT_EQ(p.wire.size(), 1u);
+    const auto answer = unprotect_as(k, false, p.wire.front().d.bytes);
+    ASSERT_TRUE(answer.has_value());
+    const Payload* rsa = answer->find(Payload_type::SA);
+    ASSERT_NE(rsa, nullptr) << p.transcript();
+    const auto& rp = std::get<Payload_SA>(rsa->body).proposals.at(0);
+    EXPECT_EQ(std::count_if(rp.transforms.begin(), rp.transforms.end(),
+                            [](const Transform& t) { return t.type == Transform_type::KE && t.id == 0; }),
+              1);
 }
 
 }  // namespace

@@ -1,7 +1,11 @@
 // Proposal selection (RFC 7296 §2.7, §3.3.3, §3.3.5, §3.3.6) and its structured refusal reason.
 // Proposals are built from strongSwan keywords (the codec's parser) or laid out transform by
 // transform with their IANA numbers, so that the expected reason does not come from our output.
+// Narrowing (§2.9) keeps ports 0..65535 on protocols without ports (§3.13.1).
+// Requirements: 7296-3.13.1-s1, 7296-3.13.1-s2, 7296-2.7-s4.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "src/codec/proposal_keywords.hpp"
 #include "src/core/negotiation.hpp"
@@ -277,12 +281,50 @@ TEST_F(Negotiation, ESP_proposal_without_ESN_is_refused) {
     EXPECT_EQ(s.reason, "proposal #1 (ESP): missing mandatory ESN transform (§3.3.3)");
 }
 
-TEST_F(Negotiation, ESP_peer_INTEG_NONE_with_AEAD_is_accepted_and_not_chosen) {
+/// How many transforms of `type` the chosen proposal holds.
+std::size_t count_of(const Proposal& p, Transform_type type) {
+    return static_cast<std::size_t>(std::count_if(p.transforms.begin(), p.transforms.end(),
+                                                  [type](const Transform& t) { return t.type == type; }));
+}
+
+// RFC 7296 §2.7: "The accepted cryptographic suite MUST contain exactly one transform of each
+// type included in the proposal." A peer's INTEG NONE beside an AEAD cipher is answered as NONE,
+// not left out (before: the answer had no INTEG transform, a type the proposal included).
+TEST_F(Negotiation, ESP_peer_INTEG_NONE_with_AEAD_is_chosen_as_NONE) {
     auto offered = kw("aes128gcm16", Protocol_id::ESP);
     offered.transforms.push_back(tr(Transform_type::INTEG, 0));
     auto s = select({offered}, {kw("aes128gcm16", Protocol_id::ESP)});
     ASSERT_TRUE(s.chosen) << s.reason;
-    EXPECT_EQ(transform_of(*s.chosen, Transform_type::INTEG), nullptr);
+    ASSERT_EQ(count_of(*s.chosen, Transform_type::INTEG), 1u);
+    EXPECT_EQ(transform_of(*s.chosen, Transform_type::INTEG)->id, 0);
+    for (auto type : {Transform_type::ENCR, Transform_type::ESN}) EXPECT_EQ(count_of(*s.chosen, type), 1u);
+    EXPECT_EQ(s.chosen->transforms.size(), 3u);
+    EXPECT_TRUE(proposal_from_offer(*s.chosen, {offered}));
+}
+
+// §2.7 with KE: a CREATE_CHILD_SA proposal offering a group and NONE, to a responder without PFS,
+// is answered with KE NONE (§3.3.6: "If one of the proposals offered is for the Diffie-Hellman
+// group of NONE, and the responder selects that Diffie-Hellman group ...").
+TEST_F(Negotiation, ESP_peer_KE_group_or_NONE_to_a_responder_without_PFS_is_chosen_as_NONE) {
+    auto offered = kw("aes128gcm16-x25519", Protocol_id::ESP);
+    offered.transforms.push_back(tr(Transform_type::KE, 0));
+    auto s = select({offered}, {kw("aes128gcm16", Protocol_id::ESP)});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    ASSERT_EQ(count_of(*s.chosen, Transform_type::KE), 1u);
+    EXPECT_EQ(transform_of(*s.chosen, Transform_type::KE)->id, 0);
+    EXPECT_TRUE(proposal_from_offer(*s.chosen, {offered}));
+    // With PFS configured our group is chosen, never NONE.
+    s = select({offered}, {kw("aes128gcm16-x25519", Protocol_id::ESP)});
+    ASSERT_TRUE(s.chosen) << s.reason;
+    ASSERT_EQ(count_of(*s.chosen, Transform_type::KE), 1u);
+    EXPECT_EQ(transform_of(*s.chosen, Transform_type::KE)->id, 31);  // Curve25519
+}
+
+TEST_F(Negotiation, KE_NONE_alone_is_refused_when_we_require_PFS) {
+    auto offered = kw("aes128gcm16", Protocol_id::ESP);
+    offered.transforms.push_back(tr(Transform_type::KE, 0));
+    auto s = select({offered}, {kw("aes128gcm16-x25519", Protocol_id::ESP)});
+    expect_single_mismatch(s, Transform_type::KE);
 }
 
 TEST_F(Negotiation, PFS_group_offered_but_not_configured_names_KE) {
@@ -390,6 +432,55 @@ TEST(Narrowing, an_initiator_finds_no_unknown_TS_type_inside_what_it_proposed) {
 TEST(Narrowing, describes_a_selector_of_unknown_TS_type_by_its_number) {
     EXPECT_EQ(describe(unknown_type()), "TS Type 200 (unknown, ignored)");
     EXPECT_EQ(describe(v4(10, 1, 0, 0, 255)), "10.1.0.0-10.1.0.255[0/0-65535]");
+}
+
+// ---- §3.13.1: ports of protocols without ports --------------------------------------------------
+
+Traffic_selector with_ports(Traffic_selector t, std::uint8_t protocol, std::uint16_t start, std::uint16_t end) {
+    t.ip_protocol = protocol;
+    t.start_port = start;
+    t.end_port = end;
+    return t;
+}
+
+// RFC 7296 §3.13.1: "For protocols for which port is undefined (including protocol 0), or if all
+// ports are allowed, [Start Port] MUST be zero" and "[End Port] MUST be 65535".
+TEST(Narrowing, a_portless_protocol_is_answered_with_ports_0_to_65535) {
+    // GRE (47) offered, "any protocol, any port" configured: GRE with every port.
+    auto n = narrow({with_ports(v4(10, 1, 0, 0, 255), 47, 0, 65535)}, {v4(10, 1, 0, 0, 255)});
+    ASSERT_EQ(n.size(), 1u);
+    EXPECT_EQ(n[0].ip_protocol, 47);
+    EXPECT_EQ(n[0].start_port, 0);
+    EXPECT_EQ(n[0].end_port, 65535);
+    // Protocol 0 offered, TCP port 80 configured: the answer is TCP, which has ports.
+    n = narrow({v4(10, 1, 0, 0, 255)}, {with_ports(v4(10, 1, 0, 0, 255), 6, 80, 80)});
+    ASSERT_EQ(n.size(), 1u);
+    EXPECT_EQ(n[0].ip_protocol, 6);
+    EXPECT_EQ(n[0].start_port, 80);
+    EXPECT_EQ(n[0].end_port, 80);
+}
+
+TEST(Narrowing, ports_on_a_portless_protocol_match_nothing) {
+    // Offered by a peer: protocol 0 with port 80. Before the §3.13.1 check the intersection with
+    // "any" was protocol 0, ports 80..80, and that was sent back.
+    EXPECT_TRUE(narrow({with_ports(v4(10, 1, 0, 0, 255), 0, 80, 80)}, {v4(10, 1, 0, 0, 255)}).empty());
+    // Configured (a Config built by code): GRE with ports 1000-2000 against GRE offered.
+    EXPECT_TRUE(narrow({with_ports(v4(10, 1, 0, 0, 255), 47, 0, 65535)},
+                       {with_ports(v4(10, 1, 0, 0, 255), 47, 1000, 2000)})
+                    .empty());
+    // Beside a valid selector only the valid one is narrowed.
+    auto n = narrow({with_ports(v4(10, 1, 0, 0, 255), 0, 0, 80), v4(10, 1, 0, 0, 15)}, {v4(10, 1, 0, 0, 255)});
+    ASSERT_EQ(n.size(), 1u);
+    EXPECT_EQ(n[0].start_port, 0);
+    EXPECT_EQ(n[0].end_port, 65535);
+    // The initiator does not accept such a selector in a response either.
+    EXPECT_FALSE(selectors_within({with_ports(v4(10, 1, 0, 0, 15), 0, 80, 80)}, {v4(10, 1, 0, 0, 255)}));
+    // ICMP keeps Type/Code in the port fields (RFC 4301 §4.4.1.1): not portless.
+    n = narrow({with_ports(v4(10, 1, 0, 0, 255), 1, 0x0800, 0x08ff)}, {v4(10, 1, 0, 0, 255)});
+    ASSERT_EQ(n.size(), 1u);
+    EXPECT_EQ(n[0].start_port, 0x0800);
+    EXPECT_EQ(describe(with_ports(v4(10, 1, 0, 0, 255), 0, 80, 80)),
+              "10.1.0.0-10.1.0.255[0/80-80] (ports on a protocol without ports, §3.13.1: matches nothing)");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // src/daemon/config_toml: swanctl-vocabulary TOML -> ike::Config, and refusals that name the
 // file, the line and the key. Expected values are written from the example by hand (IANA ids).
+// Requirements: 7296-3.5-s3, 7296-3.5-s4 (ids with terminators refused), 7296-3.13.1-s1,
+// 7296-3.13.1-s2 (no ports on protocols without ports).
 #include "src/daemon/config_toml.hpp"
 
 #include <gtest/gtest.h>
@@ -288,6 +290,36 @@ TEST(config_toml, load_config_names_the_path) {
     EXPECT_THROW(ike::daemon::load_config(path), Config_error);
 }
 
+// RFC 7296 §3.5: ID_FQDN and ID_RFC822_ADDR strings "MUST NOT contain any terminators (e.g.,
+// NULL, CR, etc.)". TOML escapes can put one in an id; the loader refuses it with file, line, key.
+TEST(config_toml, refuses_FQDN_id_with_CR_naming_file_line_key) {
+    const std::string m = refusal(edited("id   = \"a.example.test\"", "id   = \"a.example.test\\r\""));
+    EXPECT_EQ(m, "home.toml:7: connections.home.local.id: bad identity 'a.example.test\\x0d': ID_FQDN holds a "
+                 "terminator, CR (0x0d) at offset 14 (RFC 7296 §3.5)");
+}
+
+TEST(config_toml, refuses_terminators_in_remote_ids_and_secret_ids) {
+    const std::string m = refusal(edited("id   = \"b.example.test\"", "id   = \"@b.example\\n.test\""));
+    EXPECT_EQ(m, "home.toml:10: connections.home.remote.id: bad identity '@b.example\\x0a.test': ID_FQDN holds a "
+                 "terminator, LF (0x0a) at offset 9 (RFC 7296 §3.5)");
+    const std::string m2 =
+        refusal(edited("id     = [\"a.example.test\", ", "id     = [\"a@example.test\\u0000\", "));
+    EXPECT_EQ(m2.rfind("home.toml:16: secrets.ike-home.id: bad identity 'a@example.test\\x00': ID_RFC822_ADDR holds "
+                       "a terminator, NUL (0x00) at offset 14",
+                       0),
+              0u)
+        << m2;
+}
+
+TEST(config_toml, accepts_ids_without_terminators_and_binary_key_ids) {
+    // Control for the two tests above: the same ids without the escape load, and ID_KEY_ID is
+    // an opaque octet stream (§3.5) in which 0x00, 0x0a and 0x0d are ordinary octets.
+    const auto c = parse_config(edited("id   = \"a.example.test\"", "id   = \"@#000a0d\""), "home.toml");
+    EXPECT_EQ(c.connections.at(0).local.id.type, ike::Id_type::ID_KEY_ID);
+    EXPECT_EQ(c.connections.at(0).local.id.data, (ike::Bytes{0x00, 0x0a, 0x0d}));
+    EXPECT_EQ(parse_config(example, "home.toml").connections.at(0).remote.id.data, text_bytes("b.example.test"));
+}
+
 TEST(traffic_selector, single_address_and_port_in_brackets) {
     ike::Traffic_selector ts;
     std::string error;
@@ -302,6 +334,35 @@ TEST(traffic_selector, single_address_and_port_in_brackets) {
     EXPECT_EQ(ts.start_port, 1000);
     EXPECT_EQ(ts.end_port, 2000);
     EXPECT_EQ(ike::daemon::traffic_selector_to_string(ts), "10.1.0.0/24[17/1000-2000]");
+}
+
+// RFC 7296 §3.13.1: "For protocols for which port is undefined (including protocol 0) ... this
+// field MUST be zero" (Start Port) and "MUST be 65535" (End Port).
+TEST(traffic_selector, refuses_a_port_with_a_protocol_without_ports) {
+    ike::Traffic_selector ts;
+    std::string error;
+    EXPECT_FALSE(ike::daemon::parse_traffic_selector("10.1.0.0/24[%any/80]", ts, error));
+    EXPECT_EQ(error, "port '80' with protocol 0 ('%any'), which has no ports (RFC 7296 §3.13.1: Start Port 0, "
+                     "End Port 65535)");
+    EXPECT_FALSE(ike::daemon::parse_traffic_selector("10.1.0.0/24[/53]", ts, error));
+    EXPECT_EQ(error.rfind("port '53' with protocol 0 (any)", 0), 0u) << error;
+    EXPECT_FALSE(ike::daemon::parse_traffic_selector("10.1.0.0/24[gre/80-90]", ts, error));
+    EXPECT_EQ(error.rfind("port '80-90' with protocol 47 ('gre')", 0), 0u) << error;
+    // Every port, however written, and protocols with ports (ICMP Type/Code too) are accepted.
+    ASSERT_TRUE(ike::daemon::parse_traffic_selector("10.1.0.0/24[gre/0-65535]", ts, error)) << error;
+    EXPECT_EQ(ts.ip_protocol, 47);
+    EXPECT_EQ(ts.start_port, 0);
+    EXPECT_EQ(ts.end_port, 65535);
+    ASSERT_TRUE(ike::daemon::parse_traffic_selector("10.1.0.0/24[gre]", ts, error)) << error;
+    EXPECT_EQ(ts.end_port, 65535);
+    ASSERT_TRUE(ike::daemon::parse_traffic_selector("10.1.0.0/24[%any/%any]", ts, error)) << error;
+    ASSERT_TRUE(ike::daemon::parse_traffic_selector("10.1.0.0/24[icmp/2048]", ts, error)) << error;
+    EXPECT_EQ(ts.start_port, 2048);
+    ASSERT_TRUE(ike::daemon::parse_traffic_selector("10.1.0.0/24[sctp/5060]", ts, error)) << error;
+    // In a file: refused with file, line and key.
+    const std::string m = refusal(edited("10.2.0.0/24", "10.2.0.0/24[%any/80]"));
+    EXPECT_EQ(m.rfind("home.toml:13: connections.home.children.net.remote_ts[0]: port '80' with protocol 0", 0), 0u)
+        << m;
 }
 
 TEST(traffic_selector, IPv6_prefix_and_range) {
