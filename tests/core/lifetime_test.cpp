@@ -100,7 +100,8 @@ TEST(Lifetime, CHILD_SA_hard_lifetime_deletes_when_the_rekey_cannot_happen) {
     p.filter = nullptr;  // b hears again: the rekey's retransmission, then the Delete complete
     advance(p, Time(2000 * 1000));
     ASSERT_EQ(p.a.ep->list().size(), 1u) << p.transcript();
-    for (const auto& c : p.a.ep->list().at(0).children) EXPECT_NE(c.spi_in, spi);  // its state is gone now
+    const auto after = p.a.ep->list();
+    for (const auto& c : after.at(0).children) EXPECT_NE(c.spi_in, spi);  // its state is gone now
     EXPECT_EQ(removals(), 1);  // and it was not removed from the data plane twice
 }
 
