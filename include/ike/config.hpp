@@ -153,8 +153,9 @@ struct Gate_config {
     /// RFC 7296 §2.6 leaves the timeout to the implementation). strongSwan's
     /// charon.half_open_timeout, 30 s by default. 0: never.
     std::chrono::seconds half_open_timeout{30};
-    /// RFC 7296 §2.4: the most IKE_SA_INIT requests per second (all peers together) that get an
-    /// answer or a new half-open IKE SA; the rest are dropped unanswered. 0: no limit.
+    /// RFC 7296 §2.4: the most IKE_SA_INIT requests per second (all peers together) that make a
+    /// new half-open IKE SA; the rest are dropped unanswered. The gate's stateless answers
+    /// (COOKIE, INVALID_KE_PAYLOAD, ...) are not counted. 0: no limit.
     std::size_t unprotected_per_second = 500;
 };
 

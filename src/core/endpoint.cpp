@@ -288,19 +288,22 @@ struct Endpoint::Impl final : core::Core {
             }
             return;
         }
-        // [7296-2.4-s7] every IKE_SA_INIT request is acted on (answered, or a half-open IKE SA made)
-        // at a bounded rate; above it they are dropped before any work is done.
-        if (now_ - gate_second_ >= Time(1000) || now_ < gate_second_) {
-            gate_second_ = now_;
-            gate_count_ = 0;
-        }
-        if (cfg.gate.unprotected_per_second != 0 && ++gate_count_ > cfg.gate.unprotected_per_second) {
-            diagnose(Severity::warning, "7296-2.4-s7",
-                     "IKE_SA_INIT request from " + d.remote.to_string() + ": dropped (more than " +
-                         std::to_string(cfg.gate.unprotected_per_second) + " per second)");
-            return;
-        }
         auto decision = core::responder_gate(m, d.remote, cfg, half_open(), cookie_secret, *crypto_);
+        if (std::holds_alternative<core::Gate_proceed>(decision)) {
+            // [7296-2.4-s7] the costly action on an unprotected message (a half-open IKE SA, its
+            // D-H computation) is taken at a bounded rate; above it the request is dropped. The
+            // gate's stateless answers (COOKIE, INVALID_KE_PAYLOAD, ...) are what bounds floods.
+            if (now_ - gate_second_ >= Time(1000) || now_ < gate_second_) {
+                gate_second_ = now_;
+                gate_count_ = 0;
+            }
+            if (cfg.gate.unprotected_per_second != 0 && ++gate_count_ > cfg.gate.unprotected_per_second) {
+                diagnose(Severity::warning, "7296-2.4-s7",
+                         "IKE_SA_INIT request from " + d.remote.to_string() + ": dropped (more than " +
+                             std::to_string(cfg.gate.unprotected_per_second) + " new IKE SAs per second)");
+                return;
+            }
+        }
         if (auto* drop = std::get_if<core::Gate_drop>(&decision)) {
             diagnose(Severity::warning, drop->rule, "IKE_SA_INIT request from " + d.remote.to_string() + ": " +
                                                         drop->text + " (dropped, no state)");
