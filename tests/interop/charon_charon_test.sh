@@ -139,6 +139,15 @@ run_case() {
     iop_check_eq "a: ESP packets-in" 1 "$pk"
 
     if [ -n "$capture_pid" ]; then
+        # dumpcap reads the interface in blocks (TPACKET_V3, a timeout of its own): a frame that
+        # arrived just before SIGINT can be lost (a clean-clone CI run counted the ESP packet in
+        # a's SA but not in the capture). Stop only once the file holds the ESP frame, or after 3 s.
+        local want_spi
+        want_spi="0x$(iop_key "$A" child.spi-in)"
+        for _ in $(seq 1 30); do
+            tshark -n -r "$IOP_DIR/veth_a.pcap" -T fields -e esp.spi 2>/dev/null | grep -qx "$want_spi" && break
+            sleep 0.1
+        done
         sleep 0.2
         kill -INT "$capture_pid" 2>/dev/null
         wait "$capture_pid" 2>/dev/null
