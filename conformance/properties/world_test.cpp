@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <iostream>
 #include <sstream>
 
 #include "src/codec/codec.hpp"
@@ -516,6 +518,29 @@ TEST(World, requests_after_an_IKE_SA_rekey_collision_agree_with_the_reference) {
     EXPECT_TRUE(w.stats.collision);
     for (const auto& d : w.reference_diffs) ADD_FAILURE() << d << "\n" << w.transcript();
     EXPECT_EQ(w.quiescent_after_finish(), "");
+    EXPECT_EQ(w.pair.a.ep->ike_sa_count(), 0u);
+    EXPECT_EQ(w.pair.b.ep->ike_sa_count(), 0u);
+}
+
+// §1.3.2, §2.18: requests asked while our IKE SA rekey is in flight wait, then move to the new
+// IKE SA in order; the reference predicts them there (Message ID 0, 1, ...), strictly (no
+// collision here). The last one, a Delete of the IKE SA, deletes the new IKE SA.
+TEST(World, requests_during_our_IKE_SA_rekey_move_to_the_new_IKE_SA_as_the_reference_predicts) {
+    World w(11, 12);
+    w.initiate();
+    for (int i = 0; i < 4; ++i) w.deliver();
+    w.rekey_IKE_SA(Who::A);
+    w.rekey_CHILD_SA(Who::A);
+    w.delete_CHILD_SA(Who::A);
+    w.delete_IKE_SA(Who::A);
+    w.finish();
+    EXPECT_FALSE(w.stats.collision);
+    for (const auto& d : w.reference_diffs) ADD_FAILURE() << d << "\n" << w.transcript();
+    EXPECT_EQ(w.quiescent_after_finish(), "");
+    const std::string t = w.transcript();
+    if (std::getenv("IKEREF_TRACE")) std::cout << t;
+    EXPECT_NE(t.find("a sent CREATE_CHILD_SA request #0 { SK { N(REKEY_SA)"), std::string::npos) << t;
+    EXPECT_NE(t.find("a sent INFORMATIONAL request #2 { SK { D } }"), std::string::npos) << t;
     EXPECT_EQ(w.pair.a.ep->ike_sa_count(), 0u);
     EXPECT_EQ(w.pair.b.ep->ike_sa_count(), 0u);
 }

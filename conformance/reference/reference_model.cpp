@@ -74,13 +74,15 @@ Peer::Sa* Peer::find_for(const Message_view& m) {
     return s;
 }
 
-// The Endpoint applies an API request to the last established IKE SA of the connection in the
-// order of our SPI (its public contract: "the established IKE SA of connection", the last one as
+// The Endpoint applies an API request to the last established (or being rekeyed by us) IKE SA
+// of the connection in the order of our SPI (its public contract: "the established IKE SA of connection", the last one as
 // `ikeref list` shows them).
 Peer::Sa* Peer::api_target() {
     Sa* best = nullptr;
     for (auto& s : sas_) {
-        if (s.state != Sa_state::established) continue;
+        // §1.3.2: while our rekey of an IKE SA is in flight, requests wait there and move on to
+        // the new IKE SA (the judged peer does as strongSwan does).
+        if (s.state != Sa_state::established && s.state != Sa_state::rekeying) continue;
         const Spi ours = s.original_initiator ? s.SPIi : s.SPIr;
         const Spi best_ours = best ? (best->original_initiator ? best->SPIi : best->SPIr) : 0;
         if (!best || ours > best_ours) best = &s;
@@ -183,16 +185,20 @@ std::vector<std::string> Peer::judge(const std::vector<Expect>& expected, const 
 // After an IKE SA rekey collision (§2.8.2) this model cannot tell which new IKE SA carries the
 // CHILD SAs (the nonces that decide it are inside SK): a new request there is not judged, the
 // model takes it as the request in flight of its IKE SA and judges what follows.
+Peer::Request Peer::request_in(const Message_view& m) {
+    if (m.has("D(ESP)")) return Request::delete_CHILD_SA;
+    if (m.has("D(IKE)")) return Request::delete_IKE_SA;
+    if (m.has("N(REKEY_SA)")) return Request::rekey_CHILD_SA;
+    if (m.has("SA") && m.has("KE") && !m.has("TSi")) return Request::rekey_IKE_SA;
+    if (m.has("SA")) return Request::create_CHILD_SA;
+    return Request::liveness;
+}
+
 bool Peer::resync(const Observed_send& s) {
     // Message IDs stay checked by the message_ids property; here the model only catches up.
     Sa* sa = find(s.m.SPIi, s.m.SPIr);
     if (!sa || s.m.message_id < sa->next_request_mid) return false;
-    Request r = Request::liveness;
-    if (s.m.has("D(ESP)")) r = Request::delete_CHILD_SA;
-    else if (s.m.has("D(IKE)")) r = Request::delete_IKE_SA;
-    else if (s.m.has("N(REKEY_SA)")) r = Request::rekey_CHILD_SA;
-    else if (s.m.has("SA") && s.m.has("KE") && !s.m.has("TSi")) r = Request::rekey_IKE_SA;
-    else if (s.m.has("SA")) r = Request::create_CHILD_SA;
+    const Request r = request_in(s.m);
     auto q = std::find(sa->queue.begin(), sa->queue.end(), r);
     if (q != sa->queue.end()) sa->queue.erase(q);
     sa->outstanding = r;
@@ -280,6 +286,12 @@ void Peer::pump(Sa& sa, std::vector<Expect>& expect) {
 std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
     std::vector<std::string> diffs;
     std::vector<Expect> expect;
+    // Sa pointers taken in this step (pending_optional_, the switch below) stay valid: the SAs
+    // this step may add (a new half-open SA, the new IKE SAs of a rekey) fit without reallocation.
+    sas_.reserve(sas_.size() + 1 + out.events.size());
+    // The old IKE SA whose queued requests move to its new IKE SA in this step (a rekey without
+    // collision, §1.3.2; on a collision the model cannot tell the survivor: resync() follows).
+    std::optional<std::size_t> migrate_from;
     pending_optional_ = {};
     inherited_children_ = -1;
     inherited_rekeys_pending_ = 0;
@@ -343,7 +355,8 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
         }
         case Stimulus::Kind::delete_IKE_SA: {
             for (std::size_t i = 0; i < sas_.size(); ++i) {
-                if (sas_[i].state != Sa_state::established) continue;
+                // §1.4.1; during our rekey the Delete waits and applies to the new IKE SA.
+                if (sas_[i].state != Sa_state::established && sas_[i].state != Sa_state::rekeying) continue;
                 sas_[i].queue.push_back(Request::delete_IKE_SA);
                 std::vector<Expect> e;
                 pump(sas_[i], e);
@@ -541,6 +554,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                                     inherited_rekeys_pending_ = s->peer_rekeys_pending;
                                     s->children = 0;
                                     s->peer_rekeys_pending = 0;
+                                    migrate_from = si;  // and so do our queued requests
                                 }
                             }
                         } else {
@@ -638,7 +652,10 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                         must.push_back(Observed_event::Kind::rekeyed);
                         inherited_children_ = s->rekey_collision ? -1 : s->children;
                         inherited_rekeys_pending_ = s->peer_rekeys_pending;
-                        if (!s->rekey_collision) s->children = 0;
+                        if (!s->rekey_collision) {
+                            s->children = 0;
+                            migrate_from = si;  // our queued requests move with the CHILD SAs
+                        }
                         Expect del = request_of(*s, Request::delete_IKE_SA);
                         del.why = "§1.3.2 delete the old IKE SA";
                         if (s->rekey_collision) {
@@ -648,6 +665,7 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
                             del_new.mid = 0;
                             del_new.alternatives = {{"D(IKE)"}};
                             del_new.optional = true;
+                            del_new.on_new_SA = true;
                             del_new.why = "§2.8.2 delete our redundant new IKE SA";
                             add(del_new, si, Bind::What::none);
                         }
@@ -705,6 +723,30 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
             }
             break;
         }
+    }
+
+    // §2.18: the new IKE SAs of this step, learnt before judging so that their first requests
+    // are judged (or, after a collision, resynchronised) here. §1.3.2: without a collision the
+    // old SA's waiting requests move to the new one in order and the first starts at once: a
+    // Delete of the old SA still waiting deletes the new one; a rekey of the old SA is void.
+    const std::size_t known = sas_.size();
+    learn_new_SAs(in, out, migrate_from.has_value());
+    for (auto& e : expect) {
+        // Not a Delete that a queued request moved to another IKE SA (resync() takes that one).
+        if (e.on_new_SA && sas_.size() == known + 1) {
+            e.SPIi = sas_[known].SPIi;
+            e.SPIr = sas_[known].SPIr;
+        }
+    }
+    if (migrate_from && sas_.size() == known + 1) {
+        Sa& n = sas_[known];
+        for (const Request r : sas_[*migrate_from].queue) {
+            if (r != Request::rekey_IKE_SA && r != Request::liveness) n.queue.push_back(r);
+        }
+        sas_[*migrate_from].queue.clear();
+        std::vector<Expect> e;
+        pump(n, e);
+        for (auto& x : e) add(x, known, Bind::What::request);
     }
 
     // Compare the sends.
@@ -790,13 +832,16 @@ std::vector<std::string> Peer::step(const Stimulus& in, const Observed& out) {
         }
         if (ev.kind == Observed_event::Kind::established) ++established_;
     }
-    learn_new_SAs(in, out);
+    // A collision resolves when the old SA is deleted or replaced.
+    for (auto& s : sas_) {
+        if (s.state == Sa_state::gone) s.rekey_collision = false;
+    }
     return diffs;
 }
 
 // §2.18: an IKE SA born from a rekey starts established with Message IDs at 0; it holds the
 // CHILD SAs of the old one (on a collision, §2.8.2, the survivor does: unknown here).
-void Peer::learn_new_SAs(const Stimulus& in, const Observed& out) {
+void Peer::learn_new_SAs(const Stimulus& in, const Observed& out, bool judged_requests) {
     for (const auto& ev : out.events) {
         if (ev.kind != Observed_event::Kind::rekeyed) continue;
         if (find(ev.SPIi, ev.SPIr)) continue;
@@ -812,23 +857,21 @@ void Peer::learn_new_SAs(const Stimulus& in, const Observed& out) {
         for (const auto& snd : out.sends) {
             if (snd.m.SPIi == ev.SPIi && snd.m.SPIr == ev.SPIr) {
                 n.original_initiator = snd.m.from_original_initiator;
-                if (!snd.m.response) {
-                    n.outstanding = Request::delete_IKE_SA;
+                if (!snd.m.response && !judged_requests) {
+                    // After a collision (§2.8.2): the Delete of a redundant new SA, or a request
+                    // that moved to the survivor; taken as observed (resync()).
+                    n.outstanding = request_in(snd.m);
                     n.outstanding_mid = snd.m.message_id;
                     n.next_request_mid = snd.m.message_id;
                     n.outstanding_bytes = snd.m.bytes;
                     n.timer = snd.timer;
-                    n.state = Sa_state::deleting;
+                    if (n.outstanding == Request::delete_IKE_SA) n.state = Sa_state::deleting;
                 }
             }
         }
         // After a collision both new SAs may be redundant for a while (§2.8.2).
         n.redundant = std::any_of(sas_.begin(), sas_.end(), [](const Sa& s) { return s.rekey_collision; });
         sas_.push_back(n);
-    }
-    // A collision resolves when the old SA is deleted or replaced.
-    for (auto& s : sas_) {
-        if (s.state == Sa_state::gone) s.rekey_collision = false;
     }
 }
 

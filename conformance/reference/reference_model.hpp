@@ -152,6 +152,7 @@ private:
         Spi SPIi = 0, SPIr = 0;            ///< 0: learn from the observation
         bool optional = false;
         Request req = Request::none;       ///< the request this expectation starts (pump)
+        bool on_new_SA = false;            ///< sent on the new IKE SA of this step (SPIs learnt)
         std::string why;
     };
 
@@ -168,7 +169,11 @@ private:
     void pump(Sa& sa, std::vector<Expect>& expect);
     Expect request_of(Sa& sa, Request r);
     bool resync(const Observed_send& s);
-    void learn_new_SAs(const Stimulus& in, const Observed& out);
+    /// Adds the IKE SAs born from a rekey in this step (their rekeyed events). `judged_requests`:
+    /// their requests are predicted (queued requests that moved there) rather than learnt.
+    void learn_new_SAs(const Stimulus& in, const Observed& out, bool judged_requests);
+    /// What request `m` (one of ours) is, from its payload kinds.
+    static Request request_in(const Message_view& m);
 
     Settings settings_;
     std::vector<Sa> sas_;

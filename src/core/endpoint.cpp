@@ -154,13 +154,17 @@ struct Endpoint::Impl final : core::Core {
         sas.emplace(spi, std::move(sa));
     }
 
-    /// The established IKE SA of `connection`, or nullptr with a diagnostic.
-    /// The established IKE SA of `connection` (the last in SPI order when there are several, as
-    /// `ikeref list` shows them); with `child_spi_in`, the one holding that CHILD SA.
-    Ike_sa* established(const std::string& connection, const char* what, std::uint32_t child_spi_in = 0) {
+    /// The IKE SA of `connection` that takes an API request, or nullptr with a diagnostic: an
+    /// established one, or one whose rekey we have in flight (the request waits there and moves
+    /// to the new IKE SA, §1.3.2); the last in SPI order when there are several, as `ikeref
+    /// list` shows them; with `child_spi_in`, the one holding that CHILD SA. `only_established`:
+    /// not one being rekeyed (reauthentication).
+    Ike_sa* request_target(const std::string& connection, const char* what, std::uint32_t child_spi_in = 0,
+                        bool only_established = false) {
         Ike_sa* found = nullptr;
         for (auto& [spi, sa] : sas) {
-            if (sa->connection().name != connection || !sa->established()) continue;
+            if (sa->connection().name != connection) continue;
+            if (only_established ? !sa->established() : !sa->accepts_requests()) continue;
             if (child_spi_in != 0 && sa->holds_CHILD_SA(child_spi_in)) return sa.get();
             found = sa.get();
         }
@@ -440,23 +444,23 @@ Outputs Endpoint::handle(Input input) {
                 impl_->sas.emplace(spi, std::move(sa));
                 ref.initiate(in.child);
             } else if constexpr (std::is_same_v<T, Create_CHILD_SA>) {
-                if (auto* sa = impl_->established(in.connection, "create CHILD SA")) {
+                if (auto* sa = impl_->request_target(in.connection, "create CHILD SA")) {
                     if (!sa->request_CREATE_CHILD_SA(in.child)) {
                         impl_->diagnose(Severity::error, "ikeref-request", "no child '" + in.child + "' in " + in.connection);
                     }
                 }
             } else if constexpr (std::is_same_v<T, Rekey_CHILD_SA>) {
-                if (auto* sa = impl_->established(in.connection, "rekey CHILD SA", in.spi_in)) {
+                if (auto* sa = impl_->request_target(in.connection, "rekey CHILD SA", in.spi_in)) {
                     if (!sa->request_rekey_CHILD_SA(in.spi_in)) {
                         impl_->diagnose(Severity::error, "ikeref-request", "no CHILD SA with that SPI in " + in.connection);
                     }
                 }
             } else if constexpr (std::is_same_v<T, Reauthenticate>) {
-                if (auto* sa = impl_->established(in.connection, "reauthenticate")) impl_->reauthenticate(*sa);
+                if (auto* sa = impl_->request_target(in.connection, "reauthenticate", 0, true)) impl_->reauthenticate(*sa);
             } else if constexpr (std::is_same_v<T, Rekey_IKE_SA>) {
-                if (auto* sa = impl_->established(in.connection, "rekey IKE SA")) sa->request_rekey_IKE_SA();
+                if (auto* sa = impl_->request_target(in.connection, "rekey IKE SA")) sa->request_rekey_IKE_SA();
             } else if constexpr (std::is_same_v<T, Delete_CHILD_SA>) {
-                if (auto* sa = impl_->established(in.connection, "delete CHILD SA", in.spi_in)) {
+                if (auto* sa = impl_->request_target(in.connection, "delete CHILD SA", in.spi_in)) {
                     if (!sa->request_delete_CHILD_SA(in.spi_in)) {
                         impl_->diagnose(Severity::error, "ikeref-request", "no CHILD SA with that SPI in " + in.connection);
                     }

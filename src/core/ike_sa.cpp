@@ -253,7 +253,8 @@ void Ike_sa::initiate(const std::string& child) {
 }
 
 void Ike_sa::terminate() {
-    if (!established()) {
+    // While our rekey is in flight the Delete waits, then goes to the new IKE SA (replaced_by).
+    if (!accepts_requests()) {
         deliver(model::ev::Delete_requested{});  // no row outside Established: a diagnostic
         return;
     }
@@ -1632,31 +1633,50 @@ Ke_id first_group(const std::vector<Proposal>& ps) {
 
 bool Ike_sa::established() const { return std::string(lifecycle_.state()) == "Established"; }
 
+bool Ike_sa::accepts_requests() const {
+    const std::string state = lifecycle_.state();
+    return state == "Established" || state == "Rekeying";
+}
+
 void Ike_sa::submit(Request_kind kind, std::uint32_t target, std::function<void()> start) {
-    queued_.push_back(Queued{kind, target, std::move(start)});
+    queued_.push_back(Queued{kind, target, nullptr, std::move(start)});
     pump();
 }
 
 void Ike_sa::replaced_by(Spi successor) {
     core_.IKE_SA_replaced(our_spi(), successor);
-    // §2.8.2, §1.4.1: a Delete of this IKE SA still waiting here (we found it redundant, or were
-    // asked to close it) applies to the IKE SA that replaces it: the peer rekeyed it meanwhile.
-    // (Other queued requests are not moved yet: see the closing notes of session 4.)
     Ike_sa* next = core_.find(successor);
     if (!next || next == this || next->removed()) return;
-    const auto it = std::find_if(queued_.begin(), queued_.end(), [](const Queued& q) { return q.kind == Request_kind::delete_IKE; });
-    if (it == queued_.end()) return;
-    queued_.erase(it);
-    diagnose(Severity::info, "7296-2.8.2-delete-follows-rekey",
-             "this IKE SA was to be deleted and the peer rekeyed it: its successor is deleted instead");
-    next->terminate();
+    // [7296-1.3.2-s2] no new CREATE_CHILD_SA exchange started on an IKE SA being rekeyed: the
+    // requests wait (may_start) and, §2.18, as the CHILD SAs moved to the new IKE SA, so do they
+    // (strongSwan moves its queued tasks the same way); they keep their order. A Delete of this
+    // IKE SA still waiting (we found it redundant, or were asked to close it, §2.8.2, §1.4.1)
+    // applies to the IKE SA that replaces it.
+    auto waiting = std::move(queued_);
+    queued_.clear();
+    for (auto& q : waiting) {
+        switch (q.kind) {
+            case Request_kind::create_child:
+            case Request_kind::rekey_child:
+            case Request_kind::delete_child:
+                next->enqueue_CHILD_request(q.kind, q.target, q.config);
+                break;
+            case Request_kind::delete_IKE:
+                diagnose(Severity::info, "7296-2.8.2-delete-follows-rekey",
+                         "this IKE SA was to be deleted and was rekeyed: its successor is deleted instead");
+                next->terminate();
+                break;
+            default:  // a rekey of this IKE SA or a liveness check: the successor is new
+                break;
+        }
+    }
 }
 
 void Ike_sa::delete_rekeyed_CHILD_SA(std::uint32_t spi_in) {
     // §2.8: the Delete that completes a CHILD SA rekey goes before API requests queued earlier
     // (as strongSwan queues it): behind an IKE SA rekey it would be lost with the old IKE SA and
     // both CHILD SAs would stay.
-    queued_.push_front(Queued{Request_kind::delete_child, spi_in, [this, spi_in] {
+    queued_.push_front(Queued{Request_kind::delete_child, spi_in, nullptr, [this, spi_in] {
         const Child_state* c = child_by_spi_in(spi_in);
         if (!c || c->spi_in != spi_in) return;  // the peer deleted it meanwhile (§1.4.1)
         req_ = Child_request{};
@@ -1844,12 +1864,7 @@ bool Ike_sa::request_CREATE_CHILD_SA(const std::string& child) {
         }
     }
     if (!config) return false;
-    submit(Request_kind::create_child, 0, [this, config] {
-        req_ = Child_request{};
-        req_.kind = Request_kind::create_child;
-        req_.config = config;
-        deliver(model::ev::Create_CHILD_SA_requested{});
-    });
+    enqueue_CHILD_request(Request_kind::create_child, 0, config);
     return true;
 }
 
@@ -1863,22 +1878,7 @@ Child_state* Ike_sa::rekey_target(std::uint32_t spi_in) {
 
 bool Ike_sa::request_rekey_CHILD_SA(std::uint32_t spi_in) {
     if (!child_by_spi_in(spi_in)) return false;
-    submit(Request_kind::rekey_child, spi_in, [this, spi_in] {
-        const Child_state* c = rekey_target(spi_in);
-        if (!c) return;  // deleted while the request waited
-        if (c->rekeyed_by_peer) {
-            // §2.8: the peer has rekeyed it already and will delete it; a second rekey would leave
-            // two new CHILD SAs for one (strongSwan skips a CHILD SA in state REKEYED too).
-            diagnose(Severity::info, "7296-2.8-already-rekeyed",
-                     "CHILD SA " + to_hex(spi_octets(c->spi_in)) + " was just rekeyed by the peer: not rekeyed again");
-            return;
-        }
-        req_ = Child_request{};
-        req_.kind = Request_kind::rekey_child;
-        req_.config = c->config;
-        req_.old_spi_in = c->spi_in;
-        deliver(model::ev::Rekey_CHILD_SA_requested{});
-    });
+    enqueue_CHILD_request(Request_kind::rekey_child, spi_in, nullptr);
     return true;
 }
 
@@ -1893,15 +1893,54 @@ bool Ike_sa::request_rekey_IKE_SA() {
 
 bool Ike_sa::request_delete_CHILD_SA(std::uint32_t spi_in) {
     if (!child_by_spi_in(spi_in)) return false;
-    submit(Request_kind::delete_child, spi_in, [this, spi_in] {
-        const Child_state* c = child_by_spi_in(spi_in);
-        if (!c) return;
-        req_ = Child_request{};
-        req_.kind = Request_kind::delete_child;
-        req_.old_spi_in = c->spi_in;
-        deliver(model::ev::Delete_CHILD_SA_requested{});
-    });
+    enqueue_CHILD_request(Request_kind::delete_child, spi_in, nullptr);
     return true;
+}
+
+void Ike_sa::enqueue_CHILD_request(Request_kind kind, std::uint32_t target, const Child_config* config) {
+    std::function<void()> start;
+    switch (kind) {
+        case Request_kind::create_child:
+            start = [this, config] {
+                req_ = Child_request{};
+                req_.kind = Request_kind::create_child;
+                req_.config = config;
+                deliver(model::ev::Create_CHILD_SA_requested{});
+            };
+            break;
+        case Request_kind::rekey_child:
+            start = [this, spi_in = target] {
+                const Child_state* c = rekey_target(spi_in);
+                if (!c) return;  // deleted while the request waited
+                if (c->rekeyed_by_peer) {
+                    // §2.8: the peer has rekeyed it already and will delete it; a second rekey would leave
+                    // two new CHILD SAs for one (strongSwan skips a CHILD SA in state REKEYED too).
+                    diagnose(Severity::info, "7296-2.8-already-rekeyed",
+                             "CHILD SA " + to_hex(spi_octets(c->spi_in)) + " was just rekeyed by the peer: not rekeyed again");
+                    return;
+                }
+                req_ = Child_request{};
+                req_.kind = Request_kind::rekey_child;
+                req_.config = c->config;
+                req_.old_spi_in = c->spi_in;
+                deliver(model::ev::Rekey_CHILD_SA_requested{});
+            };
+            break;
+        case Request_kind::delete_child:
+            start = [this, spi_in = target] {
+                const Child_state* c = child_by_spi_in(spi_in);
+                if (!c || (spi_in != 0 && c->spi_in != spi_in)) return;  // deleted meanwhile (§1.4.1)
+                req_ = Child_request{};
+                req_.kind = Request_kind::delete_child;
+                req_.old_spi_in = c->spi_in;
+                deliver(model::ev::Delete_CHILD_SA_requested{});
+            };
+            break;
+        default:
+            return;
+    }
+    queued_.push_back(Queued{kind, target, config, std::move(start)});
+    pump();
 }
 
 void Ike_sa::start_CREATE_CHILD_SA_exchange() {

@@ -102,6 +102,9 @@ public:
     /// The configs of this SA's CHILD SAs, in order (for reauthentication).
     std::vector<const Child_config*> child_configs() const;
     bool established() const;
+    /// Whether API requests may be queued here: established, or our rekey of it in flight (its
+    /// requests wait and move to the new IKE SA, §1.3.2, as strongSwan's queued tasks do).
+    bool accepts_requests() const;
     bool holds_CHILD_SA(std::uint32_t spi_in) const {
         for (const auto& c : children_)
             if (c.spi_in == spi_in) return true;
@@ -417,8 +420,13 @@ private:
     struct Queued {
         Request_kind kind = Request_kind::none;
         std::uint32_t target = 0;  // our inbound SPI of the CHILD SA rekeyed or deleted (0: none)
+        const Child_config* config = nullptr;  // create_child: the CHILD SA to create
         std::function<void()> start;
     };
+    /// Queues a CHILD SA request (create, rekey or delete) without checking that its target
+    /// exists: the request checks when it starts (it may have been moved here from the IKE SA
+    /// this one replaced, replaced_by).
+    void enqueue_CHILD_request(Request_kind kind, std::uint32_t target, const Child_config* config);
     std::deque<Queued> queued_;
     enum class Requester { none, init, auth, ccs, info } requester_ = Requester::none;
     /// Another request of ours in flight, parked while a different one is active (§2.3).
@@ -453,7 +461,9 @@ private:
     bool may_start(const Queued& q) const;
     void submit(Request_kind kind, std::uint32_t target, std::function<void()> start);
     /// This IKE SA was replaced by the one with our SPI `successor` (a rekey, §2.18): tells the
-    /// Core (IKE_SA_replaced); a Delete of this IKE SA still queued goes to the successor.
+    /// Core (IKE_SA_replaced); the requests still queued here go to the successor, in order (a
+    /// Delete of this IKE SA deletes the successor; a queued rekey of this IKE SA or liveness
+    /// check is dropped: the successor is new).
     void replaced_by(Spi successor);
     mutable Notify_type refusal_notify_ = Notify_type::NO_PROPOSAL_CHOSEN;
     mutable Bytes refusal_data_;

@@ -105,24 +105,32 @@ namespace {
 
 bool live(const Ike_sa_info& sa) { return sa.state != "Deleted" && sa.state != "Deleting"; }
 
-/// The established IKE SA of `connection` (the newest when an IKE rekey left two).
-const Ike_sa_info* established(const std::vector<Ike_sa_info>& list, const std::string& connection) {
+bool is_established(const Ike_sa_info& sa) { return sa.state == "Established"; }
+
+/// Whether the Endpoint takes a request on `sa`: established, or being rekeyed by us (the
+/// request waits and moves to the new IKE SA, RFC 7296 §1.3.2).
+bool takes_requests(const Ike_sa_info& sa) { return sa.state == "Established" || sa.state == "Rekeying"; }
+
+/// The established IKE SA of `connection` (the newest when an IKE rekey left two); with
+/// `takes_requests`, also one being rekeyed.
+const Ike_sa_info* established(const std::vector<Ike_sa_info>& list, const std::string& connection,
+                               bool (*state_ok)(const Ike_sa_info&) = is_established) {
     const Ike_sa_info* found = nullptr;
     for (const auto& sa : list)
-        if (sa.connection == connection && sa.state == "Established") found = &sa;
+        if (sa.connection == connection && state_ok(sa)) found = &sa;
     return found;
 }
 
-/// The established IKE SA of `connection` that holds the CHILD SA `spi_in` (a connection may
-/// have several IKE SAs: repeated initiate, unique = no, reauthentication), else the last one.
+/// The IKE SA of `connection` taking requests that holds the CHILD SA `spi_in` (a connection
+/// may have several IKE SAs: repeated initiate, unique = no, reauthentication), else the last one.
 const Ike_sa_info* established_with_child(const std::vector<Ike_sa_info>& list, const std::string& connection,
                                           std::uint32_t spi_in) {
     for (const auto& sa : list) {
-        if (sa.connection != connection || sa.state != "Established") continue;
+        if (sa.connection != connection || !takes_requests(sa)) continue;
         for (const auto& c : sa.children)
             if (c.spi_in == spi_in) return &sa;
     }
-    return established(list, connection);
+    return established(list, connection, takes_requests);
 }
 
 const Ike_sa_info::Child* child_of(const Ike_sa_info& sa, std::uint32_t spi_in) {
@@ -328,7 +336,7 @@ void Control_server::start_operation(const std::string& cmd, const nlohmann::jso
     op->cmd = cmd;
     op->connection = connection;
     const auto list = runtime_.endpoint().list();
-    const Ike_sa_info* sa = established(list, connection);
+    const Ike_sa_info* sa = established(list, connection, cmd == "reauth" ? is_established : takes_requests);
     if (cmd == "rekey_child" || cmd == "delete_child") {
         std::uint32_t spi = 0;
         std::string ignored;

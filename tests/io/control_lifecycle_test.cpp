@@ -7,12 +7,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <future>
+#include <memory>
 #include <thread>
 
 #include "ike/crypto_provider.hpp"
 #include "src/daemon/config_toml.hpp"
 #include "src/daemon/control.hpp"
 #include "src/daemon/daemon.hpp"
+#include "src/io/impair.hpp"
 #include "src/io/udp_runtime.hpp"
 
 namespace {
@@ -31,7 +34,8 @@ std::string moved(std::string toml, int shift) {
 }
 
 struct Sides {
-    explicit Sides(int shift)
+    /// `responder_impair`: a [daemon.impair] table for the responder's transport ("" = none).
+    explicit Sides(int shift, const std::string& responder_impair = "")
         : initiator(ike::daemon::parse_config(moved(ike::daemon::demo_initiator_toml(), shift), "i"),
                     ike::make_botan_provider()),
           responder(ike::daemon::parse_config(moved(ike::daemon::demo_responder_toml(), shift), "r"),
@@ -42,6 +46,12 @@ struct Sides {
           sock_r(::testing::TempDir() + "ikeref_life_r.sock"),
           ci(io, ri, bi, sock_i),
           cr(io, rr, br, sock_r) {
+        if (!responder_impair.empty()) {
+            auto settings = ike::daemon::parse_settings(moved(ike::daemon::demo_responder_toml(), shift) + responder_impair, "r");
+            if (settings.impair)
+                rr.set_impairer(std::make_unique<ike::io::Impairer>(std::move(*settings.impair),
+                                                                   static_cast<std::uint16_t>(15600 + shift)));
+        }
         rr.start();
         ri.start();
         ci.start();
@@ -169,6 +179,39 @@ TEST(Control_lifecycle, every_command_waits_for_its_outcome_and_both_sides_agree
     EXPECT_EQ(r.value("error", ""), "no established IKE SA of 'demo'");
     r = s.ask(true, {{"cmd", "terminate"}, {"connection", "demo"}});
     EXPECT_EQ(r.value("error", ""), "no IKE SA of 'demo'");
+}
+
+// §1.3.2: a create_child asked while our IKE SA rekey is in flight is taken (it waits and moves
+// to the new IKE SA) instead of refused with "no established IKE SA". The responder's impairing
+// transport holds each CREATE_CHILD_SA response 400 ms, so the create_child (asked 100 ms after
+// the rekey_ike) finds the IKE SA in state Rekeying.
+TEST(Control_lifecycle, create_child_during_an_IKE_SA_rekey_is_taken) {
+    Sides s(10070, R"(
+[daemon.impair]
+seed = 1
+[[daemon.impair.rules]]
+action = "delay"
+direction = "out"
+exchange = "CREATE_CHILD_SA"
+message = "response"
+count = 0
+delay_ms = 400
+)");
+    const json init = s.ask(true, {{"cmd", "initiate"}, {"connection", "demo"}, {"child", "net"}, {"timeout", 8}});
+    ASSERT_TRUE(init.value("ok", false)) << init.dump();
+    for (std::size_t round = 1; round <= 2; ++round) {
+        auto rekey = std::async(std::launch::async, [&] { return s.ask(true, {{"cmd", "rekey_ike"}, {"connection", "demo"}}); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        EXPECT_EQ(s.ask(true, {{"cmd", "list"}})["ike_sas"][0]["state"], "Rekeying");
+        const json created = s.ask(true, {{"cmd", "create_child"}, {"connection", "demo"}, {"child", "net"}});
+        const json rekeyed = rekey.get();
+        ASSERT_TRUE(rekeyed.value("ok", false)) << rekeyed.dump();
+        ASSERT_TRUE(created.value("ok", false)) << created.dump();
+        EXPECT_EQ(created["result"], "installed");
+        const json sa = expect_mirrored(s, 1 + round);
+        ASSERT_FALSE(sa.is_null());
+        EXPECT_EQ(sa["SPIi"], rekeyed["SPIi"]);
+    }
 }
 
 }  // namespace
