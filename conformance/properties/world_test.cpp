@@ -545,6 +545,30 @@ TEST(World, requests_during_our_IKE_SA_rekey_move_to_the_new_IKE_SA_as_the_refer
     EXPECT_EQ(w.pair.b.ep->ike_sa_count(), 0u);
 }
 
+// §2.8.2, found by simultaneous_rekey_keeps_the_same_SA_on_both_sides: b answers a's rekey of
+// the IKE SA O while its own is in flight (the CHILD SAs wait on O for the collision to resolve);
+// a rekeys the new SA NA again, b answers that while its own rekey of NA is in flight too, and
+// a's Delete of NA comes first. NA held no CHILD SAs, and O's pending inheritance was not
+// redirected to NA's successor: a's Delete of O then took b's CHILD SA with it.
+TEST(World, a_collision_waiting_on_an_IKE_SA_that_the_peer_rekeys_and_deletes_follows_its_successor) {
+    World w(1, 9109018);
+    w.initiate();
+    for (int i = 0; i < 4; ++i) w.deliver();
+    w.rekey_IKE_SA(Who::both);
+    w.reorder(0);
+    w.drop();
+    w.deliver();
+    w.rekey_IKE_SA(Who::both);
+    w.deliver();
+    w.drop();
+    w.drop();
+    w.rekey_IKE_SA(Who::A);
+    w.finish();
+    EXPECT_TRUE(w.stats.collision);
+    EXPECT_EQ(w.same_SAs_after_finish(), "") << w.transcript();
+    for (const auto& d : w.reference_diffs) ADD_FAILURE() << d << "\n" << w.transcript();
+}
+
 // The next counterexample of that seed: a rekey of "the first CHILD SA" finds only CHILD SAs the
 // peer has just rekeyed and is skipped (§2.8, K6), and a CHILD SA rekey of b that failed with
 // TEMPORARY_FAILURE after b had answered a's rekey of the same SA leaves no stale collision

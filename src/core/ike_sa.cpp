@@ -1382,15 +1382,19 @@ void Ike_sa::remove_IKE_SA(const std::string& reason) {
         p.timer = 0;
     }
     parked_.clear();
-    if (collision_.active && collision_.new_IKE_spi && !children_.empty()) {
+    if (collision_.active && collision_.new_IKE_spi) {
         // §2.8.2: we noticed the collision but the peer did not: its Delete of this IKE SA means its
         // new IKE SA (the one our answer created) survives and inherits the CHILD SAs.
         // (collision_.new_IKE_spi follows that SA through its own rekeys: redirect_inheritance.)
+        // Also without CHILD SAs here: an older IKE SA whose collision still waits on this one
+        // (its CHILD SAs go to this SA's successor) must be redirected to the survivor.
         if (Ike_sa* survivor = core_.find(collision_.new_IKE_spi); survivor && !survivor->removed()) {
-            diagnose(Severity::info, "7296-2.8.2-peer-did-not-notice",
-                     "the peer deleted the old IKE SA: its new IKE SA inherits the CHILD SAs");
-            survivor->inherit_children(std::move(children_));
-            children_.clear();
+            if (!children_.empty()) {
+                diagnose(Severity::info, "7296-2.8.2-peer-did-not-notice",
+                         "the peer deleted the old IKE SA: its new IKE SA inherits the CHILD SAs");
+                survivor->inherit_children(std::move(children_));
+                children_.clear();
+            }
             replaced_by(survivor->our_spi());
         }
     }
