@@ -64,6 +64,7 @@ run_ikeref_initiates() {
     life_step "ikeref rekey home --ike" 2 ikeref_req rekey home --ike
     life_step "ikeref delete-child home SPI" 1 life_delete_child_ikeref
     life_step "three ikeref create-child at once (window 1 towards charon, §2.3)" 4 life_three_creates
+    life_step "ikeref rekey home --ike and create-child at once (§1.3.2)" 5 life_rekey_ike_and_create
     life_step "ikeref terminate home" - ikeref_req terminate home
 }
 

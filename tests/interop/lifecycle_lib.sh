@@ -106,3 +106,25 @@ life_three_creates() {
     return $rc
 }
 
+
+# life_rekey_ike_and_create: ikeref's IKE SA rekey and a create-child asked at once. A create that
+# arrives while the rekey is in flight waits and goes out on the new IKE SA (RFC 7296 §1.3.2);
+# either way both must succeed (before, an overlap was refused: "no established IKE SA").
+life_rekey_ike_and_create() {
+    local rekey_pid rc=0 from
+    from=$(wc -l <"$IOP_DIR/b/ikeref.log")
+    ikeref_req rekey home --ike >"$IOP_DIR/b/rekey-create-1.out" 2>&1 &
+    rekey_pid=$!
+    ikeref_req create-child home net >"$IOP_DIR/b/rekey-create-2.out" 2>&1 || rc=1
+    wait "$rekey_pid" || rc=1
+    # Informational (first on the step's line): the create waited for the rekey when it went out
+    # as the new IKE SA's first request (#0) before the old IKE SA's Delete.
+    if tail -n "+$((from + 1))" "$IOP_DIR/b/ikeref.log" | grep -E 'CREATE_CHILD_SA request #0 \{ SK \{ SA, Ni, TSi|INFORMATIONAL request #[0-9]+ \{ SK \{ D \} \}' |
+        head -1 | grep -q 'CREATE_CHILD_SA'; then
+        echo "overlap: the create waited for the IKE SA rekey, then went first on the new IKE SA; "
+    else
+        echo "no overlap this time; "
+    fi
+    cat "$IOP_DIR/b/rekey-create-1.out" "$IOP_DIR/b/rekey-create-2.out"
+    return $rc
+}
