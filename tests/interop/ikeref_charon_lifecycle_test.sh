@@ -35,12 +35,13 @@ command -v jq >/dev/null || iop_skip "jq is needed to read 'ikeref list --json'"
 IOP_RUNS=${IOP_RUNS:-charon ikeref dead}
 
 # Charon is the original initiator; charon's child rekeys happen while there is one CHILD SA
-# (swanctl --rekey --child names a child, not an SA). No PFS by default: with an ESP proposal
-# carrying a KE group (IOP_LIFE_ESP_CHARON=aes256gcm16-x25519) ikeref refuses charon's IKE_AUTH
-# CHILD SA, whose SA payload rightly has no KE transform (RFC 7296 §1.2) - a core gap.
+# (swanctl --rekey --child names a child, not an SA). With PFS by default (ESP proposal
+# aes256gcm16-x25519, IOP_LIFE_ESP_CHARON to change it): the IKE_AUTH CHILD SA has no KE
+# (RFC 7296 §1.2), every CREATE_CHILD_SA for a CHILD SA carries KEi/KEr (§1.3.1, §1.3.3); the
+# last step checks that in ikeref's log.
 run_charon_initiates() {
     CASE=charon-initiates
-    life_setup "$CASE" "${IOP_LIFE_ESP_CHARON:-aes256gcm16}"
+    life_setup "$CASE" "${IOP_LIFE_ESP_CHARON:-aes256gcm16-x25519}"
     life_step "swanctl --initiate" 1 charon_req --initiate --ike home --child net --timeout 10
     life_step "swanctl --rekey --child net" 1 charon_req --rekey --child net
     life_step "swanctl --rekey --ike home" 1 charon_req --rekey --ike home
@@ -50,6 +51,21 @@ run_charon_initiates() {
     life_step "ikeref delete-child home SPI" 1 life_delete_child_ikeref
     life_step "swanctl --rekey --child net after ikeref's IKE rekey" 1 charon_req --rekey --child net
     life_step "swanctl --terminate --ike home" - charon_req --terminate --ike home
+    case "${IOP_LIFE_ESP_CHARON:-aes256gcm16-x25519}" in
+        *x25519*|*modp*|*ecp*)
+            STEPS_RUN=$((STEPS_RUN + 1))
+            echo "--- $CASE: PFS: every CREATE_CHILD_SA of a CHILD SA carried KE (§1.3.1, §1.3.3)"
+            local with without
+            with=$(grep -cE 'CREATE_CHILD_SA (request|response) #[0-9]+ \{ SK \{ .*KE.*TSi' "$IOP_DIR/b/ikeref.log")
+            without=$(grep -E 'CREATE_CHILD_SA (request|response) #[0-9]+ \{ SK \{ .*TSi' "$IOP_DIR/b/ikeref.log" | grep -vc 'KE')
+            if [ "$with" -ge 8 ] && [ "$without" = 0 ]; then
+                echo "  ok   $with CREATE_CHILD_SA messages with KE and TSi, none without KE"
+            else
+                echo "  FAIL $with CREATE_CHILD_SA messages with KE and TSi (want >= 8), $without without KE"
+                STEPS_FAILED+=("$CASE: PFS")
+            fi
+            ;;
+    esac
 }
 
 # ikeref is the original initiator; no PFS (IOP_LIFE_ESP_IKEREF to change it, see above).
