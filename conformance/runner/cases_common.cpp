@@ -3,6 +3,23 @@
 
 namespace ike::conform {
 
+Answer nut_init(Case_context& cx) {
+    if (!cx.trigger("initiate")) throw Case_abort("no initiate trigger");
+    auto init = cx.peer.await_nut_init(trigger_wait);
+    if (!init) {
+        cx.skip("the initiate trigger made the NUT send no IKE_SA_INIT request within 10 s");
+        throw Case_abort("no IKE_SA_INIT from the NUT");
+    }
+    return *init;
+}
+
+std::vector<Answer> watch(Case_context& cx, Spi spi, std::chrono::milliseconds window) {
+    cx.peer.auto_answer = false;
+    auto got = cx.peer.collect(spi, window);
+    cx.peer.auto_answer = true;
+    return got;
+}
+
 void put16(Bytes& b, std::size_t at, std::size_t v) {
     b[at] = static_cast<std::uint8_t>((v >> 8) & 0xff);
     b[at + 1] = static_cast<std::uint8_t>(v & 0xff);

@@ -1,9 +1,11 @@
 // Small building blocks shared by the case files: one stimulus, one judgement each.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "conformance/runner/case.hpp"
 #include "src/codec/codec.hpp"
@@ -26,6 +28,13 @@ bool auth_ok(Case_context& cx, Ike_sa& sa, const std::string& step, const Auth_s
 /// INVALID_KE_PAYLOAD a NOTE; unprotected INVALID_SYNTAX a WARN; a normal response FAIL.
 void judge_refused_init(Case_context& cx, const std::string& step, const std::optional<Answer>& a,
                         const std::string& requirement);
+/// How long a trigger may take to make the NUT send its request (10 s).
+constexpr auto trigger_wait = std::chrono::milliseconds(10000);
+/// The NUT's IKE_SA_INIT request after the initiate trigger; throws Case_abort (the case is
+/// skipped: the trigger had no effect) when none comes within trigger_wait.
+Answer nut_init(Case_context& cx);
+/// Everything the NUT sends on SPIi `spi` during `window`, none of it auto-answered.
+std::vector<Answer> watch(Case_context& cx, Spi spi, std::chrono::milliseconds window);
 /// The NUT is still there: P-FRESH answered (MUST).
 void expect_fresh(Case_context& cx, const std::string& step);
 /// No IKE SA exists for `sa` on the NUT: P-LIVE gets no protected answer (MUST).

@@ -298,18 +298,25 @@ void nonce_length_bounds(Case_context& cx) {
     }
 }
 
+/// F-INIT offering the profile's first IKE proposal with its D-H group replaced by `group`
+/// and a KE payload of that group (whose data the case sets).
+Init_spec offer_in_group(Case_context& cx, std::uint16_t group) {
+    Init_spec spec;
+    Proposal p = cx.profile.ike[0];
+    for (auto& t : p.transforms)
+        if (t.type == Transform_type::KE) t.id = group;
+    spec.proposals = {p};
+    spec.ke_group = group;
+    return spec;
+}
+
 void ke_length_wrong(Case_context& cx) {
     const std::tuple<const char*, std::uint16_t, std::size_t> variants[] = {
         {"a0", 19, 0}, {"a63", 19, 63}, {"a65", 19, 65}, {"a4000", 19, 4000},
         {"b255", 14, 255}, {"b257", 14, 257}, {"c31", 31, 31}, {"c33", 31, 33}};
     for (const auto& [name, group, n] : variants) {
         cx.sub(name);
-        Init_spec spec;
-        Proposal p = cx.profile.ike[0];
-        for (auto& t : p.transforms)
-            if (t.type == Transform_type::KE) t.id = group;
-        spec.proposals = {p};
-        spec.ke_group = group;
+        Init_spec spec = offer_in_group(cx, group);
         spec.ke_data = Bytes(n, 0x5a);
         Ike_sa& sa = cx.peer.new_sa();
         const std::string step = "F-INIT: group " + std::to_string(group) + " KE of " + std::to_string(n) + " octets";
@@ -330,12 +337,7 @@ void ke_invalid_public_value(Case_context& cx) {
         {"c", 31, Bytes(32, 0)}};
     for (const auto& [name, group, data] : variants) {
         cx.sub(name);
-        Init_spec spec;
-        Proposal p = cx.profile.ike[0];
-        for (auto& t : p.transforms)
-            if (t.type == Transform_type::KE) t.id = group;
-        spec.proposals = {p};
-        spec.ke_group = group;
+        Init_spec spec = offer_in_group(cx, group);
         spec.ke_data = data;
         Ike_sa& sa = cx.peer.new_sa();
         const std::string step = "F-INIT: group " + std::to_string(group) + " invalid public value " + name;

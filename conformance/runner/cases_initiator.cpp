@@ -10,27 +10,6 @@
 namespace ike::conform {
 namespace {
 
-constexpr auto trigger_wait = std::chrono::milliseconds(10000);
-
-/// The NUT's IKE_SA_INIT request after the initiate trigger, or Case_abort.
-Answer nut_init(Case_context& cx) {
-    if (!cx.trigger("initiate")) throw Case_abort("no initiate trigger");
-    auto init = cx.peer.await_nut_init(trigger_wait);
-    if (!init) {
-        cx.skip("the initiate trigger made the NUT send no IKE_SA_INIT request within 10 s");
-        throw Case_abort("no IKE_SA_INIT from the NUT");
-    }
-    return *init;
-}
-
-/// Everything from the NUT on SPIi `spi` during `window`; IKE_AUTH requests among them.
-std::vector<Answer> watch(Case_context& cx, Spi spi, std::chrono::milliseconds window) {
-    cx.peer.auto_answer = false;
-    auto got = cx.peer.collect(spi, window);
-    cx.peer.auto_answer = true;
-    return got;
-}
-
 std::size_t count_exchange(const std::vector<Answer>& got, Exchange_type e, bool requests) {
     std::size_t n = 0;
     for (const auto& a : got)
@@ -90,6 +69,32 @@ bool finish_auth(Case_context& cx, Ike_sa& sa, const Answer& auth, const std::fu
     return true;
 }
 
+/// The NUT initiates (initiate trigger), the runner answers its IKE_SA_INIT normally: the
+/// runner's IKE SA and the NUT's IKE_AUTH request; nullopt, judged as a failed MUST, when no
+/// IKE_AUTH request came (RFC 7296 §1.2).
+struct Nut_auth {
+    Ike_sa* sa = nullptr;
+    Answer auth;
+};
+std::optional<Nut_auth> nut_auth_request(Case_context& cx) {
+    Answer init = nut_init(cx);
+    Message resp;
+    Ike_sa& sa = accept(cx, init, &resp);
+    auto auth = answer_init(cx, sa, init, resp);
+    if (!cx.expect(auth.has_value(), Level::MUST, "IKE_AUTH request", "sent by the NUT", "none", "RFC 7296 §1.2"))
+        return std::nullopt;
+    return Nut_auth{&sa, std::move(*auth)};
+}
+
+/// An edit for finish_auth: `f` applied to every selector of the response's TSr.
+std::function<void(std::vector<Payload>&)> each_TSr(std::function<void(Traffic_selector&)> f) {
+    return [f = std::move(f)](std::vector<Payload>& inner) {
+        for (auto& p : inner)
+            if (p.type == Payload_type::TSr)
+                for (auto& t : std::get<Payload_TS>(p.body).selectors) f(t);
+    };
+}
+
 /// P-LIVE from the runner (the original responder: its first request has MID 0, I clear).
 bool alive(Case_context& cx, Ike_sa& sa) { return cx.peer.probe_live(sa, 0); }
 
@@ -146,11 +151,10 @@ void initiator_offer_format(Case_context& cx) {
 }
 
 void header_fields_passive(Case_context& cx) {
-    Answer init = nut_init(cx);
-    Message resp;
-    Ike_sa& sa = accept(cx, init, &resp);
-    auto auth = answer_init(cx, sa, init, resp);
-    if (!cx.expect(auth.has_value(), Level::MUST, "IKE_AUTH request", "sent by the NUT", "none", "RFC 7296 §1.2")) return;
+    auto started = nut_auth_request(cx);
+    if (!started) return;
+    Ike_sa& sa = *started->sa;
+    const Answer* auth = &started->auth;
     cx.expect(auth->outer->header.message_id == 1 && (auth->outer->header.flags & flag::Initiator), Level::MUST,
               "IKE_AUTH request header", "MID 1, I set", auth->describe(), "RFC 7296 §2.2, §3.1");
     if (!finish_auth(cx, sa, *auth) || sa.children.empty()) return;
@@ -279,11 +283,10 @@ void cookie_retry_format(Case_context& cx) {
 }
 
 void bad_responder_auth(Case_context& cx) {
-    Answer init = nut_init(cx);
-    Message resp;
-    Ike_sa& sa = accept(cx, init, &resp);
-    auto auth = answer_init(cx, sa, init, resp);
-    if (!cx.expect(auth.has_value(), Level::MUST, "IKE_AUTH request", "sent by the NUT", "none", "RFC 7296 §1.2")) return;
+    auto started = nut_auth_request(cx);
+    if (!started) return;
+    Ike_sa& sa = *started->sa;
+    const Answer* auth = &started->auth;
     const bool ok = finish_auth(cx, sa, *auth, [&](std::vector<Payload>& inner) {
         for (auto& p : inner)
             if (auto* a = std::get_if<Payload_AUTH>(&p.body)) a->data.back() ^= 0x01;  // AUTH with a wrong key
@@ -300,11 +303,10 @@ void bad_responder_auth(Case_context& cx) {
 void child_error_keeps_ike(Case_context& cx) {
     for (auto t : {Notify_type::NO_PROPOSAL_CHOSEN, Notify_type::TS_UNACCEPTABLE}) {
         cx.sub(t == Notify_type::NO_PROPOSAL_CHOSEN ? "a" : "b");
-        Answer init = nut_init(cx);
-        Message resp;
-        Ike_sa& sa = accept(cx, init, &resp);
-        auto auth = answer_init(cx, sa, init, resp);
-        if (!cx.expect(auth.has_value(), Level::MUST, "IKE_AUTH request", "sent by the NUT", "none", "RFC 7296 §1.2")) continue;
+        auto started = nut_auth_request(cx);
+        if (!started) continue;
+        Ike_sa& sa = *started->sa;
+        const Answer* auth = &started->auth;
         const bool ok = finish_auth(cx, sa, *auth, [t](std::vector<Payload>& inner) {
             std::vector<Payload> keep;
             for (const auto& p : inner)
@@ -320,11 +322,10 @@ void child_error_keeps_ike(Case_context& cx) {
 }
 
 void malformed_response(Case_context& cx) {
-    Answer init = nut_init(cx);
-    Message resp;
-    Ike_sa& sa = accept(cx, init, &resp);
-    auto auth = answer_init(cx, sa, init, resp);
-    if (!cx.expect(auth.has_value(), Level::MUST, "IKE_AUTH request", "sent by the NUT", "none", "RFC 7296 §1.2")) return;
+    auto started = nut_auth_request(cx);
+    if (!started) return;
+    Ike_sa& sa = *started->sa;
+    const Answer* auth = &started->auth;
     std::vector<Payload> inner;
     if (!cx.peer.answer_nut_auth(sa, *auth, &inner).empty()) return;
     const auto first = static_cast<std::uint8_t>(inner.front().type);
@@ -374,17 +375,13 @@ void nat_detected_by_initiator(Case_context& cx) {
 }
 
 void accept_narrowed(Case_context& cx) {
-    Answer init = nut_init(cx);
-    Message resp;
-    Ike_sa& sa = accept(cx, init, &resp);
-    auto auth = answer_init(cx, sa, init, resp);
-    if (!cx.expect(auth.has_value(), Level::MUST, "IKE_AUTH request", "sent by the NUT", "none", "RFC 7296 §1.2")) return;
-    const bool ok = finish_auth(cx, sa, *auth, [&](std::vector<Payload>& inner) {
-        for (auto& p : inner)
-            if (p.type == Payload_type::TSr)
-                for (auto& t : std::get<Payload_TS>(p.body).selectors)
-                    if (t.end_address.size() == 4 && t.end_address[3] == 0xff) t.end_address[3] = 0x7f;  // /24 -> /25
-    });
+    auto started = nut_auth_request(cx);
+    if (!started) return;
+    Ike_sa& sa = *started->sa;
+    const Answer* auth = &started->auth;
+    const bool ok = finish_auth(cx, sa, *auth, each_TSr([](Traffic_selector& t) {
+        if (t.end_address.size() == 4 && t.end_address[3] == 0xff) t.end_address[3] = 0x7f;  // /24 -> /25
+    }));
     if (!ok || sa.children.empty()) return;
     auto got = watch(cx, sa.SPIi, cx.peer.W());
     bool deleted = false;
@@ -398,17 +395,13 @@ void accept_narrowed(Case_context& cx) {
 }
 
 void reject_widened(Case_context& cx) {
-    Answer init = nut_init(cx);
-    Message resp;
-    Ike_sa& sa = accept(cx, init, &resp);
-    auto auth = answer_init(cx, sa, init, resp);
-    if (!cx.expect(auth.has_value(), Level::MUST, "IKE_AUTH request", "sent by the NUT", "none", "RFC 7296 §1.2")) return;
-    const bool ok = finish_auth(cx, sa, *auth, [&](std::vector<Payload>& inner) {
-        for (auto& p : inner)
-            if (p.type == Payload_type::TSr)
-                for (auto& t : std::get<Payload_TS>(p.body).selectors)
-                    if (t.start_address.size() == 4) t.start_address[2] &= 0xfe, t.end_address[2] |= 0x01;  // /24 -> /23
-    });
+    auto started = nut_auth_request(cx);
+    if (!started) return;
+    Ike_sa& sa = *started->sa;
+    const Answer* auth = &started->auth;
+    const bool ok = finish_auth(cx, sa, *auth, each_TSr([](Traffic_selector& t) {
+        if (t.start_address.size() == 4) t.start_address[2] &= 0xfe, t.end_address[2] |= 0x01;  // /24 -> /23
+    }));
     if (!ok) return;
     auto got = watch(cx, sa.SPIi, 2 * cx.peer.W());
     bool deleted = false;

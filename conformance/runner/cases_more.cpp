@@ -8,8 +8,6 @@
 namespace ike::conform {
 namespace {
 
-constexpr auto trigger_wait = std::chrono::milliseconds(10000);
-
 // ---- G7 ----------------------------------------------------------------------------------------
 
 void same_spii_two_peers(Case_context& cx) {
@@ -113,23 +111,6 @@ void double_rekey_same_child(Case_context& cx) {
 }
 
 // ---- initiator-side negotiation --------------------------------------------------------------
-
-Answer nut_init(Case_context& cx) {
-    if (!cx.trigger("initiate")) throw Case_abort("no initiate trigger");
-    auto init = cx.peer.await_nut_init(trigger_wait);
-    if (!init) {
-        cx.skip("the initiate trigger made the NUT send no IKE_SA_INIT request within 10 s");
-        throw Case_abort("no IKE_SA_INIT from the NUT");
-    }
-    return *init;
-}
-
-std::vector<Answer> watch(Case_context& cx, Spi spi, std::chrono::milliseconds w) {
-    cx.peer.auto_answer = false;
-    auto got = cx.peer.collect(spi, w);
-    cx.peer.auto_answer = true;
-    return got;
-}
 
 std::size_t auth_requests(const std::vector<Answer>& got) {
     std::size_t n = 0;
