@@ -180,7 +180,6 @@ std::string reason_for(const Catalogue_row& row) {
         {"IKEv2.I.2.4.dead-peer-detection", "needs capability liveness (neither profile configures dpd_delay)"},
         {"IKEv2.I.1.3.invalid-ke-child-rekey-retry", "needs rekey-child on the runner's SA and a NUT with PFS offering two groups"},
         {"IKEv2.I.2.18.rekey-ike-initiator", "needs a rekey-ike trigger acting on the runner's IKE SA: ikeref's picks one IKE SA of the connection by itself, charon's profile has none"},
-        {"IKEv2.I.1.3.3.rekey-child-initiator", "needs rekey-child on the runner's SA (see rekey-ike-initiator)"},
         {"IKEv2.I.2.25.child-sa-not-found", "needs rekey-child on the runner's SA (see rekey-ike-initiator)"},
         {"IKEv2.I.2.25.temporary-failure-backoff", "needs rekey-child on the runner's SA and minutes of run time"},
     };

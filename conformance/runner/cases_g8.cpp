@@ -179,6 +179,64 @@ void parallel_child_sas(Case_context& cx) {
 
 }  // namespace
 
+// The NUT rekeys C1 on the runner's IKE SA (trigger rekey-child); the runner answers normally.
+void rekey_child_initiator(Case_context& cx) {
+    Ike_sa& sa = cx.established();
+    if (sa.children.empty()) throw Case_abort("no CHILD SA C1");
+    const Child_sa c1 = sa.children[0];
+    const Spi spi = sa.SPIi;
+    cx.peer.auto_answer = false;
+    struct Restore {
+        Peer& p;
+        ~Restore() { p.auto_answer = true; }
+    } restore{cx.peer};
+    cx.trigger("rekey-child", c1.spi_nut);
+    auto req = cx.peer.wait_for(
+        [spi](const Answer& a) {
+            return a.inner && a.inner->header.SPIi == spi && !a.inner->header.is_response() &&
+                   a.inner->header.exchange == Exchange_type::CREATE_CHILD_SA;
+        },
+        trigger_wait);
+    if (!req) {
+        cx.skip("the rekey-child trigger made the NUT send no CREATE_CHILD_SA request within 10 s");
+        return;
+    }
+    const Payload_N* rekey = req->notify(Notify_type::REKEY_SA);
+    cx.expect(rekey && rekey->protocol == Protocol_id::ESP && rekey->spi.size() == 4 && spi_value(rekey->spi) == c1.spi_nut,
+              Level::MUST, "the NUT's CHILD SA rekey request",
+              "N(REKEY_SA) with Protocol ID 3, SPI Size 4 and its inbound SPI of C1", req->describe(), "RFC 7296 §1.3.3, §3.10");
+    // [SHOULD] the same selectors as C1 (the NUT's TSi is its side: the runner's TSr of C1)
+    const auto* tsi = req->find(Payload_type::TSi);
+    const auto* tsr = req->find(Payload_type::TSr);
+    const bool same_ts = tsi && tsr && std::get<Payload_TS>(tsi->body).selectors == c1.tsr &&
+                         std::get<Payload_TS>(tsr->body).selectors == c1.tsi;
+    cx.expect(same_ts, Level::SHOULD, "the NUT's CHILD SA rekey request", "TSi/TSr those of C1", req->describe(), "RFC 7296 §2.8");
+    const std::string err = cx.peer.answer_child(sa, *req);
+    if (!cx.expect(err.empty(), Level::MUST, "the NUT's CHILD SA rekey request", "SA, Ni, [KEi,] TSi, TSr the runner can answer",
+                   err.empty() ? "answered" : err, "RFC 7296 §1.3.3"))
+        return;
+    // §1.3.3, §2.8: after the response the NUT deletes C1, naming its old inbound SPI.
+    auto del = cx.peer.wait_for(
+        [spi](const Answer& a) {
+            return a.inner && a.inner->header.SPIi == spi && !a.inner->header.is_response() &&
+                   a.inner->header.exchange == Exchange_type::INFORMATIONAL;
+        },
+        2 * cx.peer.W());
+    bool names_c1 = false;
+    if (del)
+        for (const auto& p : del->inner->payloads)
+            if (const auto* d = std::get_if<Payload_D>(&p.body); d && d->protocol == Protocol_id::ESP)
+                for (const auto& s : d->spis) names_c1 = names_c1 || spi_value(s) == c1.spi_nut;
+    cx.expect(names_c1, Level::SHOULD, "after the rekey response", "D(ESP, [the NUT's old inbound SPI of C1])", cx.show(del),
+              "RFC 7296 §1.3.3, §2.8");
+    if (del) cx.peer.respond(sa, *del, {delete_esp({c1.spi_runner})});
+    if (names_c1)
+        sa.children.erase(std::remove_if(sa.children.begin(), sa.children.end(),
+                                         [&](const Child_sa& c) { return c.spi_nut == c1.spi_nut; }),
+                          sa.children.end());
+    expect_live(cx, sa, "the IKE SA after the CHILD SA rekey", Level::MUST, "RFC 7296 §1.3.3");
+}
+
 void register_g8(std::vector<Case>& t) {
     t.push_back({"IKEv2.R.1.3.1.new-child", "", Level::MUST, {}, new_child, ""});
     t.push_back({"IKEv2.R.1.3.1.transport-mode", "", Level::MUST, {}, transport_mode, ""});
@@ -188,6 +246,7 @@ void register_g8(std::vector<Case>& t) {
     t.push_back({"IKEv2.R.2.18.ike-rekey-mid-reset", "", Level::MUST, {}, ike_rekey_mid_reset, ""});
     t.push_back({"IKEv2.R.2.18.ike-rekey-without-ke", "", Level::MUST, {}, ike_rekey_without_ke, ""});
     t.push_back({"IKEv2.R.2.8.parallel-child-sas", "", Level::SHOULD, {}, parallel_child_sas, ""});
+    t.push_back({"IKEv2.I.1.3.3.rekey-child-initiator", "", Level::MUST, {"trigger:rekey-child"}, rekey_child_initiator, ""});
 }
 
 }  // namespace ike::conform

@@ -887,6 +887,45 @@ Child_sa* Peer::create_child(Ike_sa& sa, std::string* why) {
     return &sa.children.back();
 }
 
+std::string Peer::answer_child(Ike_sa& sa, const Answer& req) {
+    if (!req.inner) return "CREATE_CHILD_SA request not protected: " + req.describe();
+    const auto* sa_p = req.inner->find(Payload_type::SA);
+    const auto* tsi = req.inner->find(Payload_type::TSi);
+    const auto* tsr = req.inner->find(Payload_type::TSr);
+    if (!sa_p || !tsi || !tsr || !req.inner->find(Payload_type::Nonce)) return "not a CHILD SA request (SA, Ni, TSi, TSr): " + req.describe();
+    const auto& offered = std::get<Payload_SA>(sa_p->body).proposals;
+    if (offered.empty() || offered[0].spi.size() != 4) return "the first proposal has no 4-octet SPI: " + req.describe();
+    Proposal chosen = offered[0];
+    Child_sa fresh;
+    fresh.spi_nut = spi_value(chosen.spi);
+    fresh.spi_runner = spi_value(crypto_.random(4)) | 0x01000000u;
+    chosen.spi = spi4(fresh.spi_runner);
+    std::vector<Payload> out{sa_payload({chosen})};
+    Payload nr;
+    nr.type = Payload_type::Nonce;
+    nr.body = Payload_Nonce{crypto_.random(32)};
+    out.push_back(nr);
+    for (const auto& t : chosen.transforms) {
+        if (t.type != Transform_type::KE || t.id == 0) continue;
+        const auto* kei = req.inner->find(Payload_type::KE);
+        if (!kei || std::get<Payload_KE>(kei->body).group != t.id) return "proposal with D-H group " + std::to_string(t.id) + " but no KEi of it";
+        auto ke = crypto_.key_exchange(static_cast<Ke_id>(t.id));
+        if (!ke) return "D-H group " + std::to_string(t.id) + " not available to the runner";
+        Payload kr;
+        kr.type = Payload_type::KE;
+        kr.body = Payload_KE{t.id, ke->public_value()};
+        out.push_back(kr);
+    }
+    // The NUT's TSi is its own side: the runner keeps its selectors from its own point of view.
+    fresh.tsi = std::get<Payload_TS>(tsr->body).selectors;
+    fresh.tsr = std::get<Payload_TS>(tsi->body).selectors;
+    out.push_back(*tsi);
+    out.push_back(*tsr);
+    respond(sa, req, out);
+    sa.children.push_back(fresh);
+    return "";
+}
+
 // ---- runner as responder -----------------------------------------------------------------------
 
 std::optional<Answer> Peer::await_nut_init(std::chrono::milliseconds timeout) {

@@ -205,6 +205,12 @@ public:
     std::string complete_child(Ike_sa& sa, Child_sa& pending, const Answer& a);
     /// CREATE_CHILD_SA for a new CHILD SA with the profile's proposal; the new SA or nullptr.
     Child_sa* create_child(Ike_sa& sa, std::string* why);
+    /// Answers the NUT's CREATE_CHILD_SA request `req` for a CHILD SA (new, or a rekey with
+    /// REKEY_SA) normally (RFC 7296 §1.3.1, §1.3.3): its first proposal with the runner's SPI,
+    /// Nr (32 octets), KEr when that proposal has a D-H group, TSi/TSr as asked; the new CHILD SA
+    /// joins sa.children (a rekeyed one stays until its Delete). Returns "" or why it cannot
+    /// (then nothing is sent).
+    std::string answer_child(Ike_sa& sa, const Answer& req);
 
     // ---- runner as responder (the NUT initiates) ----------------------------------------------
     /// Waits for the NUT's IKE_SA_INIT request (any SPIi) up to `timeout`.
