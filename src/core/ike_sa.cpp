@@ -362,6 +362,8 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
         if (!in_receive_window(mid)) {
 #endif
             // [7296-2.1-s5] [7296-2.3-s9] a request whose response is forgotten, or outside the window, is dropped unanswered.
+            // [7296-2.3-s10] INVALID_MESSAGE_ID (OPTIONAL) is never sent, so never more often than a rate
+            // limit allows (strongSwan's task_manager_v2.c ignores such a request the same way).
             diagnose(Severity::warning, "7296-2.2-request-message-id",
                      "request #" + std::to_string(mid) + " outside the window (" + receive_window_text() + "): dropped");
             return;

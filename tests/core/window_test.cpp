@@ -1,11 +1,11 @@
 // The Message ID window (RFC 7296 §2.3) on two in-memory Endpoints: SET_WINDOW_SIZE announced in
 // IKE_AUTH, several requests of one peer in flight at once (1, 2 and 5), answered out of order,
 // retransmissions answered from the per-Message-ID response cache, requests outside the window
-// dropped, the fallback to one with a peer that announced nothing, and the new IKE SA of a rekey
-// starting again at one. Each test asserts from the wire or the traces how many requests were
+// dropped (never answered with INVALID_MESSAGE_ID), the fallback to one with a peer that
+// announced nothing, and the new IKE SA of a rekey starting again at one. Each test asserts from the wire or the traces how many requests were
 // in flight together, then the SAs and keys both sides hold.
 // Requirements: 7296-2.3-s1, 7296-2.3-s2, 7296-2.3-s4, 7296-2.3-s5, 7296-2.3-s6, 7296-2.3-s7,
-// 7296-2.3-s8, 7296-2.3-s9.
+// 7296-2.3-s8, 7296-2.3-s9, 7296-2.3-s10.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -189,6 +189,33 @@ TEST(Window, a_request_beyond_the_window_is_dropped_unanswered) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->header.message_id, 3u);
     EXPECT_TRUE(p.b.has_diagnostic("7296-2.2-request-message-id"));
+}
+
+TEST(Window, requests_outside_the_window_get_no_INVALID_MESSAGE_ID) {
+    // §2.3: sending INVALID_MESSAGE_ID is OPTIONAL and MUST be rate limited: ikeref never sends
+    // it, however many requests outside the window come (as strongSwan, which ignores them).
+    auto p = established(1, 2);
+    const Keys_derived& k = p.a.keys.at(0);
+    const auto sent_before = p.b.sent.size();
+    for (std::uint32_t mid = 4; mid < 54; ++mid) {  // b's window is #2..#3
+        Message m;
+        m.header.SPIi = k.SPIi;
+        m.header.SPIr = k.SPIr;
+        m.header.exchange = Exchange_type::INFORMATIONAL;
+        m.header.flags = flag::Initiator;
+        m.header.message_id = mid;
+        m.was_protected = true;
+        Datagram_received d{Address{{192, 0, 2, 1}, 500}, Address{{192, 0, 2, 2}, 500}, protect_as(k, true, m), p.now};
+        p.absorb(p.b, false, p.b.ep->handle(std::move(d)));
+    }
+    EXPECT_EQ(p.b.sent.size(), sent_before) << p.transcript();  // nothing at all, INVALID_MESSAGE_ID included
+    EXPECT_TRUE(p.wire.empty());
+    EXPECT_EQ(std::count_if(p.b.diagnostics.begin(), p.b.diagnostics.end(),
+                            [](const Diagnostic& d) { return d.rule == "7296-2.2-request-message-id"; }),
+              50);
+    for (const auto& t : p.b.traces) EXPECT_EQ(t.notation.find("INVALID_MESSAGE_ID"), std::string::npos) << t.notation;
+    p.run();
+    expect_same_SAs(p, 1);  // the IKE SA goes on as before
 }
 
 TEST(Window, rekey_delete_and_create_in_flight_together) {
