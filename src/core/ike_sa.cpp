@@ -1271,7 +1271,7 @@ void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
                     known = true;
                 }
             }
-            if (!known && (request_in_flight(Request_kind::create_child) || request_in_flight(Request_kind::rekey_child))) {
+            if (!known && (in_flight(Request_kind::create_child) || in_flight(Request_kind::rekey_child))) {
                 // The peer may be deleting the CHILD SA our CREATE_CHILD_SA request just made, whose
                 // response (with that SPI) has not reached us yet: remembered for complete_CREATE_CHILD_SA.
                 deleted_before_known_.push_back(spi_value(spi));
@@ -2350,7 +2350,7 @@ void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     st.keys = rekeyed_IKE_SA_keys(chosen, g_ir->view(), st);
     st.proposal = chosen;
     st.proposal.spi.clear();
-    const bool colliding = request_in_flight(Request_kind::rekey_IKE);
+    const bool colliding = in_flight(Request_kind::rekey_IKE) != nullptr;
     if (colliding) {
         // §2.25.2: answer as usual; which new SA survives is decided when our own response arrives.
         collision_.active = true;
@@ -2487,9 +2487,9 @@ bool Ike_sa::temporary_condition(const Message& m) const {
     if (is_IKE_SA_rekey(m)) {
         // §2.25.1: while we create, rekey or close a CHILD SA; §2.25.2 / §2.8.2: while we close
         // (or already replaced) this IKE SA.
-        const bool child_work = request_in_flight(Request_kind::create_child) ||
-                                request_in_flight(Request_kind::rekey_child) ||
-                                request_in_flight(Request_kind::delete_child);
+        const bool child_work = in_flight(Request_kind::create_child) ||
+                                in_flight(Request_kind::rekey_child) ||
+                                in_flight(Request_kind::delete_child);
         if (child_work || closing_IKE) {
             refusal_text_ = child_work ? "IKE SA rekey while our CHILD SA exchange is in flight"
                                        : "IKE SA rekey of an IKE SA we are closing";
@@ -2498,7 +2498,7 @@ bool Ike_sa::temporary_condition(const Message& m) const {
         return false;
     }
     // §2.25.2: creating or rekeying a CHILD SA while we rekey or close the IKE SA.
-    if (request_in_flight(Request_kind::rekey_IKE) || closing_IKE) {
+    if (in_flight(Request_kind::rekey_IKE) || closing_IKE) {
         refusal_text_ = "CHILD SA request while the IKE SA is being rekeyed or closed";
         return true;
     }

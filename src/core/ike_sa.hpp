@@ -504,7 +504,6 @@ private:
     bool lost_IKE_collision_ = false;
     std::map<Timer_id, std::function<void()>> duty_;
     Time last_received_{0};
-    bool request_in_flight(Request_kind k) const { return in_flight(k) != nullptr; }
     // refusal reason of the last guard that said no (shown by the action that follows)
     mutable std::string refusal_rule_, refusal_text_;
     mutable std::vector<Refusal::Proposal_mismatch> refusal_proposals_;
