@@ -1360,6 +1360,13 @@ void Ike_sa::emit_keys() {
 
 void Ike_sa::report_failure(const std::string& reason) {
     const std::string rule = refusal_rule_.empty() ? "model:" + reason : refusal_rule_;
+    if (redundant_ && rule == "7296-2.1-retransmission-limit") {
+        // §2.8.2: the peer dropped the redundant IKE SA of the collision before our Delete came
+        // (charon does): routine clean-up, no IKE_SA_failed (IKE_SA_deleted follows).
+        diagnose(Severity::info, "7296-2.8.2-redundant-IKE-SA",
+                 "redundant IKE SA removed without a response to its Delete (" + refusal_text_ + ")");
+        return;
+    }
     diagnose(Severity::warning, rule, reason + (refusal_text_.empty() ? "" : ": " + refusal_text_));
     // [7296-2.25-s2] an error answer (TEMPORARY_FAILURE too) is never retried at once: only a later lifetime timer asks again.
     // §2.21.3: a refused or unacceptable CREATE_CHILD_SA exchange ends only that exchange; the IKE
@@ -2154,6 +2161,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
                 replaced_by(theirs_sa->our_spi());
             }
             children_.clear();
+            ref.redundant_ = true;
             ref.terminate();
         } else if (theirs_sa) {
             // The peer should delete the redundant IKE SA it created; if it never does (it may not
@@ -2695,6 +2703,7 @@ void Ike_sa::expect_delete_by_peer(Time within) {
         if (removed_ || !established()) return;
         diagnose(Severity::info, "7296-2.8.2-redundant-IKE-SA",
                  "the peer did not delete its redundant IKE SA: deleting it ourselves");
+        redundant_ = true;
         terminate();
     });
 }

@@ -502,6 +502,9 @@ private:
     };
     Collision collision_;
     bool lost_IKE_collision_ = false;
+    /// §2.8.2: this is the redundant IKE SA of a rekey collision, being deleted: a Delete the peer
+    /// does not answer (it dropped the SA already, as charon does) is routine, not a failure.
+    bool redundant_ = false;
     std::map<Timer_id, std::function<void()>> duty_;
     Time last_received_{0};
     // refusal reason of the last guard that said no (shown by the action that follows)
