@@ -1753,8 +1753,8 @@ void Ike_sa::rekey_before_Message_IDs_run_out() {
     // RFC 7296 §2.2 [7296-2.2-s2]: "In the unlikely event that Message IDs grow too large to fit in
     // 32 bits, the IKE SA MUST be closed or rekeyed." Either counter (ours or the peer's) at its
     // threshold: we rekey the IKE SA (§1.3.2; the new one starts both counters at 0, §2.18), or,
-    // when Message_ID_rekey_attempts rekeys were refused, delete it. The peer's requests are answered up to
-    // #2^32-1; one after it is outside the window (in_receive_window) and dropped (§2.3).
+    // when Message_ID_rekey_attempts rekeys were refused, delete it. The peer's requests are
+    // answered up to #2^32-1; one after it is outside the window (in_receive_window), dropped (§2.3).
     if (removed_ || delivering_ || !established() || !Message_IDs_running_out()) return;
     if (in_flight(Request_kind::rekey_IKE) || in_flight(Request_kind::delete_IKE)) return;
     auto ends_IKE_SA = [](const Queued& q) { return q.kind == Request_kind::rekey_IKE || q.kind == Request_kind::delete_IKE; };
@@ -1770,7 +1770,19 @@ void Ike_sa::rekey_before_Message_IDs_run_out() {
         }
         return;
     }
-    if (Message_ID_rekeys_ < Message_ID_rekey_attempts) {
+    if (Message_ID_rekey_waiting_) return;
+    if (!Message_ID_rekey_due_ && Message_ID_rekeys_ < Message_ID_rekey_attempts) {
+        // [7296-2.25-s2] the last rekey was refused (the IKE SA is Established again): not retried at once.
+        Message_ID_rekey_waiting_ = true;
+        arm_duty(core_.now() + std::chrono::duration_cast<Time>(Message_ID_rekey_retry), [this] {
+            Message_ID_rekey_waiting_ = false;
+            Message_ID_rekey_due_ = true;
+            if (!removed_) pump();
+        });
+        return;
+    }
+    if (Message_ID_rekey_due_) {
+        Message_ID_rekey_due_ = false;
         ++Message_ID_rekeys_;
         diagnose(Severity::info, "7296-2.2-s2",
                  "Message IDs near 2^32 (next request #" + std::to_string(next_request_mid_) + ", peer's #" +

@@ -367,10 +367,14 @@ private:
     /// the peer's #2^32-1 was answered (no later request of the peer fits): the counters never wrap.
     bool request_mids_exhausted_ = false, peer_mids_exhausted_ = false;
     /// How many rekeys of this IKE SA were started because Message IDs reached the threshold;
-    /// after Message_ID_rekey_attempts refused ones (§2.25 TEMPORARY_FAILURE, a crossing
-    /// exchange, is retried at once) the IKE SA is deleted instead.
+    /// after Message_ID_rekey_attempts refused ones the IKE SA is deleted instead. A refused one
+    /// is retried Message_ID_rekey_retry later, not at once ([7296-2.25-s2]: TEMPORARY_FAILURE;
+    /// strongSwan retries a failed rekey after 10–30 s, ike_sa.h RETRY_INTERVAL - RETRY_JITTER).
     unsigned Message_ID_rekeys_ = 0;
     static constexpr unsigned Message_ID_rekey_attempts = 3;
+    static constexpr std::chrono::seconds Message_ID_rekey_retry{15};
+    /// A refused rekey's retry is armed (waiting) or its time has come (due).
+    bool Message_ID_rekey_waiting_ = false, Message_ID_rekey_due_ = true;
     /// §2.2: once Message IDs reach the threshold, queues the IKE SA's rekey first (its Delete
     /// if the rekeys were refused); called by pump().
     void rekey_before_Message_IDs_run_out();

@@ -1,11 +1,11 @@
 // Message IDs near 2^32 (RFC 7296 §2.2: "In the unlikely event that Message IDs grow too large to
 // fit in 32 bits, the IKE SA MUST be closed or rekeyed"), on two in-memory Endpoints whose IKE SA
 // counters a test hook (src/core/testing.hpp) starts near the end. ikeref rekeys the IKE SA once
-// its own next request reaches 2^32 - 2^16, or the peer's reach 2^32 - 2^15 (deletes it if the
-// rekey is refused three times); the new IKE SA starts both counters at 0 (§2.18); the peer's requests are
-// answered up to #2^32-1 and one after it is dropped. Every test reads the Message IDs each side sent from the datagrams' IKE headers and
-// checks that none wrapped.
-// Requirements: 7296-2.2-s2, 7296-2.18-s3.
+// its own next request reaches 2^32 - 2^16, or the peer's reach 2^32 - 2^15 (retried 15 s after
+// a refusal, deleted after three); the new IKE SA starts both counters at 0 (§2.18); the peer's
+// requests are answered up to #2^32-1 and one after it is dropped. Every test reads the Message
+// IDs each side sent from the datagrams' IKE headers and checks that none wrapped.
+// Requirements: 7296-2.2-s2, 7296-2.18-s3, 7296-2.25-s2.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -206,9 +206,72 @@ TEST(Message_ID_limit, the_peers_requests_are_answered_up_to_2_32_minus_1_and_on
     expect_no_wrap(p.a, "a");
 }
 
+/// Delivers datagrams and fires timers until `s` (a: to_b) has a request #mid on the wire; false
+/// if that never happens.
+bool advance_until_request(Peer_pair& p, bool from_a, std::uint32_t mid) {
+    for (int step = 0; step < 200; ++step) {
+        for (const auto& f : p.wire) {
+            const Header h = header_of(f.d.bytes);
+            if (f.to_b == from_a && !h.response() && h.mid == mid) return true;
+        }
+        if (!p.deliver_one() && !p.fire_next_timer()) return false;
+    }
+    return false;
+}
+
 TEST(Message_ID_limit, a_rekey_refused_three_times_at_the_threshold_deletes_the_IKE_SA) {
+    // b's window is 5, so that it still takes a's Delete (#T+3) when a's rekeys never reached it.
+    Config b = make_config(false);
+    b.window_size = 5;
+    Peer_pair p(make_config(true), std::move(b), 51, 52);
+    p.initiate();
+    p.run();
+    ASSERT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    p.wire.clear();
+    const Keys_derived& k = p.a.keys.at(0);
+    const Spi old_SPIi = k.SPIi;
+    start_at(p, T - 1, 0);
+    request(p, true, Create_CHILD_SA{"home", "net", p.now});  // a's #T-1
+    std::vector<Time> refused_at;
+    for (std::uint32_t mid : {T, T + 1, T + 2}) {
+        ASSERT_TRUE(advance_until_request(p, true, mid)) << p.transcript();
+        // Each rekey request is answered in b's name with TEMPORARY_FAILURE (§2.25).
+        p.wire.erase(std::remove_if(p.wire.begin(), p.wire.end(),
+                                    [mid](const In_flight& f) { return f.to_b && header_of(f.d.bytes).mid == mid; }),
+                     p.wire.end());
+        ASSERT_TRUE(p.wire.empty()) << p.transcript();
+        Message r = protected_request(k, false, Exchange_type::CREATE_CHILD_SA, mid);
+        r.header.flags |= flag::Response;
+        Payload n;
+        n.type = Payload_type::N;
+        n.body = Payload_N{Protocol_id::NONE, {}, static_cast<std::uint16_t>(Notify_type::TEMPORARY_FAILURE), {}};
+        r.payloads.push_back(std::move(n));
+        refused_at.push_back(p.now);
+        p.absorb(p.a, true,
+                 p.a.ep->handle(Datagram_received{Address{{192, 0, 2, 1}, 500}, Address{{192, 0, 2, 2}, 500},
+                                                  protect_as(k, false, r), p.now}));
+    }
+    EXPECT_TRUE(sent_trace(p.a, "CREATE_CHILD_SA request #" + std::to_string(T + 2) + " { SK { SA, Ni, KE } }"))
+        << p.transcript();
+    // [7296-2.25-s2] not retried at once: 15 s between a refusal and the next attempt.
+    ASSERT_EQ(refused_at.size(), 3u);
+    EXPECT_GE(refused_at[1] - refused_at[0], Time(15000));
+    EXPECT_GE(refused_at[2] - refused_at[1], Time(15000));
+    // §2.2: not rekeyed after three attempts, so closed.
+    ASSERT_TRUE(advance_until_request(p, true, T + 3)) << p.transcript();
+    EXPECT_TRUE(sent_trace(p.a, "INFORMATIONAL request #" + std::to_string(T + 3) + " { SK { D } }")) << p.transcript();
+    p.run();
+    EXPECT_EQ(p.a.ep->ike_sa_count(), 0u) << p.transcript();
+    EXPECT_EQ(p.b.ep->ike_sa_count(), 0u) << p.transcript();
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_deleted));
+    EXPECT_EQ(sent_mids(p.a, old_SPIi), (std::vector<std::uint32_t>{0, 1, T - 1, T, T + 1, T + 2, T + 3}))
+        << p.transcript();
+    expect_no_wrap(p.a, "a");
+    expect_no_wrap(p.b, "b");
+}
+
+TEST(Message_ID_limit, a_rekey_refused_for_a_crossing_CHILD_SA_exchange_is_retried_later_and_succeeds) {
     auto p = established();
-    const Spi old_SPIi = p.a.ep->list().at(0).SPIi;
     start_at(p, T - 1, 0);
     request(p, true, Create_CHILD_SA{"home", "net", p.now});   // a's #T-1
     request(p, false, Create_CHILD_SA{"home", "net", p.now});  // b's #0, held back below
@@ -216,24 +279,17 @@ TEST(Message_ID_limit, a_rekey_refused_three_times_at_the_threshold_deletes_the_
     ASSERT_TRUE(p.deliver_one());  // a's #T-1 to b, answered
     const In_flight b_request = p.wire.front();
     p.wire.pop_front();
-    // While b's CHILD SA request is in flight, b refuses every IKE SA rekey (§2.25.1,
-    // TEMPORARY_FAILURE): a tries three times (#T..#T+2), then closes the IKE SA (#T+3). No timer fires.
-    while (p.deliver_one()) {
-    }
-    for (std::uint32_t mid : {T, T + 1, T + 2}) {
-        EXPECT_TRUE(sent_trace(p.a, "CREATE_CHILD_SA request #" + std::to_string(mid) + " { SK { SA, Ni, KE } }"))
-            << p.transcript();
-        EXPECT_TRUE(sent_trace(p.b, "CREATE_CHILD_SA response #" + std::to_string(mid) + " { SK { N(TEMPORARY_FAILURE) } }"))
-            << p.transcript();
-    }
-    EXPECT_TRUE(sent_trace(p.a, "INFORMATIONAL request #" + std::to_string(T + 3) + " { SK { D } }")) << p.transcript();
+    ASSERT_TRUE(p.deliver_one());  // the answer to a: a's rekey #T goes
+    ASSERT_TRUE(p.deliver_one());  // b, with its CHILD SA request in flight, refuses it (§2.25.1)
+    ASSERT_TRUE(p.deliver_one());
+    EXPECT_TRUE(sent_trace(p.b, "CREATE_CHILD_SA response #" + std::to_string(T) + " { SK { N(TEMPORARY_FAILURE) } }"))
+        << p.transcript();
+    EXPECT_TRUE(p.wire.empty()) << p.transcript();  // [7296-2.25-s2] no retry at once
     p.wire.push_back(b_request);
     p.run();
-    EXPECT_EQ(p.a.ep->ike_sa_count(), 0u) << p.transcript();
-    EXPECT_EQ(p.b.ep->ike_sa_count(), 0u) << p.transcript();
-    EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_deleted));
-    EXPECT_EQ(sent_mids(p.a, old_SPIi), (std::vector<std::uint32_t>{0, 1, T - 1, T, T + 1, T + 2, T + 3}))
-        << p.transcript();
+    EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_rekeyed)) << p.transcript();
+    expect_same_SAs(p, 3);
+    expect_new_IKE_SA_starts_at_0(p);
     expect_no_wrap(p.a, "a");
     expect_no_wrap(p.b, "b");
 }
