@@ -363,6 +363,8 @@ void Ike_sa::on_protected(const Message& m, Octets raw, const Address& local, co
         if (!in_receive_window(mid)) {
 #endif
             // [7296-2.1-s5] [7296-2.3-s9] a request whose response is forgotten, or outside the window, is dropped unanswered.
+            // [7296-2.3-s10] INVALID_MESSAGE_ID (OPTIONAL) is never sent, so never more often than a rate
+            // limit allows (strongSwan's task_manager_v2.c ignores such a request the same way).
             diagnose(Severity::warning, "7296-2.2-request-message-id",
                      "request #" + std::to_string(mid) + " outside the window (" + receive_window_text() + "): dropped");
             return;
@@ -1270,7 +1272,7 @@ void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
                     known = true;
                 }
             }
-            if (!known && (request_in_flight(Request_kind::create_child) || request_in_flight(Request_kind::rekey_child))) {
+            if (!known && (in_flight(Request_kind::create_child) || in_flight(Request_kind::rekey_child))) {
                 // The peer may be deleting the CHILD SA our CREATE_CHILD_SA request just made, whose
                 // response (with that SPI) has not reached us yet: remembered for complete_CREATE_CHILD_SA.
                 deleted_before_known_.push_back(spi_value(spi));
@@ -1359,6 +1361,13 @@ void Ike_sa::emit_keys() {
 
 void Ike_sa::report_failure(const std::string& reason) {
     const std::string rule = refusal_rule_.empty() ? "model:" + reason : refusal_rule_;
+    if (redundant_ && rule == "7296-2.1-retransmission-limit") {
+        // §2.8.2: the peer dropped the redundant IKE SA of the collision before our Delete came
+        // (charon does): routine clean-up, no IKE_SA_failed (IKE_SA_deleted follows).
+        diagnose(Severity::info, "7296-2.8.2-redundant-IKE-SA",
+                 "redundant IKE SA removed without a response to its Delete (" + refusal_text_ + ")");
+        return;
+    }
     diagnose(Severity::warning, rule, reason + (refusal_text_.empty() ? "" : ": " + refusal_text_));
     // [7296-2.25-s2] an error answer (TEMPORARY_FAILURE too) is never retried at once: only a later lifetime timer asks again.
     // §2.21.3: a refused or unacceptable CREATE_CHILD_SA exchange ends only that exchange; the IKE
@@ -1441,6 +1450,13 @@ Bytes Ike_sa::encode(const Message& m) {
 }
 
 void Ike_sa::send_request(Message m) {
+    if (m.header.exchange != Exchange_type::IKE_SA_INIT && request_mids_exhausted_) {
+        // [7296-2.2-s2] #2^32-1 was our last Message ID: no request goes with a wrapped one. (Not
+        // reached while the rekey at Message_ID_rekey_threshold works: its margin is 2^16.)
+        diagnose(Severity::error, "7296-2.2-s2", "no Message ID left for another request: the IKE SA is removed without a Delete");
+        completions_.push_back([this] { lifecycle_.process(model::ev::Exchange_failed{}); });
+        return;
+    }
     // [7296-2.1-s3] [7296-2.3-s7] the request octets are kept until the response stops retransmission.
     outstanding_ = encode(m);
     if (m.header.exchange == Exchange_type::IKE_SA_INIT) real_message_1_ = outstanding_;
@@ -1454,7 +1470,14 @@ void Ike_sa::send_request(Message m) {
     }
     retransmits_ = 0;
     // §2.2: the next request takes the next Message ID (a window > 1 sends it before this is answered).
-    if (m.header.exchange != Exchange_type::IKE_SA_INIT) next_request_mid_ = m.header.message_id + 1;
+    if (m.header.exchange != Exchange_type::IKE_SA_INIT) {
+        // [7296-2.2-s2] never past 2^32-1: the counter stops there, marked used up.
+        if (m.header.message_id == UINT32_MAX) {
+            request_mids_exhausted_ = true;
+        } else {
+            next_request_mid_ = m.header.message_id + 1;
+        }
+    }
     trace(true, m, local_, remote_);
     if (timer_) core_.cancel_timer(timer_);
     timer_ = 0;
@@ -1506,7 +1529,14 @@ void Ike_sa::send_response(Message m) {
     a.response = encode(m);
     const Bytes& response = a.response;
     if (m.header.exchange == Exchange_type::IKE_SA_INIT) real_message_2_ = response;
-    while (answered_.count(expected_request_mid_)) ++expected_request_mid_;
+    while (!peer_mids_exhausted_ && answered_.count(expected_request_mid_)) {
+        // [7296-2.2-s2] the peer's #2^32-1 answered: no later request fits 32 bits (the window ends there).
+        if (expected_request_mid_ == UINT32_MAX) {
+            peer_mids_exhausted_ = true;
+        } else {
+            ++expected_request_mid_;
+        }
+    }
     trace(true, m, reply_local_, reply_remote_);
     send_raw_to(response, reply_local_, reply_remote_);
     // Pruned after sending: `response` refers into the map.
@@ -1693,6 +1723,7 @@ void Ike_sa::delete_rekeyed_CHILD_SA(std::uint32_t spi_in) {
 
 void Ike_sa::pump() {
     if (!removed_ && !delivering_) release_held_requests();
+    rekey_before_Message_IDs_run_out();
     // §2.3: a new request waits until the window has room and nothing in flight conflicts with it.
     while (!queued_.empty() && !removed_ && !delivering_ && may_start(queued_.front())) {
         auto next = std::move(queued_.front());
@@ -1705,6 +1736,13 @@ void Ike_sa::pump() {
 }
 
 bool Ike_sa::may_start(const Queued& q) const {
+    // [7296-2.2-s2] near the end of the Message IDs only the IKE SA's rekey or Delete (and the
+    // Deletes that complete CHILD SA rekeys) start; the rest waits for the IKE SA that replaces it.
+    if (request_mids_exhausted_) return false;
+    if (Message_IDs_running_out() && q.kind != Request_kind::rekey_IKE && q.kind != Request_kind::delete_IKE &&
+        q.kind != Request_kind::delete_child) {
+        return false;
+    }
     const std::size_t busy = requests_in_flight();
     if (ccs_ || info_) {
         if (!request_outstanding_) return false;  // an exchange still completing (not parkable)
@@ -1733,6 +1771,63 @@ bool Ike_sa::may_start(const Queued& q) const {
     // A rekey or Delete with target 0 (the first CHILD SA): wait, the target is chosen when it starts.
     if (q.target == 0 && (q.kind == Request_kind::rekey_child || q.kind == Request_kind::delete_child)) return false;
     return true;
+}
+
+void Ike_sa::rekey_before_Message_IDs_run_out() {
+    // RFC 7296 §2.2 [7296-2.2-s2]: "In the unlikely event that Message IDs grow too large to fit in
+    // 32 bits, the IKE SA MUST be closed or rekeyed." Either counter (ours or the peer's) at its
+    // threshold: we rekey the IKE SA (§1.3.2; the new one starts both counters at 0, §2.18), or,
+    // when Message_ID_rekey_attempts rekeys were refused, delete it. The peer's requests are
+    // answered up to #2^32-1; one after it is outside the window (in_receive_window), dropped (§2.3).
+    if (removed_ || delivering_ || !established() || !Message_IDs_running_out()) return;
+    if (in_flight(Request_kind::rekey_IKE) || in_flight(Request_kind::delete_IKE)) return;
+    auto ends_IKE_SA = [](const Queued& q) { return q.kind == Request_kind::rekey_IKE || q.kind == Request_kind::delete_IKE; };
+    // Ahead of it only the Deletes that complete CHILD SA rekeys (delete_rekeyed_CHILD_SA).
+    auto front = std::find_if(queued_.begin(), queued_.end(), [](const Queued& q) { return q.kind != Request_kind::delete_child; });
+    const auto queued = std::find_if(queued_.begin(), queued_.end(), ends_IKE_SA);
+    if (queued != queued_.end()) {
+        if (queued != front) {  // queued behind requests that may not start any more: moved up
+            Queued q = std::move(*queued);
+            queued_.erase(queued);
+            front = std::find_if(queued_.begin(), queued_.end(), [](const Queued& x) { return x.kind != Request_kind::delete_child; });
+            queued_.insert(front, std::move(q));
+        }
+        return;
+    }
+    if (Message_ID_rekey_waiting_) return;
+    if (!Message_ID_rekey_due_ && Message_ID_rekeys_ < Message_ID_rekey_attempts) {
+        // [7296-2.25-s2] the last rekey was refused (the IKE SA is Established again): not retried at once.
+        Message_ID_rekey_waiting_ = true;
+        arm_duty(core_.now() + std::chrono::duration_cast<Time>(Message_ID_rekey_retry), [this] {
+            Message_ID_rekey_waiting_ = false;
+            Message_ID_rekey_due_ = true;
+            if (!removed_) pump();
+        });
+        return;
+    }
+    if (Message_ID_rekey_due_) {
+        Message_ID_rekey_due_ = false;
+        ++Message_ID_rekeys_;
+        diagnose(Severity::info, "7296-2.2-s2",
+                 "Message IDs near 2^32 (next request #" + std::to_string(next_request_mid_) + ", peer's #" +
+                     std::to_string(expected_request_mid_) + "): rekeying the IKE SA" +
+                     (Message_ID_rekeys_ > 1 ? " (attempt " + std::to_string(Message_ID_rekeys_) + ")" : ""));
+        queued_.insert(front, Queued{Request_kind::rekey_IKE, 0, [this] {
+            req_ = Child_request{};
+            req_.kind = Request_kind::rekey_IKE;
+            deliver(model::ev::Rekey_IKE_SA_requested{});
+        }});
+        return;
+    }
+    // The rekeys were refused (the IKE SA is Established again): the IKE SA is closed.
+    diagnose(Severity::warning, "7296-2.2-s2",
+             "Message IDs near 2^32 and " + std::to_string(Message_ID_rekey_attempts) +
+                 " rekeys of the IKE SA refused: deleting the IKE SA");
+    queued_.insert(front, Queued{Request_kind::delete_IKE, 0, [this] {
+        req_ = Child_request{};
+        req_.kind = Request_kind::delete_IKE;
+        deliver(model::ev::Delete_requested{});
+    }});
 }
 
 std::uint32_t Ike_sa::close_CHILD_SA(std::uint32_t spi_out) {
@@ -1819,13 +1914,15 @@ const Ike_sa::Child_request* Ike_sa::in_flight(Request_kind kind, std::uint32_t 
 bool Ike_sa::in_receive_window(std::uint32_t mid) const {
     // [7296-2.3-s9] the peer's requests from the lowest unanswered Message ID on, `our_window_` of
     // them, each answered once (out of order too); a retransmission was answered from the cache.
-    return mid >= expected_request_mid_ && mid - expected_request_mid_ < our_window_ && !answered_.count(mid);
+    // [7296-2.2-s2] a request after the peer's #2^32-1 could only carry a wrapped ID: none fits.
+    return !peer_mids_exhausted_ && mid >= expected_request_mid_ && mid - expected_request_mid_ < our_window_ &&
+           !answered_.count(mid);
 }
 
 std::string Ike_sa::receive_window_text() const {
     return our_window_ == 1 ? "expected #" + std::to_string(expected_request_mid_)
                             : "window #" + std::to_string(expected_request_mid_) + "..#" +
-                                  std::to_string(expected_request_mid_ + our_window_ - 1);
+                                  std::to_string(std::min<std::uint64_t>(std::uint64_t{expected_request_mid_} + our_window_ - 1, UINT32_MAX));
 }
 
 void Ike_sa::note_peer_window(const Message& m) {
@@ -2119,6 +2216,7 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
                 replaced_by(theirs_sa->our_spi());
             }
             children_.clear();
+            ref.redundant_ = true;
             ref.terminate();
         } else if (theirs_sa) {
             // The peer should delete the redundant IKE SA it created; if it never does (it may not
@@ -2315,7 +2413,7 @@ void Ike_sa::send_IKE_SA_rekey_response(const Message& m) {
     st.keys = rekeyed_IKE_SA_keys(chosen, g_ir->view(), st);
     st.proposal = chosen;
     st.proposal.spi.clear();
-    const bool colliding = request_in_flight(Request_kind::rekey_IKE);
+    const bool colliding = in_flight(Request_kind::rekey_IKE) != nullptr;
     if (colliding) {
         // §2.25.2: answer as usual; which new SA survives is decided when our own response arrives.
         collision_.active = true;
@@ -2452,9 +2550,9 @@ bool Ike_sa::temporary_condition(const Message& m) const {
     if (is_IKE_SA_rekey(m)) {
         // §2.25.1: while we create, rekey or close a CHILD SA; §2.25.2 / §2.8.2: while we close
         // (or already replaced) this IKE SA.
-        const bool child_work = request_in_flight(Request_kind::create_child) ||
-                                request_in_flight(Request_kind::rekey_child) ||
-                                request_in_flight(Request_kind::delete_child);
+        const bool child_work = in_flight(Request_kind::create_child) ||
+                                in_flight(Request_kind::rekey_child) ||
+                                in_flight(Request_kind::delete_child);
         if (child_work || closing_IKE) {
             refusal_text_ = child_work ? "IKE SA rekey while our CHILD SA exchange is in flight"
                                        : "IKE SA rekey of an IKE SA we are closing";
@@ -2463,7 +2561,7 @@ bool Ike_sa::temporary_condition(const Message& m) const {
         return false;
     }
     // §2.25.2: creating or rekeying a CHILD SA while we rekey or close the IKE SA.
-    if (request_in_flight(Request_kind::rekey_IKE) || closing_IKE) {
+    if (in_flight(Request_kind::rekey_IKE) || closing_IKE) {
         refusal_text_ = "CHILD SA request while the IKE SA is being rekeyed or closed";
         return true;
     }
@@ -2660,6 +2758,7 @@ void Ike_sa::expect_delete_by_peer(Time within) {
         if (removed_ || !established()) return;
         diagnose(Severity::info, "7296-2.8.2-redundant-IKE-SA",
                  "the peer did not delete its redundant IKE SA: deleting it ourselves");
+        redundant_ = true;
         terminate();
     });
 }

@@ -160,6 +160,22 @@ public:
     bool answer_retransmission(Octets raw, std::uint32_t message_id, const Address& local,
                                const Address& remote);
 
+    /// Tests only (src/core/testing.hpp, 7296-2.2-s2): both Message ID counters of this
+    /// established IKE SA continue from `next_request` (ours) and `expected_request` (the
+    /// peer's), as if that many exchanges had happened. Not reachable from the network or the config.
+    void start_Message_IDs_at_for_testing(std::uint32_t next_request, std::uint32_t expected_request) {
+        next_request_mid_ = next_request;
+        expected_request_mid_ = expected_request;
+    }
+    /// §2.2 [7296-2.2-s2]: once our next request would take this Message ID, we rekey the IKE SA
+    /// (or, if that is refused, delete it) before a Message ID would need more than 32 bits. The 2^16
+    /// IDs above it leave room for the requests still in flight, the rekey attempts with
+    /// their INVALID_KE_PAYLOAD retries, and the Delete of the old IKE SA.
+    static constexpr std::uint32_t Message_ID_rekey_threshold = 0xFFFF'0000u;
+    /// The same for the peer's requests, 2^15 later: a peer that rekeys at the same point as we
+    /// do is left to it (no collision); one that does not is rekeyed by us with 2^15 IDs to spare.
+    static constexpr std::uint32_t Peer_Message_ID_rekey_threshold = 0xFFFF'8000u;
+
     Spi our_spi() const { return original_initiator_ ? SPIi_ : SPIr_; }
     Spi SPIi() const { return SPIi_; }
     Spi SPIr() const { return SPIr_; }
@@ -350,6 +366,25 @@ private:
     std::uint32_t next_request_mid_ = 0;
     /// The lowest Message ID of the peer's requests not yet answered (the window's left edge).
     std::uint32_t expected_request_mid_ = 0;
+    /// §2.2 [7296-2.2-s2]: our request #2^32-1 was sent (no Message ID is left for another), or
+    /// the peer's #2^32-1 was answered (no later request of the peer fits): the counters never wrap.
+    bool request_mids_exhausted_ = false, peer_mids_exhausted_ = false;
+    /// How many rekeys of this IKE SA were started because Message IDs reached the threshold;
+    /// after Message_ID_rekey_attempts refused ones the IKE SA is deleted instead. A refused one
+    /// is retried Message_ID_rekey_retry later, not at once ([7296-2.25-s2]: TEMPORARY_FAILURE;
+    /// strongSwan retries a failed rekey after 10–30 s, ike_sa.h RETRY_INTERVAL - RETRY_JITTER).
+    unsigned Message_ID_rekeys_ = 0;
+    static constexpr unsigned Message_ID_rekey_attempts = 3;
+    static constexpr std::chrono::seconds Message_ID_rekey_retry{15};
+    /// A refused rekey's retry is armed (waiting) or its time has come (due).
+    bool Message_ID_rekey_waiting_ = false, Message_ID_rekey_due_ = true;
+    /// §2.2: once Message IDs reach the threshold, queues the IKE SA's rekey first (its Delete
+    /// if the rekeys were refused); called by pump().
+    void rekey_before_Message_IDs_run_out();
+    bool Message_IDs_running_out() const {
+        return next_request_mid_ >= Message_ID_rekey_threshold || expected_request_mid_ >= Peer_Message_ID_rekey_threshold ||
+               request_mids_exhausted_ || peer_mids_exhausted_;
+    }
     Bytes outstanding_;
     std::uint32_t outstanding_mid_ = 0;
     bool request_outstanding_ = false;
@@ -481,9 +516,11 @@ private:
     };
     Collision collision_;
     bool lost_IKE_collision_ = false;
+    /// §2.8.2: this is the redundant IKE SA of a rekey collision, being deleted: a Delete the peer
+    /// does not answer (it dropped the SA already, as charon does) is routine, not a failure.
+    bool redundant_ = false;
     std::map<Timer_id, std::function<void()>> duty_;
     Time last_received_{0};
-    bool request_in_flight(Request_kind k) const { return in_flight(k) != nullptr; }
     // refusal reason of the last guard that said no (shown by the action that follows)
     mutable std::string refusal_rule_, refusal_text_;
     mutable std::vector<Refusal::Proposal_mismatch> refusal_proposals_;

@@ -102,6 +102,37 @@ TEST(Collision, simultaneous_IKE_SA_rekey_keeps_one_new_IKE_SA_that_inherits_the
     expect_same_SAs(p, 2);
 }
 
+TEST(Collision, redundant_IKE_SA_the_peer_dropped_already_is_removed_as_routine_not_as_a_failure) {
+    // §2.8.2 as charon 5.9.8 sometimes ends it (tests/interop/ikeref_charon_crossing.sh): the
+    // redundant IKE SA is gone at the peer, so no Delete on it is ever answered. Here every
+    // INFORMATIONAL on a new IKE SA is lost (window 1: there are no others than those Deletes).
+    auto p = established();
+    const Spi old_SPIi = p.a.ep->list().at(0).SPIi;
+    p.filter = [old_SPIi](const In_flight& f) {
+        const Bytes& d = f.d.bytes;
+        if (d.size() < 28) return true;
+        Spi SPIi = 0;
+        for (std::size_t i = 0; i < 8; ++i) SPIi = (SPIi << 8) | d[i];
+        return !(d[18] == static_cast<std::uint8_t>(Exchange_type::INFORMATIONAL) && SPIi != old_SPIi);
+    };
+    request(p, true, Rekey_IKE_SA{"home", p.now});
+    request(p, false, Rekey_IKE_SA{"home", p.now});
+    p.run();
+    ASSERT_TRUE(p.a.has_diagnostic("7296-2.8.2-rekey-collision")) << p.transcript();
+    expect_same_SAs(p, 1);
+    for (const Side* s : {&p.a, &p.b}) {
+        EXPECT_TRUE(std::any_of(s->diagnostics.begin(), s->diagnostics.end(), [](const Diagnostic& d) {
+            return d.rule == "7296-2.8.2-redundant-IKE-SA" && d.severity == Severity::info &&
+                   d.text.find("redundant IKE SA removed without a response") != std::string::npos;
+        })) << p.transcript();
+        EXPECT_FALSE(s->has_event(Sa_event_kind::IKE_SA_failed)) << p.transcript();
+        EXPECT_FALSE(std::any_of(s->diagnostics.begin(), s->diagnostics.end(), [](const Diagnostic& d) {
+            return d.severity >= Severity::warning && d.text.find("retransmissions") != std::string::npos;
+        })) << p.transcript();  // the failure warning is kept for real failures
+        EXPECT_TRUE(s->has_event(Sa_event_kind::IKE_SA_deleted));
+    }
+}
+
 TEST(Collision, IKE_SA_rekey_during_a_CHILD_SA_rekey_gets_TEMPORARY_FAILURE) {
     auto p = established();
     const auto mark_a = p.a.traces.size();

@@ -207,17 +207,6 @@ Peer_pair established(const std::string& ike, const std::string& esp) {
     return p;
 }
 
-Message request_from_a(const Keys_derived& k, std::uint32_t mid) {
-    Message m;
-    m.header.SPIi = k.SPIi;
-    m.header.SPIr = k.SPIr;
-    m.header.exchange = Exchange_type::CREATE_CHILD_SA;
-    m.header.flags = flag::Initiator;
-    m.header.message_id = mid;
-    m.was_protected = true;
-    return m;
-}
-
 class Ke_bad_input_CREATE_CHILD_SA : public ::testing::TestWithParam<Pfs_case> {};
 
 TEST_P(Ke_bad_input_CREATE_CHILD_SA, PFS_KE_is_answered_with_INVALID_SYNTAX_and_no_CHILD_SA_is_created) {
@@ -228,7 +217,7 @@ TEST_P(Ke_bad_input_CREATE_CHILD_SA, PFS_KE_is_answered_with_INVALID_SYNTAX_and_
     const auto& k = p.a.keys[0];
 
     // §1.3.1: HDR, SK {SA, Ni, [KEi], TSi, TSr} from the original initiator, Message ID 2.
-    Message m = request_from_a(k, 2);
+    Message m = protected_request(k, true, Exchange_type::CREATE_CHILD_SA, 2);
     std::string error;
     auto esp = codec::parse_proposal("aes256gcm16-" + c.group_keyword, Protocol_id::ESP, &error);
     ASSERT_TRUE(esp) << error;
@@ -259,7 +248,7 @@ TEST_P(Ke_bad_input_CREATE_CHILD_SA, IKE_SA_rekey_KE_is_answered_with_INVALID_SY
     ASSERT_EQ(p.a.keys.size(), 1u);
     const auto& k = p.a.keys[0];
     // §1.3.2: HDR, SK {SA, Ni, KEi}; the proposal carries the new SPIi (8 octets).
-    Message m = request_from_a(k, 2);
+    Message m = protected_request(k, true, Exchange_type::CREATE_CHILD_SA, 2);
     std::string error;
     auto ike = codec::parse_proposal("aes256gcm16-prfsha256-" + c.group_keyword, Protocol_id::IKE, &error);
     ASSERT_TRUE(ike) << error;

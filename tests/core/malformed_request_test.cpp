@@ -24,17 +24,6 @@ Payload payload(Payload_type t, Payload_body b, bool critical = false) {
     return p;
 }
 
-Message request(const Keys_derived& k, Exchange_type x, std::uint32_t mid) {
-    Message m;
-    m.header.SPIi = k.SPIi;
-    m.header.SPIr = k.SPIr;
-    m.header.exchange = x;
-    m.header.flags = flag::Initiator;  // from A, the original initiator
-    m.header.message_id = mid;
-    m.was_protected = true;
-    return m;
-}
-
 void feed_b(Peer_pair& p, Bytes bytes) {
     Datagram_received d{Address{{192, 0, 2, 1}, 500}, Address{{192, 0, 2, 2}, 500}, std::move(bytes), p.now};
     p.absorb(p.b, false, p.b.ep->handle(std::move(d)));
@@ -69,7 +58,7 @@ TEST(Malformed_request, bad_selector_length_in_a_CHILD_SA_rekey_gets_INVALID_SYN
         SCOPED_TRACE(length);
         Established e;
         const auto children = e.p.b.installed.size();
-        Message m = request(e.keys(), Exchange_type::CREATE_CHILD_SA, 2);
+        Message m = protected_request(e.keys(), true, Exchange_type::CREATE_CHILD_SA, 2);
         m.payloads.push_back(bad_TSi(length));
         feed_b(e.p, protect_as(e.keys(), true, m));
         auto r = e.answer();
@@ -94,7 +83,7 @@ TEST(Malformed_request, bad_selector_length_in_a_CHILD_SA_rekey_gets_INVALID_SYN
 
 TEST(Malformed_request, outside_the_window_is_dropped_without_an_answer) {
     Established e;
-    Message m = request(e.keys(), Exchange_type::CREATE_CHILD_SA, 5);
+    Message m = protected_request(e.keys(), true, Exchange_type::CREATE_CHILD_SA, 5);
     m.payloads.push_back(bad_TSi(15));
     feed_b(e.p, protect_as(e.keys(), true, m));
     EXPECT_TRUE(e.p.wire.empty());
@@ -106,7 +95,7 @@ TEST(Malformed_request, Delete_of_the_IKE_SA_with_SPI_Size_8_is_INVALID_SYNTAX) 
     // §3.11: SPI Size MUST be zero for IKE. The Delete is not taken as a Delete of the IKE SA: B
     // answers INVALID_SYNTAX (which ends the IKE SA without a Delete payload, §2.21.3).
     Established e;
-    Message m = request(e.keys(), Exchange_type::INFORMATIONAL, 2);
+    Message m = protected_request(e.keys(), true, Exchange_type::INFORMATIONAL, 2);
     m.payloads.push_back(payload(Payload_type::D, Payload_D{Protocol_id::IKE, 8, {Bytes(8, 0x42)}}));
     feed_b(e.p, protect_as(e.keys(), true, m));
     auto r = e.answer();
@@ -119,7 +108,7 @@ TEST(Malformed_request, Delete_of_the_IKE_SA_with_SPI_Size_8_is_INVALID_SYNTAX) 
 TEST(Malformed_request, message_rule_violation_on_an_established_SA_ends_it_too) {
     // A CREATE_CHILD_SA request without Ni decodes but breaks §1.3's payload rules.
     Established e;
-    Message m = request(e.keys(), Exchange_type::CREATE_CHILD_SA, 2);
+    Message m = protected_request(e.keys(), true, Exchange_type::CREATE_CHILD_SA, 2);
     m.payloads.push_back(payload(Payload_type::N, Payload_N{}));
     feed_b(e.p, protect_as(e.keys(), true, m));
     auto r = e.answer();
@@ -209,7 +198,7 @@ TEST(Malformed_request, higher_major_version_is_answered_INVALID_MAJOR_VERSION_u
 
 TEST(Malformed_request, higher_major_version_on_an_established_SA_is_not_processed) {
     Established e;
-    Message m = request(e.keys(), Exchange_type::INFORMATIONAL, 2);
+    Message m = protected_request(e.keys(), true, Exchange_type::INFORMATIONAL, 2);
     Bytes b = protect_as(e.keys(), true, m);
     b[17] = 0x30;
     feed_b(e.p, b);

@@ -1,11 +1,11 @@
 // The Message ID window (RFC 7296 §2.3) on two in-memory Endpoints: SET_WINDOW_SIZE announced in
 // IKE_AUTH, several requests of one peer in flight at once (1, 2 and 5), answered out of order,
 // retransmissions answered from the per-Message-ID response cache, requests outside the window
-// dropped, the fallback to one with a peer that announced nothing, and the new IKE SA of a rekey
-// starting again at one. Each test asserts from the wire or the traces how many requests were
+// dropped (never answered with INVALID_MESSAGE_ID), the fallback to one with a peer that
+// announced nothing, and the new IKE SA of a rekey starting again at one. Each test asserts from the wire or the traces how many requests were
 // in flight together, then the SAs and keys both sides hold.
 // Requirements: 7296-2.3-s1, 7296-2.3-s2, 7296-2.3-s4, 7296-2.3-s5, 7296-2.3-s6, 7296-2.3-s7,
-// 7296-2.3-s8, 7296-2.3-s9.
+// 7296-2.3-s8, 7296-2.3-s9, 7296-2.3-s10.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -66,35 +66,24 @@ TEST(Window, SET_WINDOW_SIZE_is_announced_in_IKE_AUTH_only_above_one) {
     EXPECT_FALSE(sent_with(q.a, "IKE_AUTH request", "N(SET_WINDOW_SIZE)"));
 }
 
-TEST(Window, one_request_at_a_time_with_window_1) {
-    auto p = established(1, 1);
+/// Both peers announce the same window; a asks for window + 2 CHILD SAs at once.
+class Requests_in_flight : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(Requests_in_flight, as_many_as_the_window_and_the_others_wait) {
+    const std::uint32_t window = GetParam();
+    auto p = established(window, window);
     const auto mark = p.a.traces.size();
-    create_children(p, 3);
-    EXPECT_EQ(p.wire.size(), 1u);  // §2.3: the others wait for the response
+    create_children(p, static_cast<int>(window) + 2);
+    EXPECT_EQ(p.wire.size(), window) << p.transcript();  // §2.3: the others wait for responses
     p.run();
-    EXPECT_EQ(most_in_flight(p.a, mark), 1u);
-    expect_same_SAs(p, 4);
+    EXPECT_EQ(most_in_flight(p.a, mark), window) << p.transcript();
+    expect_same_SAs(p, window + 3);  // IKE_AUTH's and the window + 2 created
 }
 
-TEST(Window, two_requests_in_flight_with_window_2) {
-    auto p = established(2, 2);
-    const auto mark = p.a.traces.size();
-    create_children(p, 5);
-    EXPECT_EQ(p.wire.size(), 2u) << p.transcript();
-    p.run();
-    EXPECT_EQ(most_in_flight(p.a, mark), 2u) << p.transcript();
-    expect_same_SAs(p, 6);
-}
-
-TEST(Window, five_requests_in_flight_with_window_5) {
-    auto p = established(5, 5);
-    const auto mark = p.a.traces.size();
-    create_children(p, 7);
-    EXPECT_EQ(p.wire.size(), 5u) << p.transcript();
-    p.run();
-    EXPECT_EQ(most_in_flight(p.a, mark), 5u) << p.transcript();
-    expect_same_SAs(p, 8);
-}
+INSTANTIATE_TEST_SUITE_P(Window, Requests_in_flight, ::testing::Values(1u, 2u, 5u),
+                         [](const ::testing::TestParamInfo<std::uint32_t>& i) {
+                             return "window_" + std::to_string(i.param);
+                         });
 
 TEST(Window, falls_back_to_one_with_a_peer_that_announced_no_window) {
     auto p = established(5, 1);  // b (like strongSwan) sends no SET_WINDOW_SIZE
@@ -173,13 +162,7 @@ TEST(Window, a_request_beyond_the_window_is_dropped_unanswered) {
     auto p = established(1, 2);
     const Keys_derived& k = p.a.keys.at(0);
     for (std::uint32_t mid : {4u, 3u}) {  // b expects #2 and takes #2..#3
-        Message m;
-        m.header.SPIi = k.SPIi;
-        m.header.SPIr = k.SPIr;
-        m.header.exchange = Exchange_type::INFORMATIONAL;
-        m.header.flags = flag::Initiator;
-        m.header.message_id = mid;
-        m.was_protected = true;
+        const Message m = protected_request(k, true, Exchange_type::INFORMATIONAL, mid);
         Datagram_received d{Address{{192, 0, 2, 1}, 500}, Address{{192, 0, 2, 2}, 500}, protect_as(k, true, m), p.now};
         p.absorb(p.b, false, p.b.ep->handle(std::move(d)));
     }
@@ -189,6 +172,27 @@ TEST(Window, a_request_beyond_the_window_is_dropped_unanswered) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->header.message_id, 3u);
     EXPECT_TRUE(p.b.has_diagnostic("7296-2.2-request-message-id"));
+}
+
+TEST(Window, requests_outside_the_window_get_no_INVALID_MESSAGE_ID) {
+    // §2.3: sending INVALID_MESSAGE_ID is OPTIONAL and MUST be rate limited: ikeref never sends
+    // it, however many requests outside the window come (as strongSwan, which ignores them).
+    auto p = established(1, 2);
+    const Keys_derived& k = p.a.keys.at(0);
+    const auto sent_before = p.b.sent.size();
+    for (std::uint32_t mid = 4; mid < 54; ++mid) {  // b's window is #2..#3
+        const Message m = protected_request(k, true, Exchange_type::INFORMATIONAL, mid);
+        Datagram_received d{Address{{192, 0, 2, 1}, 500}, Address{{192, 0, 2, 2}, 500}, protect_as(k, true, m), p.now};
+        p.absorb(p.b, false, p.b.ep->handle(std::move(d)));
+    }
+    EXPECT_EQ(p.b.sent.size(), sent_before) << p.transcript();  // nothing at all, INVALID_MESSAGE_ID included
+    EXPECT_TRUE(p.wire.empty());
+    EXPECT_EQ(std::count_if(p.b.diagnostics.begin(), p.b.diagnostics.end(),
+                            [](const Diagnostic& d) { return d.rule == "7296-2.2-request-message-id"; }),
+              50);
+    for (const auto& t : p.b.traces) EXPECT_EQ(t.notation.find("INVALID_MESSAGE_ID"), std::string::npos) << t.notation;
+    p.run();
+    expect_same_SAs(p, 1);  // the IKE SA goes on as before
 }
 
 TEST(Window, rekey_delete_and_create_in_flight_together) {

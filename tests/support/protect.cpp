@@ -27,6 +27,17 @@ struct Sk_context {
 
 }  // namespace
 
+Message protected_request(const Keys_derived& keys, bool from_original_initiator, Exchange_type x, std::uint32_t mid) {
+    Message m;
+    m.header.SPIi = keys.SPIi;
+    m.header.SPIr = keys.SPIr;
+    m.header.exchange = x;
+    m.header.flags = from_original_initiator ? flag::Initiator : std::uint8_t{0};
+    m.header.message_id = mid;
+    m.was_protected = true;
+    return m;
+}
+
 Bytes protect_as(const Keys_derived& keys, bool from_original_initiator, const Message& m,
                  const std::vector<Payload>& before_sk) {
     Sk_context c(keys, from_original_initiator);

@@ -8,6 +8,11 @@
 
 namespace ike::test {
 
+/// The header of a protected request (R clear, §3.1) of exchange `x` with Message ID `mid` on
+/// the IKE SA of `keys`, sent by the original initiator (I set) or the original responder; no
+/// payloads yet. Pass it to protect_as with the same `from_original_initiator`.
+Message protected_request(const Keys_derived& keys, bool from_original_initiator, Exchange_type x, std::uint32_t mid);
+
 /// `m` (header + inner payloads) encrypted and integrity-protected with the keys of the
 /// original initiator (`from_original_initiator`) or responder, with a zero IV; `before_sk` are
 /// unencrypted payloads placed before SK.
