@@ -221,6 +221,12 @@ struct Refusal {
     std::vector<Selector_mismatch> selectors;
 };
 
+class Endpoint;
+namespace core::testing {
+/// Tests only (src/core/testing.hpp).
+std::size_t start_Message_IDs_at(Endpoint& e, std::uint32_t next_request, std::uint32_t expected_request);
+}  // namespace core::testing
+
 class Endpoint {
 public:
     /// Throws std::invalid_argument for a config that cannot work (unknown proposal ids).
@@ -242,6 +248,7 @@ public:
     const Config& config() const;
 
 private:
+    friend std::size_t core::testing::start_Message_IDs_at(Endpoint&, std::uint32_t, std::uint32_t);
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -496,33 +496,15 @@ const Config& Endpoint::config() const { return impl_->cfg; }
 // ---- test hooks (src/core/testing.hpp) -------------------------------------------------------
 
 namespace ike::core::testing {
-namespace {
 
-// Reaches Endpoint::impl_ without a friend in the public header: names used in an explicit
-// instantiation are not access-checked (C++17 [temp.explicit]/14). Tests only.
-std::size_t start_Message_IDs_in(Endpoint& e, std::uint32_t next_request, std::uint32_t expected_request);
-std::size_t start_Message_IDs_of(std::map<Spi, std::unique_ptr<Ike_sa>>& sas, std::uint32_t next_request,
-                                 std::uint32_t expected_request) {
+std::size_t start_Message_IDs_at(Endpoint& e, std::uint32_t next_request, std::uint32_t expected_request) {
     std::size_t changed = 0;
-    for (auto& entry : sas) {
+    for (auto& entry : e.impl_->sas) {
         if (!entry.second->established()) continue;
         entry.second->start_Message_IDs_at_for_testing(next_request, expected_request);
         ++changed;
     }
     return changed;
-}
-template <auto Member>
-struct Impl_access {
-    friend std::size_t start_Message_IDs_in(Endpoint& e, std::uint32_t next_request, std::uint32_t expected_request) {
-        return start_Message_IDs_of((e.*Member)->sas, next_request, expected_request);
-    }
-};
-template struct Impl_access<&Endpoint::impl_>;
-
-}  // namespace
-
-std::size_t start_Message_IDs_at(Endpoint& e, std::uint32_t next_request, std::uint32_t expected_request) {
-    return start_Message_IDs_in(e, next_request, expected_request);
 }
 
 }  // namespace ike::core::testing

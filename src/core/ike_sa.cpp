@@ -1812,7 +1812,7 @@ void Ike_sa::rekey_before_Message_IDs_run_out() {
                  "Message IDs near 2^32 (next request #" + std::to_string(next_request_mid_) + ", peer's #" +
                      std::to_string(expected_request_mid_) + "): rekeying the IKE SA" +
                      (Message_ID_rekeys_ > 1 ? " (attempt " + std::to_string(Message_ID_rekeys_) + ")" : ""));
-        queued_.insert(front, Queued{Request_kind::rekey_IKE, 0, [this] {
+        queued_.insert(front, Queued{Request_kind::rekey_IKE, 0, nullptr, [this] {
             req_ = Child_request{};
             req_.kind = Request_kind::rekey_IKE;
             deliver(model::ev::Rekey_IKE_SA_requested{});
@@ -1823,7 +1823,7 @@ void Ike_sa::rekey_before_Message_IDs_run_out() {
     diagnose(Severity::warning, "7296-2.2-s2",
              "Message IDs near 2^32 and " + std::to_string(Message_ID_rekey_attempts) +
                  " rekeys of the IKE SA refused: deleting the IKE SA");
-    queued_.insert(front, Queued{Request_kind::delete_IKE, 0, [this] {
+    queued_.insert(front, Queued{Request_kind::delete_IKE, 0, nullptr, [this] {
         req_ = Child_request{};
         req_.kind = Request_kind::delete_IKE;
         deliver(model::ev::Delete_requested{});

@@ -138,6 +138,9 @@ TEST(Message_ID_limit, a_request_queued_at_the_threshold_does_not_go_on_the_old_
     EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_rekeyed)) << p.transcript();
     // Nothing but the rekey and the Delete went on the old IKE SA after #T-1.
     EXPECT_EQ(sent_mids(p.a, old_SPIi), (std::vector<std::uint32_t>{0, 1, T - 1, T, T + 1})) << p.transcript();
+    // ... and the waiting create went to the new IKE SA (§1.3.2), as its first request (#0).
+    expect_same_SAs(p, 3);
+    EXPECT_EQ(sent_mids(p.a, p.a.ep->list().at(0).SPIi), (std::vector<std::uint32_t>{0})) << p.transcript();
     expect_no_wrap(p.a, "a");
     expect_no_wrap(p.b, "b");
 }
@@ -305,7 +308,8 @@ TEST(Message_ID_limit, after_request_2_32_minus_1_no_request_goes_with_a_wrapped
     p.run(5000);
     EXPECT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_rekeyed)) << p.transcript();
     EXPECT_EQ(sent_mids(p.a, old_SPIi), (std::vector<std::uint32_t>{0, 1, Last})) << p.transcript();
-    expect_same_SAs(p, 1);
+    // The create that waited moved to the new IKE SA with the CHILD SAs (§1.3.2): its first request.
+    expect_same_SAs(p, 2);
     expect_no_wrap(p.a, "a");
     expect_no_wrap(p.b, "b");
 }
