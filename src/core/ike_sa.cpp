@@ -1204,10 +1204,16 @@ void Ike_sa::make_CHILD_SA(const Child_config* config, const Proposal& chosen, s
                             to_hex(spi_octets(spi_out)) + " " + codec::proposal_keyword(chosen)});
 }
 
-void Ike_sa::remove_CHILD_SA(std::size_t index, const std::string& why) {
+void Ike_sa::remove_CHILD_SA(std::size_t index, const std::string& why, bool keep_inbound) {
     const Child_state c = children_[index];
     children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(index));
-    if (!c.expired) core_.emit(Remove_child_sa{conn_->name, c.spi_in, c.spi_out});  // else removed at expiry
+    if (!c.expired && keep_inbound) {
+        // [7296-1.4.1-s4] the outbound SA now (spi_in 0: none), the inbound one with our response.
+        core_.emit(Remove_child_sa{conn_->name, 0, c.spi_out});
+        half_closed_.push_back(c.spi_in);
+    } else if (!c.expired) {
+        core_.emit(Remove_child_sa{conn_->name, c.spi_in, c.spi_out});  // else removed at expiry
+    }
     core_.emit(Sa_event{Sa_event_kind::CHILD_SA_deleted, conn_->name, SPIi_, SPIr_,
                         (c.config ? c.config->name : std::string()) + " SPIs in " + to_hex(spi_octets(c.spi_in)) +
                             " out " + to_hex(spi_octets(c.spi_out)) + ": " + why});
@@ -1252,8 +1258,9 @@ void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
                 // §2.25.1: closing one we are closing too: answer without a Delete payload. [7296-1.4.1-s5]
                 const bool closing = in_flight(Request_kind::delete_child, children_[i].spi_in) != nullptr;
                 if (!closing) ours.spis.push_back(spi_octets(children_[i].spi_in));
-                // [7296-1.4.1-s1] [7296-1.4.1-s3] the designated CHILD SA is closed in both directions.
-                remove_CHILD_SA(i, closing ? "deleted by both peers at once" : "deleted by the peer");
+                // [7296-1.4.1-s1] [7296-1.4.1-s3] the designated CHILD SA is closed in both directions;
+                // [7296-1.4.1-s4] when our Delete of it crosses this one, only its outbound SA now.
+                remove_CHILD_SA(i, closing ? "deleted by both peers at once" : "deleted by the peer", closing);
                 break;
             }
             if (!known && predecessor_) {
@@ -1394,6 +1401,8 @@ void Ike_sa::remove_IKE_SA(const std::string& reason) {
         }
     }
     while (!children_.empty()) remove_CHILD_SA(children_.size() - 1, "its IKE SA is gone");
+    for (const auto spi_in : half_closed_) core_.emit(Remove_child_sa{conn_->name, spi_in, 0});  // §1.4.1
+    half_closed_.clear();
     if (!original_initiator_ && !virtual_ips_.empty() && !core_.has_other_IKE_SA(*this)) {
         core_.release_leases(conn_->remote.id.to_string());  // §2.19: the peer's last IKE SA is gone
     }
@@ -2139,6 +2148,12 @@ void Ike_sa::send_Delete_CHILD_SA_request() {
 
 void Ike_sa::complete_Delete_CHILD_SA(const Message&) {
     if (req_.kind != Request_kind::delete_child) return;
+    // [7296-1.4.1-s4] the peer's Delete crossed ours and took the outbound SA: the inbound one goes now.
+    if (const auto h = std::find(half_closed_.begin(), half_closed_.end(), req_.old_spi_in); h != half_closed_.end()) {
+        half_closed_.erase(h);
+        core_.emit(Remove_child_sa{conn_->name, req_.old_spi_in, 0});
+        return;
+    }
     // §1.4.1: the SA is gone in both directions once the response arrives (a response without
     // the paired Delete means the peer had already removed it).
     // [7296-1.4.1-s6] our half-closed SA is kept until this response: never closed alone.

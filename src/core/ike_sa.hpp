@@ -257,7 +257,10 @@ private:
     void make_CHILD_SA(const Child_config* config, const Proposal& chosen, std::uint32_t spi_in, std::uint32_t spi_out,
                        std::vector<Traffic_selector> ts_local, std::vector<Traffic_selector> ts_remote,
                        Octets g_ir, Octets Ni, Octets Nr, bool we_requested, Ipsec_mode mode);
-    void remove_CHILD_SA(std::size_t index, const std::string& why);
+    /// Forgets CHILD SA `index` and removes it from the data plane; `keep_inbound` (a Delete
+    /// crossing ours, §1.4.1) removes only its outbound SA and keeps the inbound one in
+    /// half_closed_ until our Delete's response.
+    void remove_CHILD_SA(std::size_t index, const std::string& why, bool keep_inbound = false);
     Child_state* child_by_spi_in(std::uint32_t spi_in);
     Child_state* child_by_spi_out(std::uint32_t spi_out);
     /// The CHILD SA a rekey request names: `spi_in`, or (0) the first the peer has not rekeyed.
@@ -393,6 +396,9 @@ private:
     /// §1.4.1: outbound SPIs the peer deleted that matched no CHILD SA while a CREATE_CHILD_SA of
     /// ours was in flight: its response may still create that SA (its Delete overtook it).
     std::vector<std::uint32_t> deleted_before_known_;
+    /// §1.4.1: inbound SPIs of CHILD SAs both peers deleted at once whose outbound SA is removed
+    /// already; each inbound SA goes when our Delete's response arrives (or with the IKE SA).
+    std::vector<std::uint32_t> half_closed_;
     /// Our SPI of the IKE SA this one replaced by a rekey (0: none), §2.18.
     Spi predecessor_ = 0;
 
