@@ -784,6 +784,37 @@ std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const C
         // §2.9: TSi is the initiator's side, so it is narrowed against our remote selectors.
         auto ni = narrow(tsi->selectors, c.remote_ts);
         auto nr = narrow(tsr->selectors, c.local_ts);
+        std::string transport_problem;
+        if (c.mode == Ipsec_mode::transport && m.find_notify(Notify_type::USE_TRANSPORT_MODE)) {
+            // [7296-2.23.1-s1] [7296-2.23-s12] transport mode: exactly one IP address each side, the
+            // IKE SA's: the requester's (TSi) and ours (TSr). §2.23.1: behind a NAT, single-address
+            // selectors are first substituted by the addresses the IKE packets show; then narrowed
+            // (§2.9); a request holding neither address gets TS_UNACCEPTABLE (§2.9, §2.23.1: the
+            // SPD entry found does not allow it, and this CHILD SA is transport-only).
+            const Bytes& peer_ip = (original_initiator_ ? remote_ : reply_remote_).ip;
+            const Bytes& our_ip = (original_initiator_ ? local_ : reply_local_).ip;
+            if (nat_detected_ || floated_) {
+                ni = narrow(substitute_address(tsi->selectors, peer_ip), c.remote_ts);
+                nr = narrow(substitute_address(tsr->selectors, our_ip), c.local_ts);
+            }
+            auto hi = narrow_to_address(ni, peer_ip);
+            auto hr = narrow_to_address(nr, our_ip);
+            if (!ni.empty() && !nr.empty() && (hi.empty() || hr.empty())) {
+                transport_problem = "transport mode needs one IP address each side, the IKE SA's (§2.23.1): " +
+                                    (hi.empty() ? "TSi holds no " + describe(host_selector(peer_ip)) : std::string()) +
+                                    (hi.empty() && hr.empty() ? ", " : "") +
+                                    (hr.empty() ? "TSr holds no " + describe(host_selector(our_ip)) : std::string());
+            }
+            ni = std::move(hi);
+            nr = std::move(hr);
+        }
+        if (!transport_problem.empty()) {
+            ts_problem = true;
+            reasons += "child " + c.name + ": " + transport_problem + "; ";
+            refusal_selectors_.push_back(Refusal::Selector_mismatch{c.name, tsi->selectors, tsr->selectors,
+                                                                    c.remote_ts, c.local_ts, ni.empty(), nr.empty()});
+            continue;
+        }
         if (ni.empty() || nr.empty()) {
             // §2.9: name every selector compared, and the side that had no intersection.
             ts_problem = true;
@@ -810,6 +841,32 @@ std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const C
     refusal_notify_ = ts_problem ? Notify_type::TS_UNACCEPTABLE : Notify_type::NO_PROPOSAL_CHOSEN;
     refusal_text_ = reasons.empty() ? "no CHILD SA configured" : reasons;
     return std::nullopt;
+}
+
+bool Ike_sa::transport_selectors(const Child_config& c, std::vector<Traffic_selector>& tsi,
+                                 std::vector<Traffic_selector>& tsr) {
+    tsi = c.local_ts;
+    tsr = c.remote_ts;
+    if (c.mode != Ipsec_mode::transport) return false;
+    // [7296-2.23.1-s4] [7296-2.23-s12] the client proposing transport mode: TSi entries of exactly
+    // one IP address, the IKE SA's source; TSr entries the IKE SA's destination (protocol and
+    // ports as configured).
+    const Bytes& our_ip = (original_initiator_ ? local_ : reply_local_).ip;
+    const Bytes& peer_ip = (original_initiator_ ? remote_ : reply_remote_).ip;
+    auto hi = narrow_to_address(c.local_ts, our_ip);
+    auto hr = narrow_to_address(c.remote_ts, peer_ip);
+    if (hi.empty() || hr.empty()) {
+        diagnose(Severity::warning, "7296-2.23.1-s4",
+                 "child " + c.name + ": transport mode not proposed, tunnel mode instead: " +
+                     (hi.empty() ? "no local_ts holds the IKE SA's source " + describe(host_selector(our_ip)) + " "
+                                 : std::string()) +
+                     (hr.empty() ? "no remote_ts holds the IKE SA's destination " + describe(host_selector(peer_ip))
+                                 : std::string()));
+        return false;
+    }
+    tsi = std::move(hi);
+    tsr = std::move(hr);
+    return true;
 }
 
 bool Ike_sa::CHILD_SA_acceptable(const Message& m) const { return match_child(m, nullptr, true).has_value(); }
@@ -1069,10 +1126,11 @@ void Ike_sa::send_IKE_AUTH_request() {
         }
     }
     if (child_) {
-        if (child_->mode == Ipsec_mode::transport) m.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
+        std::vector<Traffic_selector> tsi, tsr;
+        if (transport_selectors(*child_, tsi, tsr)) m.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
         m.payloads.push_back(make(Payload_type::SA, Payload_SA{ESP_offer()}));
-        m.payloads.push_back(make(Payload_type::TSi, Payload_TS{child_->local_ts}));
-        m.payloads.push_back(make(Payload_type::TSr, Payload_TS{child_->remote_ts}));
+        m.payloads.push_back(make(Payload_type::TSi, Payload_TS{std::move(tsi)}));
+        m.payloads.push_back(make(Payload_type::TSr, Payload_TS{std::move(tsr)}));
     }
     // §2.3: our window (above 1) is announced now and holds once the initial exchanges complete.
     if (auto w = window_notify()) m.payloads.push_back(std::move(*w));
@@ -1954,7 +2012,14 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
             // [7296-3.10-s1] a notify about a CHILD SA names ESP (CHILD_SA_NOT_FOUND copies REKEY_SA's protocol).
             m.payloads.push_back(notify(Notify_type::REKEY_SA, {}, Protocol_id::ESP, spi_octets(req_.old_spi_in)));
         }
-        if (c.mode == Ipsec_mode::transport) m.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
+        std::vector<Traffic_selector> tsi, tsr;
+        // A rekey keeps the old SA's mode and selectors (§2.8); a new SA gets them from c (§2.23.1).
+        const bool transport = old ? c.mode == Ipsec_mode::transport : transport_selectors(c, tsi, tsr);
+        if (old) {
+            tsi = old->local_ts;
+            tsr = old->remote_ts;
+        }
+        if (transport) m.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
         req_.new_spi_in = random_spi32(crypto);
         req_.offer = c.esp_proposals;
         std::uint8_t n = 1;
@@ -1972,8 +2037,8 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
             req_.ke = crypto.key_exchange(req_.group);
             m.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(req_.group), req_.ke->public_value()}));
         }
-        m.payloads.push_back(make(Payload_type::TSi, Payload_TS{old ? old->local_ts : c.local_ts}));
-        m.payloads.push_back(make(Payload_type::TSr, Payload_TS{old ? old->remote_ts : c.remote_ts}));
+        m.payloads.push_back(make(Payload_type::TSi, Payload_TS{std::move(tsi)}));
+        m.payloads.push_back(make(Payload_type::TSr, Payload_TS{std::move(tsr)}));
     }
     send_request(std::move(m));
 }

@@ -274,6 +274,12 @@ private:
     };
     /// `in_IKE_AUTH`: D-H transforms are left out of both sides' proposals (§1.2).
     std::optional<Child_match> match_child(const Message& m, const Child_config* only, bool in_IKE_AUTH) const;
+    /// §2.23.1: the TSi / TSr we propose for a new CHILD SA of `c` (its local_ts / remote_ts);
+    /// in transport mode narrowed to the IKE SA's source / destination address. False (and a
+    /// Diagnostic) when `c` is not transport mode or no configured selector holds that address:
+    /// then the configured selectors are proposed in tunnel mode.
+    bool transport_selectors(const Child_config& c, std::vector<Traffic_selector>& tsi,
+                             std::vector<Traffic_selector>& tsr);
     bool KE_acceptable_for(const Message& m, const Proposal& chosen) const;
     /// §2.8: queues the Delete of the old (or redundant) CHILD SA of a rekey at the front.
     void delete_rekeyed_CHILD_SA(std::uint32_t spi_in);
