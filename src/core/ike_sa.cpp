@@ -869,6 +869,17 @@ bool Ike_sa::transport_selectors(const Child_config& c, std::vector<Traffic_sele
     return true;
 }
 
+std::vector<Traffic_selector> Ike_sa::response_selectors(const Message& m, Payload_type which,
+                                                        const Child_config* c) const {
+    const auto* ts = body_of<Payload_TS>(m, which);
+    if (!ts) return {};
+    if (negotiated_mode(c, m) != Ipsec_mode::transport || !(nat_detected_ || floated_)) return ts->selectors;
+    // [7296-2.23.1-s4] the client substitutes the addresses of its IKE packets before using them.
+    const Bytes& ip = which == Payload_type::TSi ? (original_initiator_ ? local_ : reply_local_).ip
+                                                 : (original_initiator_ ? remote_ : reply_remote_).ip;
+    return substitute_address(ts->selectors, ip);
+}
+
 bool Ike_sa::CHILD_SA_acceptable(const Message& m) const { return match_child(m, nullptr, true).has_value(); }
 
 bool Ike_sa::CHILD_SA_response_acceptable(const Message& m) const {
@@ -887,8 +898,8 @@ bool Ike_sa::CHILD_SA_response_acceptable(const Message& m) const {
         refusal_text_ = "the responder's ESP proposal is not taken from our offer";
         return false;
     }
-    if (!selectors_within(tsi->selectors, child_->local_ts) ||
-        !selectors_within(tsr->selectors, child_->remote_ts)) {
+    if (!selectors_within(response_selectors(m, Payload_type::TSi, child_), child_->local_ts) ||
+        !selectors_within(response_selectors(m, Payload_type::TSr, child_), child_->remote_ts)) {
         refusal_rule_ = "7296-2.9-ts-widened";
         refusal_text_ = "the responder's selectors are not inside what we proposed";
         return false;
@@ -1207,11 +1218,10 @@ void Ike_sa::send_AUTHENTICATION_FAILED(const Message& m) {
 
 void Ike_sa::install_CHILD_SA(const Message& m) {
     const auto& chosen = body_of<Payload_SA>(m, Payload_type::SA)->proposals[0];
-    const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
-    const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
     Proposal ours = chosen;
     ours.spi = spi_octets(child_spi_in_);
-    make_CHILD_SA(child_, ours, child_spi_in_, spi_value(chosen.spi), tsi->selectors, tsr->selectors, Octets(),
+    make_CHILD_SA(child_, ours, child_spi_in_, spi_value(chosen.spi), response_selectors(m, Payload_type::TSi, child_),
+                  response_selectors(m, Payload_type::TSr, child_), Octets(),
                   Ni_, Nr_, true, negotiated_mode(child_, m));
 }
 
@@ -2078,7 +2088,8 @@ bool Ike_sa::CREATE_CHILD_SA_response_acceptable(const Message& m) const {
                                      ? const_cast<Ike_sa*>(this)->child_by_spi_in(req_.old_spi_in) : nullptr;
         const auto& local = old ? old->local_ts : req_.config->local_ts;
         const auto& remote = old ? old->remote_ts : req_.config->remote_ts;
-        if (!tsi || !tsr || !selectors_within(tsi->selectors, local) || !selectors_within(tsr->selectors, remote)) {
+        if (!tsi || !tsr || !selectors_within(response_selectors(m, Payload_type::TSi, req_.config), local) ||
+            !selectors_within(response_selectors(m, Payload_type::TSr, req_.config), remote)) {
             refusal_rule_ = "7296-2.9-ts-widened";
             refusal_text_ = "the responder's selectors are not inside what we proposed";
             return false;
@@ -2160,9 +2171,8 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
     }
     Proposal ours = chosen;
     ours.spi = spi_octets(req_.new_spi_in);
-    const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
-    const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
-    make_CHILD_SA(req_.config, ours, req_.new_spi_in, spi_value(chosen.spi), tsi->selectors, tsr->selectors,
+    make_CHILD_SA(req_.config, ours, req_.new_spi_in, spi_value(chosen.spi), response_selectors(m, Payload_type::TSi, req_.config),
+                  response_selectors(m, Payload_type::TSr, req_.config),
                   g_ir ? g_ir->view() : Octets(), req_.Ni, Nr, true, negotiated_mode(req_.config, m));
     if (req_.kind == Request_kind::rekey_child) {
         if (collision_.active && collision_.new_spi_in) {

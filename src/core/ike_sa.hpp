@@ -280,6 +280,10 @@ private:
     /// then the configured selectors are proposed in tunnel mode.
     bool transport_selectors(const Child_config& c, std::vector<Traffic_selector>& tsi,
                              std::vector<Traffic_selector>& tsr);
+    /// The TSi or TSr (`which`) of the response `m` to our CHILD SA request for `c`; §2.23.1:
+    /// when it selected transport mode behind a NAT, single addresses replaced by the IKE SA's
+    /// (TSi: ours, TSr: the peer's) before anything else uses them. Empty without the payload.
+    std::vector<Traffic_selector> response_selectors(const Message& m, Payload_type which, const Child_config* c) const;
     bool KE_acceptable_for(const Message& m, const Proposal& chosen) const;
     /// §2.8: queues the Delete of the old (or redundant) CHILD SA of a rekey at the front.
     void delete_rekeyed_CHILD_SA(std::uint32_t spi_in);

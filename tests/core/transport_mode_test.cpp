@@ -188,6 +188,36 @@ TEST(Transport_mode, responder_behind_a_NAT_substitutes_the_addresses_the_IKE_pa
     EXPECT_EQ(p.b.installed.back().remote_ts, (std::vector<Traffic_selector>{range(from.ip, from.ip)}));
 }
 
+TEST(Transport_mode, through_a_NAT_both_ends_substitute_the_addresses_their_IKE_packets_show) {
+    // §2.23.1's scenario with one NAT: A (10.0.0.5) behind a NAT that shows it as 198.51.100.7.
+    // A proposes 10.0.0.5 <-> 192.0.2.1; B substitutes 198.51.100.7 for TSi and answers with it;
+    // A substitutes its own 10.0.0.5 back before checking and installing (7296-2.23.1-s4).
+    const Bytes inside{10, 0, 0, 5}, outside{198, 51, 100, 7};
+    Config a = transport_config(true, {range(inside, inside)}, {range(b_ip, b_ip)});
+    a.connections[0].local_addrs = {"10.0.0.5"};
+    Config b = transport_config(false, {range(b_ip, b_ip)}, {any_v4});
+    b.connections[0].remote_addrs = {};
+    Peer_pair p(std::move(a), std::move(b));
+    p.initiate();
+    for (int i = 0; i < 100 && !p.wire.empty(); ++i) {
+        In_flight f = std::move(p.wire.front());
+        p.wire.pop_front();
+        if (f.to_b && f.d.local.ip == inside) f.d.local.ip = outside;   // the NAT rewrites A's source
+        if (!f.to_b && f.d.remote.ip == outside) f.d.remote.ip = inside;  // and B's answers back
+        p.wire.push_front(std::move(f));
+        ASSERT_TRUE(p.deliver_one());
+    }
+    ASSERT_TRUE(p.a.has_event(Sa_event_kind::IKE_SA_established)) << p.transcript();
+    ASSERT_EQ(p.b.installed.size(), 1u) << p.transcript();
+    EXPECT_EQ(p.b.installed[0].mode, Ipsec_mode::transport);
+    EXPECT_EQ(p.b.installed[0].remote_ts, (std::vector<Traffic_selector>{range(outside, outside)}));
+    ASSERT_EQ(p.a.installed.size(), 1u) << "A accepted B's substituted selectors: " << p.transcript();
+    EXPECT_EQ(p.a.installed[0].mode, Ipsec_mode::transport);
+    EXPECT_EQ(p.a.installed[0].local_ts, (std::vector<Traffic_selector>{range(inside, inside)}));
+    EXPECT_EQ(p.a.installed[0].remote_ts, (std::vector<Traffic_selector>{range(b_ip, b_ip)}));
+    EXPECT_EQ(p.a.installed[0].encr_key_out.hex(), p.b.installed[0].encr_key_in.hex());
+}
+
 TEST(Transport_mode, responder_refuses_a_transport_request_without_the_IKE_SA_addresses) {
     Established e;
     const Traffic_selector net = range({10, 1, 0, 0}, {10, 1, 0, 255});
