@@ -115,6 +115,10 @@ struct Child_sa {
 struct Install_child_sa {
     Child_sa sa;
 };
+/// Remove the inbound SA `spi_in` and the outbound SA `spi_out` of a CHILD SA pair. One of them
+/// is 0 (a reserved SPI, RFC 4303 §2.1) when only the other direction goes: on a Delete crossing
+/// ours, the outbound SA goes while the peer's request is processed and the inbound one when our
+/// response arrives (RFC 7296 §1.4.1).
 struct Remove_child_sa {
     std::string connection;
     std::uint32_t spi_in = 0, spi_out = 0;

@@ -787,6 +787,37 @@ std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const C
         // §2.9: TSi is the initiator's side, so it is narrowed against our remote selectors.
         auto ni = narrow(tsi->selectors, c.remote_ts);
         auto nr = narrow(tsr->selectors, c.local_ts);
+        std::string transport_problem;
+        if (c.mode == Ipsec_mode::transport && m.find_notify(Notify_type::USE_TRANSPORT_MODE)) {
+            // [7296-2.23.1-s1] [7296-2.23-s12] transport mode: exactly one IP address each side, the
+            // IKE SA's: the requester's (TSi) and ours (TSr). §2.23.1: behind a NAT, single-address
+            // selectors are first substituted by the addresses the IKE packets show; then narrowed
+            // (§2.9); a request holding neither address gets TS_UNACCEPTABLE (§2.9, §2.23.1: the
+            // SPD entry found does not allow it, and this CHILD SA is transport-only).
+            const Bytes& peer_ip = (original_initiator_ ? remote_ : reply_remote_).ip;
+            const Bytes& our_ip = (original_initiator_ ? local_ : reply_local_).ip;
+            if (nat_detected_ || floated_) {
+                ni = narrow(substitute_address(tsi->selectors, peer_ip), c.remote_ts);
+                nr = narrow(substitute_address(tsr->selectors, our_ip), c.local_ts);
+            }
+            auto hi = narrow_to_address(ni, peer_ip);
+            auto hr = narrow_to_address(nr, our_ip);
+            if (!ni.empty() && !nr.empty() && (hi.empty() || hr.empty())) {
+                transport_problem = "transport mode needs one IP address each side, the IKE SA's (§2.23.1): " +
+                                    (hi.empty() ? "TSi holds no " + describe(host_selector(peer_ip)) : std::string()) +
+                                    (hi.empty() && hr.empty() ? ", " : "") +
+                                    (hr.empty() ? "TSr holds no " + describe(host_selector(our_ip)) : std::string());
+            }
+            ni = std::move(hi);
+            nr = std::move(hr);
+        }
+        if (!transport_problem.empty()) {
+            ts_problem = true;
+            reasons += "child " + c.name + ": " + transport_problem + "; ";
+            refusal_selectors_.push_back(Refusal::Selector_mismatch{c.name, tsi->selectors, tsr->selectors,
+                                                                    c.remote_ts, c.local_ts, ni.empty(), nr.empty()});
+            continue;
+        }
         if (ni.empty() || nr.empty()) {
             // §2.9: name every selector compared, and the side that had no intersection.
             ts_problem = true;
@@ -815,6 +846,43 @@ std::optional<Ike_sa::Child_match> Ike_sa::match_child(const Message& m, const C
     return std::nullopt;
 }
 
+bool Ike_sa::transport_selectors(const Child_config& c, std::vector<Traffic_selector>& tsi,
+                                 std::vector<Traffic_selector>& tsr) {
+    tsi = c.local_ts;
+    tsr = c.remote_ts;
+    if (c.mode != Ipsec_mode::transport) return false;
+    // [7296-2.23.1-s4] [7296-2.23-s12] the client proposing transport mode: TSi entries of exactly
+    // one IP address, the IKE SA's source; TSr entries the IKE SA's destination (protocol and
+    // ports as configured).
+    const Bytes& our_ip = (original_initiator_ ? local_ : reply_local_).ip;
+    const Bytes& peer_ip = (original_initiator_ ? remote_ : reply_remote_).ip;
+    auto hi = narrow_to_address(c.local_ts, our_ip);
+    auto hr = narrow_to_address(c.remote_ts, peer_ip);
+    if (hi.empty() || hr.empty()) {
+        diagnose(Severity::warning, "7296-2.23.1-s4",
+                 "child " + c.name + ": transport mode not proposed, tunnel mode instead: " +
+                     (hi.empty() ? "no local_ts holds the IKE SA's source " + describe(host_selector(our_ip)) + " "
+                                 : std::string()) +
+                     (hr.empty() ? "no remote_ts holds the IKE SA's destination " + describe(host_selector(peer_ip))
+                                 : std::string()));
+        return false;
+    }
+    tsi = std::move(hi);
+    tsr = std::move(hr);
+    return true;
+}
+
+std::vector<Traffic_selector> Ike_sa::response_selectors(const Message& m, Payload_type which,
+                                                        const Child_config* c) const {
+    const auto* ts = body_of<Payload_TS>(m, which);
+    if (!ts) return {};
+    if (negotiated_mode(c, m) != Ipsec_mode::transport || !(nat_detected_ || floated_)) return ts->selectors;
+    // [7296-2.23.1-s4] the client substitutes the addresses of its IKE packets before using them.
+    const Bytes& ip = which == Payload_type::TSi ? (original_initiator_ ? local_ : reply_local_).ip
+                                                 : (original_initiator_ ? remote_ : reply_remote_).ip;
+    return substitute_address(ts->selectors, ip);
+}
+
 bool Ike_sa::CHILD_SA_acceptable(const Message& m) const { return match_child(m, nullptr, true).has_value(); }
 
 bool Ike_sa::CHILD_SA_response_acceptable(const Message& m) const {
@@ -833,8 +901,8 @@ bool Ike_sa::CHILD_SA_response_acceptable(const Message& m) const {
         refusal_text_ = "the responder's ESP proposal is not taken from our offer";
         return false;
     }
-    if (!selectors_within(tsi->selectors, child_->local_ts) ||
-        !selectors_within(tsr->selectors, child_->remote_ts)) {
+    if (!selectors_within(response_selectors(m, Payload_type::TSi, child_), child_->local_ts) ||
+        !selectors_within(response_selectors(m, Payload_type::TSr, child_), child_->remote_ts)) {
         refusal_rule_ = "7296-2.9-ts-widened";
         refusal_text_ = "the responder's selectors are not inside what we proposed";
         return false;
@@ -1072,10 +1140,11 @@ void Ike_sa::send_IKE_AUTH_request() {
         }
     }
     if (child_) {
-        if (child_->mode == Ipsec_mode::transport) m.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
+        std::vector<Traffic_selector> tsi, tsr;
+        if (transport_selectors(*child_, tsi, tsr)) m.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
         m.payloads.push_back(make(Payload_type::SA, Payload_SA{ESP_offer()}));
-        m.payloads.push_back(make(Payload_type::TSi, Payload_TS{child_->local_ts}));
-        m.payloads.push_back(make(Payload_type::TSr, Payload_TS{child_->remote_ts}));
+        m.payloads.push_back(make(Payload_type::TSi, Payload_TS{std::move(tsi)}));
+        m.payloads.push_back(make(Payload_type::TSr, Payload_TS{std::move(tsr)}));
     }
     // §2.3: our window (above 1) is announced now and holds once the initial exchanges complete.
     if (auto w = window_notify()) m.payloads.push_back(std::move(*w));
@@ -1152,11 +1221,10 @@ void Ike_sa::send_AUTHENTICATION_FAILED(const Message& m) {
 
 void Ike_sa::install_CHILD_SA(const Message& m) {
     const auto& chosen = body_of<Payload_SA>(m, Payload_type::SA)->proposals[0];
-    const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
-    const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
     Proposal ours = chosen;
     ours.spi = spi_octets(child_spi_in_);
-    make_CHILD_SA(child_, ours, child_spi_in_, spi_value(chosen.spi), tsi->selectors, tsr->selectors, Octets(),
+    make_CHILD_SA(child_, ours, child_spi_in_, spi_value(chosen.spi), response_selectors(m, Payload_type::TSi, child_),
+                  response_selectors(m, Payload_type::TSr, child_), Octets(),
                   Ni_, Nr_, true, negotiated_mode(child_, m));
 }
 
@@ -1207,10 +1275,16 @@ void Ike_sa::make_CHILD_SA(const Child_config* config, const Proposal& chosen, s
                             to_hex(spi_octets(spi_out)) + " " + codec::proposal_keyword(chosen)});
 }
 
-void Ike_sa::remove_CHILD_SA(std::size_t index, const std::string& why) {
+void Ike_sa::remove_CHILD_SA(std::size_t index, const std::string& why, bool keep_inbound) {
     const Child_state c = children_[index];
     children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(index));
-    if (!c.expired) core_.emit(Remove_child_sa{conn_->name, c.spi_in, c.spi_out});  // else removed at expiry
+    if (!c.expired && keep_inbound) {
+        // [7296-1.4.1-s4] the outbound SA now (spi_in 0: none), the inbound one with our response.
+        core_.emit(Remove_child_sa{conn_->name, 0, c.spi_out});
+        half_closed_.push_back(c.spi_in);
+    } else if (!c.expired) {
+        core_.emit(Remove_child_sa{conn_->name, c.spi_in, c.spi_out});  // else removed at expiry
+    }
     core_.emit(Sa_event{Sa_event_kind::CHILD_SA_deleted, conn_->name, SPIi_, SPIr_,
                         (c.config ? c.config->name : std::string()) + " SPIs in " + to_hex(spi_octets(c.spi_in)) +
                             " out " + to_hex(spi_octets(c.spi_out)) + ": " + why});
@@ -1255,8 +1329,9 @@ void Ike_sa::send_INFORMATIONAL_response(const Message& m) {
                 // §2.25.1: closing one we are closing too: answer without a Delete payload. [7296-1.4.1-s5]
                 const bool closing = in_flight(Request_kind::delete_child, children_[i].spi_in) != nullptr;
                 if (!closing) ours.spis.push_back(spi_octets(children_[i].spi_in));
-                // [7296-1.4.1-s1] [7296-1.4.1-s3] the designated CHILD SA is closed in both directions.
-                remove_CHILD_SA(i, closing ? "deleted by both peers at once" : "deleted by the peer");
+                // [7296-1.4.1-s1] [7296-1.4.1-s3] the designated CHILD SA is closed in both directions;
+                // [7296-1.4.1-s4] when our Delete of it crosses this one, only its outbound SA now.
+                remove_CHILD_SA(i, closing ? "deleted by both peers at once" : "deleted by the peer", closing);
                 break;
             }
             if (!known && predecessor_) {
@@ -1408,6 +1483,8 @@ void Ike_sa::remove_IKE_SA(const std::string& reason) {
         }
     }
     while (!children_.empty()) remove_CHILD_SA(children_.size() - 1, "its IKE SA is gone");
+    for (const auto spi_in : half_closed_) core_.emit(Remove_child_sa{conn_->name, spi_in, 0});  // §1.4.1
+    half_closed_.clear();
     if (!original_initiator_ && !virtual_ips_.empty() && !core_.has_other_IKE_SA(*this)) {
         core_.release_leases(conn_->remote.id.to_string());  // §2.19: the peer's last IKE SA is gone
     }
@@ -2085,7 +2162,14 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
             // [7296-3.10-s1] a notify about a CHILD SA names ESP (CHILD_SA_NOT_FOUND copies REKEY_SA's protocol).
             m.payloads.push_back(notify(Notify_type::REKEY_SA, {}, Protocol_id::ESP, spi_octets(req_.old_spi_in)));
         }
-        if (c.mode == Ipsec_mode::transport) m.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
+        std::vector<Traffic_selector> tsi, tsr;
+        // A rekey keeps the old SA's mode and selectors (§2.8); a new SA gets them from c (§2.23.1).
+        const bool transport = old ? c.mode == Ipsec_mode::transport : transport_selectors(c, tsi, tsr);
+        if (old) {
+            tsi = old->local_ts;
+            tsr = old->remote_ts;
+        }
+        if (transport) m.payloads.push_back(notify(Notify_type::USE_TRANSPORT_MODE));
         req_.new_spi_in = random_spi32(crypto);
         req_.offer = c.esp_proposals;
         std::uint8_t n = 1;
@@ -2103,8 +2187,8 @@ void Ike_sa::send_CREATE_CHILD_SA_request() {
             req_.ke = crypto.key_exchange(req_.group);
             m.payloads.push_back(make(Payload_type::KE, Payload_KE{static_cast<std::uint16_t>(req_.group), req_.ke->public_value()}));
         }
-        m.payloads.push_back(make(Payload_type::TSi, Payload_TS{old ? old->local_ts : c.local_ts}));
-        m.payloads.push_back(make(Payload_type::TSr, Payload_TS{old ? old->remote_ts : c.remote_ts}));
+        m.payloads.push_back(make(Payload_type::TSi, Payload_TS{std::move(tsi)}));
+        m.payloads.push_back(make(Payload_type::TSr, Payload_TS{std::move(tsr)}));
     }
     send_request(std::move(m));
 }
@@ -2144,7 +2228,8 @@ bool Ike_sa::CREATE_CHILD_SA_response_acceptable(const Message& m) const {
                                      ? const_cast<Ike_sa*>(this)->child_by_spi_in(req_.old_spi_in) : nullptr;
         const auto& local = old ? old->local_ts : req_.config->local_ts;
         const auto& remote = old ? old->remote_ts : req_.config->remote_ts;
-        if (!tsi || !tsr || !selectors_within(tsi->selectors, local) || !selectors_within(tsr->selectors, remote)) {
+        if (!tsi || !tsr || !selectors_within(response_selectors(m, Payload_type::TSi, req_.config), local) ||
+            !selectors_within(response_selectors(m, Payload_type::TSr, req_.config), remote)) {
             refusal_rule_ = "7296-2.9-ts-widened";
             refusal_text_ = "the responder's selectors are not inside what we proposed";
             return false;
@@ -2227,9 +2312,8 @@ void Ike_sa::complete_CREATE_CHILD_SA(const Message& m) {
     }
     Proposal ours = chosen;
     ours.spi = spi_octets(req_.new_spi_in);
-    const auto* tsi = body_of<Payload_TS>(m, Payload_type::TSi);
-    const auto* tsr = body_of<Payload_TS>(m, Payload_type::TSr);
-    make_CHILD_SA(req_.config, ours, req_.new_spi_in, spi_value(chosen.spi), tsi->selectors, tsr->selectors,
+    make_CHILD_SA(req_.config, ours, req_.new_spi_in, spi_value(chosen.spi), response_selectors(m, Payload_type::TSi, req_.config),
+                  response_selectors(m, Payload_type::TSr, req_.config),
                   g_ir ? g_ir->view() : Octets(), req_.Ni, Nr, true, negotiated_mode(req_.config, m));
     if (req_.kind == Request_kind::rekey_child) {
         if (collision_.active && collision_.new_spi_in) {
@@ -2280,6 +2364,12 @@ void Ike_sa::send_Delete_CHILD_SA_request() {
 
 void Ike_sa::complete_Delete_CHILD_SA(const Message&) {
     if (req_.kind != Request_kind::delete_child) return;
+    // [7296-1.4.1-s4] the peer's Delete crossed ours and took the outbound SA: the inbound one goes now.
+    if (const auto h = std::find(half_closed_.begin(), half_closed_.end(), req_.old_spi_in); h != half_closed_.end()) {
+        half_closed_.erase(h);
+        core_.emit(Remove_child_sa{conn_->name, req_.old_spi_in, 0});
+        return;
+    }
     // §1.4.1: the SA is gone in both directions once the response arrives (a response without
     // the paired Delete means the peer had already removed it).
     // [7296-1.4.1-s6] our half-closed SA is kept until this response: never closed alone.

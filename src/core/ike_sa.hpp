@@ -276,7 +276,10 @@ private:
     void make_CHILD_SA(const Child_config* config, const Proposal& chosen, std::uint32_t spi_in, std::uint32_t spi_out,
                        std::vector<Traffic_selector> ts_local, std::vector<Traffic_selector> ts_remote,
                        Octets g_ir, Octets Ni, Octets Nr, bool we_requested, Ipsec_mode mode);
-    void remove_CHILD_SA(std::size_t index, const std::string& why);
+    /// Forgets CHILD SA `index` and removes it from the data plane; `keep_inbound` (a Delete
+    /// crossing ours, §1.4.1) removes only its outbound SA and keeps the inbound one in
+    /// half_closed_ until our Delete's response.
+    void remove_CHILD_SA(std::size_t index, const std::string& why, bool keep_inbound = false);
     Child_state* child_by_spi_in(std::uint32_t spi_in);
     Child_state* child_by_spi_out(std::uint32_t spi_out);
     /// The CHILD SA a rekey request names: `spi_in`, or (0) the first the peer has not rekeyed.
@@ -290,6 +293,16 @@ private:
     };
     /// `in_IKE_AUTH`: D-H transforms are left out of both sides' proposals (§1.2).
     std::optional<Child_match> match_child(const Message& m, const Child_config* only, bool in_IKE_AUTH) const;
+    /// §2.23.1: the TSi / TSr we propose for a new CHILD SA of `c` (its local_ts / remote_ts);
+    /// in transport mode narrowed to the IKE SA's source / destination address. False (and a
+    /// Diagnostic) when `c` is not transport mode or no configured selector holds that address:
+    /// then the configured selectors are proposed in tunnel mode.
+    bool transport_selectors(const Child_config& c, std::vector<Traffic_selector>& tsi,
+                             std::vector<Traffic_selector>& tsr);
+    /// The TSi or TSr (`which`) of the response `m` to our CHILD SA request for `c`; §2.23.1:
+    /// when it selected transport mode behind a NAT, single addresses replaced by the IKE SA's
+    /// (TSi: ours, TSr: the peer's) before anything else uses them. Empty without the payload.
+    std::vector<Traffic_selector> response_selectors(const Message& m, Payload_type which, const Child_config* c) const;
     bool KE_acceptable_for(const Message& m, const Proposal& chosen) const;
     /// §2.8: queues the Delete of the old (or redundant) CHILD SA of a rekey at the front.
     void delete_rekeyed_CHILD_SA(std::uint32_t spi_in);
@@ -431,6 +444,9 @@ private:
     /// §1.4.1: outbound SPIs the peer deleted that matched no CHILD SA while a CREATE_CHILD_SA of
     /// ours was in flight: its response may still create that SA (its Delete overtook it).
     std::vector<std::uint32_t> deleted_before_known_;
+    /// §1.4.1: inbound SPIs of CHILD SAs both peers deleted at once whose outbound SA is removed
+    /// already; each inbound SA goes when our Delete's response arrives (or with the IKE SA).
+    std::vector<std::uint32_t> half_closed_;
     /// Our SPI of the IKE SA this one replaced by a rekey (0: none), §2.18.
     Spi predecessor_ = 0;
 

@@ -374,6 +374,31 @@ std::vector<Traffic_selector> narrow(const std::vector<Traffic_selector>& offere
     return out;
 }
 
+Traffic_selector host_selector(const Bytes& address) {
+    Traffic_selector t;
+    t.ts_type = address.size() == 16 ? Ts_type::TS_IPV6_ADDR_RANGE : Ts_type::TS_IPV4_ADDR_RANGE;
+    t.start_address = address;
+    t.end_address = address;
+    return t;
+}
+
+// [7296-2.23.1-s1] transport mode selectors hold exactly one IP address: what intersects the host.
+std::vector<Traffic_selector> narrow_to_address(const std::vector<Traffic_selector>& ts, const Bytes& address) {
+    if (address.size() != 4 && address.size() != 16) return {};
+    return narrow(ts, {host_selector(address)});
+}
+
+std::vector<Traffic_selector> substitute_address(const std::vector<Traffic_selector>& ts, const Bytes& address) {
+    std::vector<Traffic_selector> out = ts;
+    for (auto& t : out) {
+        if (t.known_type() && t.start_address.size() == address.size() && t.start_address == t.end_address) {
+            t.start_address = address;
+            t.end_address = address;
+        }
+    }
+    return out;
+}
+
 bool selectors_within(const std::vector<Traffic_selector>& got,
                       const std::vector<Traffic_selector>& proposed) {
     if (got.empty()) return false;

@@ -88,6 +88,20 @@ const Transform* transform_of(const Proposal& p, Transform_type type);
 std::vector<Traffic_selector> narrow(const std::vector<Traffic_selector>& offered,
                                      const std::vector<Traffic_selector>& configured);
 
+/// §2.23.1 transport mode: the selector of exactly `address` (4 octets: TS_IPV4_ADDR_RANGE,
+/// 16: TS_IPV6_ADDR_RANGE), any protocol, ports 0..65535.
+Traffic_selector host_selector(const Bytes& address);
+
+/// §2.23.1 transport mode: each selector of `ts` narrowed to the one IP address `address` (4 or
+/// 16 octets), its protocol and ports kept; selectors that do not contain `address` (or are of
+/// the other family or an unknown type) are left out. Empty when none contains it.
+std::vector<Traffic_selector> narrow_to_address(const std::vector<Traffic_selector>& ts, const Bytes& address);
+
+/// §2.23.1 address substitution behind a NAT: every selector of `ts` that holds exactly one
+/// address of `address`'s family gets `address` instead (protocol and ports kept); the others
+/// are returned unchanged.
+std::vector<Traffic_selector> substitute_address(const std::vector<Traffic_selector>& ts, const Bytes& address);
+
 /// True when every selector of `got` lies inside some selector of `proposed` (initiator check).
 /// False when `got` is empty or holds a selector of an unknown TS Type (we propose none, so a
 /// response returning one did not narrow what we proposed, §2.9) or one that is not

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -587,6 +588,40 @@ Child_config child(const Reader& r, const toml::table& t, const std::string& pat
     return c;
 }
 
+/// RFC 7296 §2.23.1 [7296-2.23.1-s1] [7296-2.23-s12]: the selectors of a transport-mode CHILD SA
+/// are one IP address each, the IKE SA's (local_ts: the source, remote_ts: the destination),
+/// narrowed from the configured ones (Ike_sa::transport_selectors). A transport-mode child needs
+/// both lists (ikeref has no swanctl `dynamic`), and, where the connection names its addresses,
+/// every selector must hold one of them: one that does not can never be a single such address.
+void check_transport_selectors(const Reader& r, const toml::table& t, const std::string& path, const Child_config& c,
+                               const Connection_config& conn) {
+    if (c.mode != Ipsec_mode::transport) return;
+    auto holds = [](const Traffic_selector& ts, const std::string& text) {
+        const auto a = Address::parse_ip(text, 0);
+        return a && a->ip.size() == ts.start_address.size() && ts.start_address <= a->ip && a->ip <= ts.end_address;
+    };
+    for (const bool local : {true, false}) {
+        const std::string key = local ? "local_ts" : "remote_ts";
+        const auto& selectors = local ? c.local_ts : c.remote_ts;
+        const auto& addrs = local ? conn.local_addrs : conn.remote_addrs;
+        if (selectors.empty()) {
+            r.fail(t, Reader::join(path, key), "missing: mode = \"transport\" needs the " +
+                                                   std::string(local ? "local" : "remote") +
+                                                   " IKE address as a selector (RFC 7296 §2.23.1)");
+        }
+        if (addrs.empty()) continue;  // %any: the IKE SA's address is known only at run time
+        const auto items = r.strings(t, path, key);
+        for (std::size_t i = 0; i < selectors.size() && i < items.size(); ++i) {
+            if (std::any_of(addrs.begin(), addrs.end(), [&](const std::string& a) { return holds(selectors[i], a); })) continue;
+            std::string list;
+            for (const auto& a : addrs) list += (list.empty() ? "" : ", ") + a;
+            r.fail(*items[i].second, Reader::join(path, key) + "[" + std::to_string(i) + "]",
+                   "mode = \"transport\" uses exactly one IP address per selector, the IKE SA's (RFC 7296 §2.23.1): '" +
+                       items[i].first + "' holds none of " + (local ? "local_addrs" : "remote_addrs") + " [" + list + "]");
+        }
+    }
+}
+
 Connection_config connection(const Reader& r, const toml::table& t, const std::string& path,
                              std::string name) {
     r.only_keys(t, path,
@@ -642,6 +677,7 @@ Connection_config connection(const Reader& r, const toml::table& t, const std::s
             const std::string cpath = path + ".children." + std::string(k.str());
             if (!v.is_table()) r.fail(v, cpath, "expected a table, got " + type_name(v));
             c.children.push_back(child(r, *v.as_table(), cpath, std::string(k.str())));
+            check_transport_selectors(r, *v.as_table(), cpath, c.children.back(), c);
         }
     }
     return c;

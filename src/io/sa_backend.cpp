@@ -241,10 +241,18 @@ void Recording_backend::install(const Child_sa& sa) {
 
 void Recording_backend::remove(const std::string& connection, std::uint32_t spi_in,
                                std::uint32_t spi_out) {
+    // A 0 SPI: that direction stays (RFC 7296 §1.4.1 half-closed pair); the pair goes once both did.
+    if (spi_in == 0 && spi_out == 0) return;
+    for (auto& c : installed_) {
+        if (c.connection != connection) continue;
+        if ((spi_in == 0 || c.spi_in == spi_in) && (spi_out == 0 || c.spi_out == spi_out)) {
+            if (spi_in != 0) c.spi_in = 0;
+            if (spi_out != 0) c.spi_out = 0;
+        }
+    }
     installed_.erase(std::remove_if(installed_.begin(), installed_.end(),
                                     [&](const Child_sa& c) {
-                                        return c.connection == connection && c.spi_in == spi_in &&
-                                               c.spi_out == spi_out;
+                                        return c.connection == connection && c.spi_in == 0 && c.spi_out == 0;
                                     }),
                      installed_.end());
 }

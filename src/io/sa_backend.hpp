@@ -21,7 +21,8 @@ public:
     virtual ~Sa_backend() = default;
     /// A CHILD SA pair was negotiated: `sa.spi_in` protects what the peer sends us.
     virtual void install(const Child_sa& sa) = 0;
-    /// The pair (spi_in, spi_out) of `connection` was deleted (RFC 7296 §1.4.1).
+    /// The pair (spi_in, spi_out) of `connection` was deleted (RFC 7296 §1.4.1); a 0 SPI
+    /// means that direction stays for now (a half-closed pair, see Remove_child_sa).
     virtual void remove(const std::string& connection, std::uint32_t spi_in,
                         std::uint32_t spi_out) = 0;
     /// IKE SA keys (only emitted when Config::log_keys is set). Default: ignored.
@@ -62,7 +63,8 @@ public:
                 std::uint32_t spi_out) override;
     void ike_keys(const Keys_derived& keys) override;
 
-    /// CHILD SAs installed and not removed, in installation order.
+    /// CHILD SAs installed and not removed, in installation order; a half-removed pair stays
+    /// (with the removed direction's SPI set to 0) until its other half is removed.
     const std::vector<Child_sa>& installed() const { return installed_; }
     /// Every CHILD SA ever installed, including removed ones (for key tables).
     const std::vector<Child_sa>& history() const { return history_; }

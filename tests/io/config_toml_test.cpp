@@ -1,7 +1,8 @@
 // src/daemon/config_toml: swanctl-vocabulary TOML -> ike::Config, and refusals that name the
 // file, the line and the key. Expected values are written from the example by hand (IANA ids).
 // Requirements: 7296-3.5-s3, 7296-3.5-s4 (ids with terminators refused), 7296-3.13.1-s1,
-// 7296-3.13.1-s2 (no ports on protocols without ports).
+// 7296-3.13.1-s2 (no ports on protocols without ports), 7296-2.23.1-s1, 7296-2.23-s12 (transport
+// mode selectors must be able to become the IKE SA's address).
 #include "src/daemon/config_toml.hpp"
 
 #include <gtest/gtest.h>
@@ -123,6 +124,58 @@ TEST(config_toml, example_gives_child_with_selectors_and_ESP_proposal) {
     EXPECT_EQ(encr->key_length, std::optional<std::uint16_t>(256));
     const auto* esn = find(net.esp_proposals[0], ike::Transform_type::ESN);
     EXPECT_TRUE(esn == nullptr || esn->id == 0);  // no ESN unless asked for
+}
+
+std::string with_mode_transport(std::string s) {
+    const std::string key = "esp_proposals = [\"aes256gcm16\"]\n";
+    const auto at = s.find(key);
+    return s.insert(at + key.size(), "mode          = \"transport\"\n");
+}
+
+TEST(config_toml, transport_mode_selectors_holding_the_IKE_addresses_are_accepted) {
+    // Hosts (the IKE SA's addresses), or ranges that hold them and narrow to them (§2.23.1).
+    for (const auto& [local, remote] : {std::pair<std::string, std::string>{"\"192.0.2.2\"", "\"192.0.2.1\""},
+                                        {"\"192.0.2.0/24[tcp]\"", "\"0.0.0.0/0\""},
+                                        {"\"10.9.0.0/16\", \"192.0.2.2/32\"", "\"192.0.2.1\""}}) {
+        SCOPED_TRACE(local + " / " + remote);
+        std::string text = with_mode_transport(edited("[\"10.1.0.0/24\"]", "[" + local + "]"));
+        text.replace(text.find("[\"10.2.0.0/24\"]"), std::string("[\"10.2.0.0/24\"]").size(), "[" + remote + "]");
+        if (local.find("10.9") != std::string::npos) {
+            EXPECT_NE(refusal(text), "") << "10.9.0.0/16 can never be 192.0.2.2";
+            continue;
+        }
+        EXPECT_EQ(refusal(text), "");
+        const ike::Config c = parse_config(text, "home.toml");
+        EXPECT_EQ(c.connections.at(0).children.at(0).mode, ike::Ipsec_mode::transport);
+    }
+}
+
+TEST(config_toml, transport_mode_selector_that_cannot_be_the_IKE_address_is_refused_with_line_and_key) {
+    // The example's 10.1.0.0/24 <-> 10.2.0.0/24 holds neither 192.0.2.2 nor 192.0.2.1.
+    const std::string m = refusal(with_mode_transport(example));
+    EXPECT_EQ(m.rfind("home.toml:12: connections.home.children.net.local_ts[0]: ", 0), 0u) << m;
+    EXPECT_NE(m.find("192.0.2.2"), std::string::npos) << m;
+    EXPECT_NE(m.find("§2.23.1"), std::string::npos) << m;
+    // Only the remote side wrong: line 13, remote_ts, naming remote_addrs.
+    const std::string r = refusal(with_mode_transport(edited("[\"10.1.0.0/24\"]", "[\"192.0.2.2\"]")));
+    EXPECT_EQ(r.rfind("home.toml:13: connections.home.children.net.remote_ts[0]: ", 0), 0u) << r;
+    EXPECT_NE(r.find("remote_addrs [192.0.2.1]"), std::string::npos) << r;
+    // The same selectors in tunnel mode are fine.
+    EXPECT_EQ(refusal(example), "");
+}
+
+TEST(config_toml, transport_mode_without_selectors_is_refused) {
+    std::string text = with_mode_transport(example);
+    text.erase(text.find("local_ts"), std::string("local_ts      = [\"10.1.0.0/24\"]\n").size());
+    const std::string m = refusal(text);
+    EXPECT_EQ(m.rfind("home.toml:11: connections.home.children.net.local_ts: missing", 0), 0u) << m;
+}
+
+TEST(config_toml, transport_mode_with_any_address_checks_nothing_before_run_time) {
+    // local_addrs %any: the IKE SA's source is known only when it exists (Ike_sa::transport_selectors).
+    const std::string text = with_mode_transport(edited("local_addrs  = [\"192.0.2.2\"]", "local_addrs  = [\"%any\"]"));
+    const std::string m = refusal(text);
+    EXPECT_EQ(m.rfind("home.toml:13: connections.home.children.net.remote_ts[0]: ", 0), 0u) << "only remote_ts checked: " << m;
 }
 
 TEST(config_toml, example_gives_secret_and_defaults) {

@@ -194,4 +194,20 @@ TEST(Recording_backend, records_installs_removes_and_keys) {
               std::string::npos);
 }
 
+TEST(Recording_backend, half_removed_pair_stays_until_its_inbound_SA_goes_too) {
+    // RFC 7296 §1.4.1 Delete crossing: the outbound SA first (spi_in 0), the inbound one later.
+    ike::io::Recording_backend b;
+    b.install(child(Encr_id::ENCR_AES_GCM_16, 256, Integ_id::NONE));
+    b.remove("home", 0, 0x0000abcd);
+    ASSERT_EQ(b.installed().size(), 1u);
+    EXPECT_EQ(b.installed()[0].spi_in, 0xc1a2b3d4u);
+    EXPECT_EQ(b.installed()[0].spi_out, 0u);
+    EXPECT_NE(b.find_child(0xc1a2b3d4), nullptr) << "the inbound SA still takes traffic";
+    b.remove("other", 0xc1a2b3d4, 0);
+    EXPECT_EQ(b.installed().size(), 1u) << "another connection's SPI";
+    b.remove("home", 0xc1a2b3d4, 0);
+    EXPECT_TRUE(b.installed().empty());
+    EXPECT_EQ(b.history().size(), 1u);
+}
+
 }  // namespace

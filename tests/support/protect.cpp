@@ -45,6 +45,43 @@ Bytes protect_as(const Keys_derived& keys, bool from_original_initiator, const M
     return core::protect(m.header, m.payloads, c.keys, iv, before_sk);
 }
 
+std::pair<std::size_t, std::size_t> minimal_padding(const Keys_derived& keys, const Message& m) {
+    Sk_context c(keys, true);
+    const std::size_t block = c.cipher->block_size() ? c.cipher->block_size() : 1;
+    const std::size_t chain = codec::encode_payload_chain(m.payloads).size();
+    return {(block - (chain + 1) % block) % block, block};
+}
+
+Bytes protect_padded(const Keys_derived& keys, bool from_original_initiator, const Message& m,
+                     std::uint8_t pad_length, std::uint8_t pad_octet) {
+    // The layout of core::protect (§3.14), with the Padding chosen by the caller.
+    Sk_context c(keys, from_original_initiator);
+    const Cipher& cipher = *c.cipher;
+    Bytes plaintext = codec::encode_payload_chain(m.payloads);
+    plaintext.insert(plaintext.end(), pad_length, pad_octet);
+    plaintext.push_back(pad_length);
+    const Bytes iv(cipher.iv_size(), 0);
+    const std::size_t icv_size = cipher.is_aead() ? 0 : c.integ->icv_size();
+    const std::size_t ct_size = plaintext.size() + (cipher.is_aead() ? cipher.icv_size() : 0);
+    const std::size_t sk_length = 4 + iv.size() + ct_size + icv_size;
+    Bytes out = codec::encode_header(m.header, Payload_type::SK,
+                                     static_cast<std::uint32_t>(codec::header_size + sk_length));
+    const Payload_type first = m.payloads.empty() ? Payload_type::NONE : m.payloads.front().type;
+    out.push_back(static_cast<std::uint8_t>(first));
+    out.push_back(0);
+    out.push_back(static_cast<std::uint8_t>(sk_length >> 8));
+    out.push_back(static_cast<std::uint8_t>(sk_length & 0xff));
+    const Bytes aad(out.begin(), out.end());  // RFC 5282 §5.1
+    out.insert(out.end(), iv.begin(), iv.end());
+    const Bytes ct = cipher.encrypt(c.keys.SK_e, iv, aad, plaintext);
+    out.insert(out.end(), ct.begin(), ct.end());
+    if (!cipher.is_aead()) {
+        const Bytes icv = c.integ->compute(c.keys.SK_a, out);
+        out.insert(out.end(), icv.begin(), icv.end());
+    }
+    return out;
+}
+
 std::optional<Message> unprotect_as(const Keys_derived& keys, bool from_original_initiator, const Bytes& datagram) {
     auto outer = codec::decode_message(datagram);
     if (!codec::ok(outer)) return std::nullopt;

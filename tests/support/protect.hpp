@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 
 #include "ike/endpoint.hpp"
 
@@ -18,6 +19,17 @@ Message protected_request(const Keys_derived& keys, bool from_original_initiator
 /// unencrypted payloads placed before SK.
 Bytes protect_as(const Keys_derived& keys, bool from_original_initiator, const Message& m,
                  const std::vector<Payload>& before_sk = {});
+
+/// As protect_as, without payloads before SK, but with `pad_length` octets of Padding, each
+/// `pad_octet`, before the Pad Length octet (RFC 7296 §3.14: any length that keeps the plaintext
+/// a multiple of the block size is valid, the minimum is only recommended). The caller chooses a
+/// valid length; the result is whatever the cipher makes of it.
+Bytes protect_padded(const Keys_derived& keys, bool from_original_initiator, const Message& m,
+                     std::uint8_t pad_length, std::uint8_t pad_octet = 0);
+
+/// The Padding octets a sender padding minimally would add to `m`'s inner chain with `keys`'
+/// cipher (block size minus 1 minus the chain length modulo the block size), and the block size.
+std::pair<std::size_t, std::size_t> minimal_padding(const Keys_derived& keys, const Message& m);
 
 /// The message `datagram` decrypted with the keys of the side that sent it, or nullopt when it
 /// does not decode or verify.
