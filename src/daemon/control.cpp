@@ -194,6 +194,16 @@ void Control_server::start() {
         if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST)
             throw std::runtime_error("cannot create " + dir + ": " + std::strerror(errno));
     }
+    {
+        // A socket file a live daemon still answers on is not stale: taking it over would leave
+        // that daemon (and its SAs) unreachable. A stale one from an earlier run is removed.
+        boost::system::error_code probe_ec;
+        stream::socket probe(io_);
+        probe.connect(stream::endpoint(path_), probe_ec);
+        if (!probe_ec)
+            throw std::runtime_error("another ikeref daemon answers on " + path_ +
+                                     ": stop it, or give this one its own --control SOCK");
+    }
     ::unlink(path_.c_str());  // a stale socket from an earlier run
     acceptor_ = std::make_unique<Acceptor>(io_);
     boost::system::error_code ec;

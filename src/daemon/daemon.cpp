@@ -2,8 +2,12 @@
 #include "src/daemon/daemon.hpp"
 
 #include <chrono>
+#include <functional>
+#include <set>
+#include <string>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -21,6 +25,11 @@
 #include "src/io/udp_runtime.hpp"
 
 namespace ike::daemon {
+
+namespace {
+/// How long the daemon waits, after SIGINT/SIGTERM, for the answers to its Deletes.
+constexpr auto shutdown_grace = std::chrono::seconds(2);
+}  // namespace
 
 void setup_logging(const std::string& log_file, bool verbose) {
     std::vector<spdlog::sink_ptr> sinks;
@@ -111,14 +120,53 @@ int run_daemon(const Daemon_options& options) {
         spdlog::error("{}", e.what());
         return 1;
     }
+    // SIGINT/SIGTERM: like charon, delete every established IKE SA first (INFORMATIONAL
+    // Delete, RFC 7296 §1.4.1) so that the peers do not keep stale SAs, then stop; at most
+    // shutdown_grace, or at once on a second signal.
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        spdlog::info("signal {}: stopping", sig);
+    boost::asio::steady_timer shutdown_timer(io);
+    const auto stop_now = [&] {
+        shutdown_timer.cancel();
         control.stop();
         runtime.stop();
         io.stop();
-    });
+    };
+    const auto closing = [&] {
+        for (const auto& sa : endpoint->list())
+            if (sa.state == "Established" || sa.state == "Rekeying" || sa.state == "Deleting") return true;
+        return false;
+    };
+    std::function<void()> poll_shutdown;
+    const auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+    poll_shutdown = [&] {
+        if (!closing() || std::chrono::steady_clock::now() >= *deadline) {
+            if (closing()) spdlog::warn("stopping with IKE SAs whose Delete was not answered");
+            stop_now();
+            return;
+        }
+        shutdown_timer.expires_after(std::chrono::milliseconds(50));
+        shutdown_timer.async_wait([&](const boost::system::error_code& ec) {
+            if (!ec) poll_shutdown();
+        });
+    };
+    std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (*deadline != std::chrono::steady_clock::time_point{}) {
+            spdlog::info("signal {} again: stopping now", sig);
+            stop_now();
+            return;
+        }
+        *deadline = std::chrono::steady_clock::now() + shutdown_grace;
+        std::set<std::string> connections;
+        for (const auto& sa : endpoint->list())
+            if (sa.state == "Established" || sa.state == "Rekeying") connections.insert(sa.connection);
+        spdlog::info("signal {}: deleting {} connection(s)' IKE SAs, then stopping", sig, connections.size());
+        control.stop();
+        for (const auto& c : connections) runtime.submit(Terminate{c, io::steady_now()});
+        signals.async_wait(on_signal);
+        poll_shutdown();
+    };
+    signals.async_wait(on_signal);
     spdlog::info("ikeref daemon running ({} connection(s), IKE port {}, NAT-T port {}{})",
                  endpoint->config().connections.size(), endpoint->config().ike_port,
                  endpoint->config().nat_t_port, log_keys ? ", log_keys" : "");

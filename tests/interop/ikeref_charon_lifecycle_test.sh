@@ -12,7 +12,7 @@
 # rekey: the new one), the expected number of CHILD SAs pairing up one to one by SPI, and each
 # CHILD SA's keys equal to those charon logged for it. The requesting command must exit 0; the
 # listing is polled until it matches (up to IOP_CONVERGE_MS, default 5000). Each step is timed.
-# IOP_RUNS="charon ikeref dead" narrows the runs; IOP_KEEP=1 keeps the work dir.
+# IOP_RUNS="charon ikeref dead sigterm" narrows the runs; IOP_KEEP=1 keeps the work dir.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -32,7 +32,7 @@ command -v jq >/dev/null || iop_skip "jq is needed to read 'ikeref list --json'"
 
 # shellcheck source=lifecycle_lib.sh
 . "$HERE/lifecycle_lib.sh"
-IOP_RUNS=${IOP_RUNS:-charon ikeref dead}
+IOP_RUNS=${IOP_RUNS:-charon ikeref dead sigterm}
 
 # Charon is the original initiator; charon's child rekeys happen while there is one CHILD SA
 # (swanctl --rekey --child names a child, not an SA). With PFS by default (ESP proposal
@@ -129,13 +129,52 @@ run_dead_peer() {
     [ "$ok" = 1 ] || { STEPS_FAILED+=("$CASE: dead peer"); iop_show_ikeref b 40; }
 }
 
+# SIGTERM to the ikeref daemon with an IKE SA up: like charon, ikeref deletes its IKE SAs
+# (INFORMATIONAL Delete, §1.4.1) before it exits, so that charon keeps no stale SA.
+run_sigterm() {
+    CASE=sigterm
+    life_setup "$CASE" aes256gcm16
+    life_step "ikeref initiate home" 1 ikeref_req initiate home --child net
+    STEPS_RUN=$((STEPS_RUN + 1))
+    echo "--- $CASE: SIGTERM to the ikeref daemon"
+    local pid t0 t1 ok=1
+    pid=$(pgrep -f -- "--config $IOP_DIR/b/ikeref.toml" | head -1)
+    t0=$(iop_now_ms)
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    t1=$(iop_now_ms)
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "  FAIL the daemon still runs $((t1 - t0)) ms after SIGTERM"; ok=0
+    else
+        echo "  ok   the daemon exited $((t1 - t0)) ms after SIGTERM"
+    fi
+    if grep -q "deleting 1 connection(s)' IKE SAs" "$IOP_DIR/b/ikeref.log"; then
+        echo "  ok   ikeref deleted its IKE SA first"
+    else
+        echo "  FAIL no 'deleting ... IKE SAs' in ikeref's log"; ok=0
+    fi
+    local n
+    n=$(iop_swanctl a --list-sas --raw 2>&1 | grep -c 'home {')
+    if [ "$n" = 0 ]; then
+        echo "  ok   charon lists no IKE SA of home (it got the Delete)"
+    else
+        echo "  FAIL charon still lists $n IKE SA(s) of home"; ok=0
+    fi
+    TIMINGS+=("$CASE: SIGTERM -> Delete answered and daemon gone after $((t1 - t0)) ms")
+    [ "$ok" = 1 ] || { STEPS_FAILED+=("$CASE: SIGTERM"); iop_show_ikeref b 40; }
+}
+
 T_START=$(iop_now_ms)
 for r in $IOP_RUNS; do
     case $r in
         charon) run_charon_initiates ;;
         ikeref) run_ikeref_initiates ;;
         dead) run_dead_peer ;;
-        *) iop_die "unknown run '$r' (charon ikeref dead)" ;;
+        sigterm) run_sigterm ;;
+        *) iop_die "unknown run '$r' (charon ikeref dead sigterm)" ;;
     esac
 done
 iop_case_end

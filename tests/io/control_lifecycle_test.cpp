@@ -181,6 +181,21 @@ TEST(Control_lifecycle, every_command_waits_for_its_outcome_and_both_sides_agree
     EXPECT_EQ(r.value("error", ""), "no IKE SA of 'demo'");
 }
 
+// A daemon whose control socket path another live daemon answers on refuses to start instead
+// of unlinking the socket (the first daemon, with its SAs, would become unreachable).
+TEST(Control_lifecycle, a_second_daemon_does_not_take_over_a_live_control_socket) {
+    Sides s(10080);
+    ike::daemon::Control_server second(s.io, s.ri, s.bi, s.sock_i);
+    try {
+        second.start();
+        ADD_FAILURE() << "the second control server started on a live socket";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("another ikeref daemon answers on"), std::string::npos) << e.what();
+    }
+    const json r = s.ask(true, {{"cmd", "list"}});
+    EXPECT_TRUE(r.contains("ike_sas")) << r.dump();  // the first one still answers
+}
+
 // §1.3.2: a create_child asked while our IKE SA rekey is in flight is taken (it waits and moves
 // to the new IKE SA) instead of refused with "no established IKE SA". The responder's impairing
 // transport holds each CREATE_CHILD_SA response 400 ms, so the create_child (asked 100 ms after
