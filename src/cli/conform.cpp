@@ -1,6 +1,10 @@
 // ikeref conform: runs the catalogue against a target and writes JUnit XML and a text report.
 #include "src/cli/conform.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -41,12 +45,28 @@ int run_conform(const Conform_args& a) {
         std::cerr << "ikeref conform: --profile is required\n";
         return 2;
     }
+    // A typo in a CI's glob must not pass as "0 failed" (checked before anything is sent).
+    const auto& table = conform::case_table();
+    if (std::none_of(table.begin(), table.end(), [&](const auto& c) { return conform::case_selected(c.id, a.cases); })) {
+        std::cerr << "ikeref conform: no case matches --cases '" << a.cases << "' (ikeref conform --list shows the ids)\n";
+        return 2;
+    }
     conform::Profile profile;
     try {
         profile = conform::load_profile(a.profile);
     } catch (const std::exception& e) {
         std::cerr << "ikeref conform: " << e.what() << "\n";
         return 2;
+    }
+    // The output files must be writable before minutes of cases run (a CI that reads a JUnit
+    // file nobody could write would see nothing).
+    for (const std::string* path : {&a.junit, &a.report, &a.failures}) {
+        if (path->empty()) continue;
+        std::ofstream probe(*path);
+        if (!probe) {
+            std::cerr << "ikeref conform: cannot write " << *path << ": " << std::strerror(errno) << "\n";
+            return 2;
+        }
     }
     conform::Run_options opt;
     opt.cases_glob = a.cases;
@@ -59,18 +79,23 @@ int run_conform(const Conform_args& a) {
         std::cerr << "ikeref conform: " << e.what() << "\n";
         return 2;
     }
-    if (!a.junit.empty()) {
-        std::ofstream f(a.junit);
+    bool written = true;
+    const auto write = [&written](const std::string& path, const std::function<void(std::ostream&)>& body) {
+        if (path.empty()) return;
+        std::ofstream f(path);
+        body(f);
+        f.close();
+        if (!f) {
+            std::cerr << "ikeref conform: cannot write " << path << ": " << std::strerror(errno) << "\n";
+            written = false;
+        }
+    };
+    write(a.junit, [&](std::ostream& f) {
         conform::write_junit(f, "ikeref-conform." + profile.name, out.results, out.not_implemented);
-    }
-    if (!a.report.empty()) {
-        std::ofstream f(a.report);
-        conform::write_report(f, profile.name, out.results, out.not_implemented);
-    }
-    if (!a.failures.empty()) {
-        std::ofstream f(a.failures);
-        conform::write_failures(f, out.results);
-    }
+    });
+    write(a.report, [&](std::ostream& f) { conform::write_report(f, profile.name, out.results, out.not_implemented); });
+    write(a.failures, [&](std::ostream& f) { conform::write_failures(f, out.results); });
+    if (!written) return 2;
     const auto s = conform::summarize(out.results, out.not_implemented.size());
     std::cout << "ikeref conform " << profile.name << ": " << s.passed << " passed, " << s.failed << " failed, "
               << s.warned << " warned, " << s.skipped << " skipped, " << s.errors << " errors, "

@@ -45,13 +45,14 @@ int client(const std::string& control, const nlohmann::json& request, int timeou
 int main(int argc, char** argv) {
     CLI::App app{"ikeref: IKEv2 (RFC 7296) as Boost.MSM transition tables"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", "ikeref " IKEREF_VERSION);
     std::string control = ike::daemon::default_control_path;
 
     ike::daemon::Daemon_options daemon_options;
     auto* daemon = app.add_subcommand("daemon", "run the IKE daemon in the foreground");
     daemon->add_option("--config", daemon_options.config_path, "TOML config (swanctl vocabulary)")
         ->required();
-    daemon->add_option("--control", daemon_options.control_path, "control socket path");
+    daemon->add_option("--control", daemon_options.control_path, "control socket path")->capture_default_str();
     daemon->add_option("--log", daemon_options.log_file, "also log to this file");
     daemon->add_flag("-v,--verbose", daemon_options.verbose, "debug logging");
 
@@ -114,7 +115,23 @@ int main(int argc, char** argv) {
 
     ike::cli::add_decode_subcommand(app);
     ike::cli::add_conform_subcommand(app);
-    CLI11_PARSE(app, argc, argv);
+    // Usage errors exit 2 (as swanctl and most tools); a subcommand's own result (conform)
+    // keeps its code. An unknown command is named as such, not "a subcommand is required".
+    if (argc > 1 && argv[1][0] != '-') {
+        try {
+            app.get_subcommand(argv[1]);
+        } catch (const CLI::OptionNotFound&) {
+            std::cerr << "ikeref: unknown command '" << argv[1] << "' (ikeref --help lists them)\n";
+            return 2;
+        }
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::RuntimeError& e) {
+        return e.get_exit_code();
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
 
     if (daemon->parsed()) {
         try {

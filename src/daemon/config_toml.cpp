@@ -1,12 +1,14 @@
 // TOML (toml++) -> ike::Config in swanctl's vocabulary. Each check names the file, the line
 // (toml++ source regions) and the dotted key at fault.
-#include <cctype>
 #include "src/daemon/config_toml.hpp"
 
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -20,7 +22,7 @@ namespace ike::daemon {
 
 Config_error::Config_error(std::string file, unsigned line, std::string key,
                            const std::string& reason)
-    : std::runtime_error(file + ":" + std::to_string(line) + ": " +
+    : std::runtime_error(file + (line ? ":" + std::to_string(line) : std::string()) + ": " +
                          (key.empty() ? std::string() : key + ": ") + reason),
       file_(std::move(file)),
       line_(line),
@@ -457,6 +459,12 @@ std::string printable(const std::string& text) {
 // TOML escapes for U+0000, CR, LF) is refused here (Identity::parse throws), so we never send one.
 Identity identity(const Reader& r, const toml::node& n, const std::string& key,
                   const std::string& text) {
+    // An identity travels in IKE_AUTH (§3.5), whose message must fit one UDP datagram (ikeref
+    // does no RFC 7383 fragmentation): a 70 000-character id once broke the encoder mid-exchange.
+    constexpr std::size_t max_identity = 1024;
+    if (text.size() > max_identity)
+        r.fail(n, key, "identity of " + std::to_string(text.size()) + " characters: at most " +
+                           std::to_string(max_identity) + " (it must fit an IKE_AUTH message, RFC 7296 §3.5)");
     try {
         return Identity::parse(text);
     } catch (const std::exception& e) {
@@ -944,7 +952,7 @@ Daemon_settings parse_settings(std::string_view toml_text, std::string_view file
 
 Daemon_settings load_settings(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Config_error(path, 0, "", "cannot open file");
+    if (!in) throw Config_error(path, 0, "", std::string("cannot open file: ") + std::strerror(errno));
     std::ostringstream text;
     text << in.rdbuf();
     if (in.bad()) throw Config_error(path, 0, "", "cannot read file");

@@ -149,7 +149,8 @@ std::string list_text(const nlohmann::json& listing, bool keys) {
             out << "  virtual IP " << v.get<std::string>() << "\n";
         if (keys && sa.contains("keys"))
             for (const auto& [k, v] : sa["keys"].items())
-                out << "  " << k << " " << v.get<std::string>() << "\n";
+                if (!v.get<std::string>().empty())  // no SK_ai/SK_ar with an AEAD cipher (§2.14)
+                    out << "  " << k << " " << v.get<std::string>() << "\n";
         for (const auto& c : sa.value("children", nlohmann::json::array())) {
             out << "  CHILD SA " << c.value("name", "?") << ": spi_in " << c.value("spi_in", "")
                 << " spi_out " << c.value("spi_out", "") << "  " << c.value("proposal", "")
@@ -162,7 +163,8 @@ std::string list_text(const nlohmann::json& listing, bool keys) {
             out << "\n";
             if (keys)
                 for (const char* k : {"encr_key_in", "integ_key_in", "encr_key_out", "integ_key_out"})
-                    if (c.contains(k)) out << "    " << k << " " << c[k].get<std::string>() << "\n";
+                    if (c.contains(k) && !c[k].get<std::string>().empty())
+                        out << "    " << k << " " << c[k].get<std::string>() << "\n";
         }
     }
     for (const auto& r : listing.value("refusals", nlohmann::json::array())) {

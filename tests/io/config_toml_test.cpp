@@ -364,6 +364,16 @@ TEST(config_toml, refuses_terminators_in_remote_ids_and_secret_ids) {
         << m2;
 }
 
+// An identity must fit an IKE_AUTH message (RFC 7296 §3.5, one UDP datagram): a 70 000-character
+// id once passed the loader and broke the encoder mid-exchange. 1024 characters load, 1025 do not.
+TEST(config_toml, refuses_an_identity_longer_than_1024_characters) {
+    const std::string ok(1024 - std::string(".example.test").size(), 'a');
+    EXPECT_NO_THROW(parse_config(edited("id   = \"a.example.test\"", "id   = \"" + ok + ".example.test\""), "home.toml"));
+    const std::string m = refusal(edited("id   = \"a.example.test\"", "id   = \"a" + ok + ".example.test\""));
+    EXPECT_EQ(m, "home.toml:7: connections.home.local.id: identity of 1025 characters: at most 1024 (it must fit an "
+                 "IKE_AUTH message, RFC 7296 §3.5)");
+}
+
 TEST(config_toml, accepts_ids_without_terminators_and_binary_key_ids) {
     // Control for the two tests above: the same ids without the escape load, and ID_KEY_ID is
     // an opaque octet stream (§3.5) in which 0x00, 0x0a and 0x0d are ordinary octets.
