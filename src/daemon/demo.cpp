@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <utility>
 
 #include "ike/crypto_provider.hpp"
 #include "ike/endpoint.hpp"
@@ -178,8 +180,16 @@ int run_demo(const std::string& out_dir) {
     } catch (const std::exception& e) {
         std::cerr << "demo: " << e.what() << "\n";
     }
+    // The two configurations, as files a user can start daemons from (ikeref daemon --config).
+    const std::string initiator_toml = out_dir + "/initiator.toml", responder_toml = out_dir + "/responder.toml";
+    for (const auto& [path, text] : {std::pair{initiator_toml, demo_initiator_toml()}, std::pair{responder_toml, demo_responder_toml()}}) {
+        std::ofstream f(path);
+        f << text;
+        if (!f) std::cerr << "demo: cannot write " << path << "\n";
+    }
     std::cout << "\nwrote " << pcap_path << " (" << pcap->records() << " datagrams), " << ike_table
-              << ", " << esp_table << "\n";
+              << ", " << esp_table << "\nthe configurations: " << initiator_toml << ", " << responder_toml
+              << " (ikeref daemon --config FILE --control SOCK runs each)\n";
     for (const auto& [spis, keys] : initiator_sas.all_ike_keys()) {
         std::cout << "\nshow the capture decrypted:\n  tshark -r " << pcap_path
                   << " -d udp.port==" << responder_port << ",isakmp -o 'uat:ikev2_decryption_table:"
