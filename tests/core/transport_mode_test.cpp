@@ -49,13 +49,7 @@ Payload payload(Payload_type t, Payload_body b) {
 /// and N(USE_TRANSPORT_MODE) when `transport`.
 Message create_child(const Keys_derived& k, bool transport, std::vector<Traffic_selector> tsi,
                      std::vector<Traffic_selector> tsr) {
-    Message m;
-    m.header.SPIi = k.SPIi;
-    m.header.SPIr = k.SPIr;
-    m.header.exchange = Exchange_type::CREATE_CHILD_SA;
-    m.header.flags = flag::Initiator;
-    m.header.message_id = 2;
-    m.was_protected = true;
+    Message m = protected_request(k, true, Exchange_type::CREATE_CHILD_SA, 2);
     std::string err;
     auto esp = codec::parse_proposal("aes256gcm16", Protocol_id::ESP, &err);
     EXPECT_TRUE(esp) << err;
