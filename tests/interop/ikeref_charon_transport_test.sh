@@ -33,7 +33,9 @@
 #     USE_TRANSPORT_MODE with TSi 192.0.2.2/32, TSr 192.0.2.1/32 (as charon received them: its
 #     "selecting traffic selectors" lines) and charon chose transport mode (it tried to install
 #     it: "IPsec SA: unsupported mode"); the IKE SA is up on both sides with equal SPIs and
-#     ikeref holds no CHILD SA after charon's N(NO_PROPOSAL_CHOSEN).
+#     ikeref holds no CHILD SA after charon's N(NO_PROPOSAL_CHOSEN); then `ikeref create-child`:
+#     CREATE_CHILD_SA request with USE_TRANSPORT_MODE and the same selectors (charon again picks
+#     transport and cannot install it).
 #   - charon-subnet (negative, §2.9 / §2.23.1 and README "children.X.mode"): charon proposes
 #     transport with remote_ts = 10.2.0.0/24, which does not hold ikeref's IKE address, so ikeref
 #     cannot narrow it to one address of the IKE SA: N(TS_UNACCEPTABLE) in the IKE_AUTH response,
@@ -165,8 +167,9 @@ charon_initiates() {
 }
 
 ikeref_initiates() {
-    local fails_before=$IOP_FAILED t0 t1 rc J="$IOP_DIR/b/list.json"
+    local fails_before=$IOP_FAILED t0 t1 rc J
     setup ikeref-initiates dynamic dynamic
+    J="$IOP_DIR/b/list.json"
     echo "=== $CASE: ikeref initiate"
     t0=$(iop_now_ms)
     iop_ikeref b initiate home --child net --timeout 10 >"$IOP_DIR/b/initiate.out" 2>&1; rc=$?
@@ -187,13 +190,23 @@ ikeref_initiates() {
     iop_check_eq "SPIi" "$(iop_key "$IOP_DIR/a/sas.txt" ike.initiator-spi)" "$(jq -r "$q.SPIi // empty" "$J")"
     iop_check_eq "SPIr" "$(iop_key "$IOP_DIR/a/sas.txt" ike.responder-spi)" "$(jq -r "$q.SPIr // empty" "$J")"
     iop_check_eq "ikeref children" 0 "$(jq -r "$q.children | length" "$J")"
+    # the same through CREATE_CHILD_SA (§1.3.1) on the IKE SA left without a CHILD SA
+    echo "--- $CASE: ikeref create-child"
+    iop_ikeref b create-child home net --timeout 10 >"$IOP_DIR/b/create.out" 2>&1; rc=$?
+    echo "  info ikeref create-child exit status $rc: $(tr -d '\n' <"$IOP_DIR/b/create.out" | cut -c1-160)"
+    iop_check_eq "ikeref: CREATE_CHILD_SA USE_TRANSP" 1 "$(log_count b 'CREATE_CHILD_SA request #2 \{.*N\(USE_TRANSPORT_MODE\), SA, Ni, KE, TSi, TSr')"
+    iop_check_eq "charon: CREATE_CHILD_SA USE_TRANSP" 1 "$(log_count a 'parsed CREATE_CHILD_SA request 2 \[.*N\(USE_TRANSP\)')"
+    iop_check_eq "charon TS selections" 4 "$(log_count a "=> match: ($A_ADDR|$B_ADDR)/32\$")"
+    check_ts_charon
+    iop_check_eq "charon tried transport SA" 4 "$(log_count a 'IPsec SA: unsupported mode')"
     [ "$IOP_FAILED" = "$fails_before" ] || { CASES_FAILED+=("$CASE"); iop_show_log a 40; iop_show_ikeref b 40; }
 }
 
 # charon proposes transport with a remote subnet that does not hold ikeref's IKE address.
 charon_subnet() {
-    local fails_before=$IOP_FAILED rc t0 t1 J="$IOP_DIR/b/list.json"
+    local fails_before=$IOP_FAILED rc t0 t1 J
     setup charon-subnet dynamic 10.2.0.0/24
+    J="$IOP_DIR/b/list.json"
     echo "=== $CASE: swanctl --initiate, TSr 10.2.0.0/24 cannot be narrowed to $B_ADDR"
     t0=$(iop_now_ms)
     iop_swanctl a --initiate --ike home --child net --timeout 10 >"$IOP_DIR/a/initiate.out" 2>&1; rc=$?
@@ -232,5 +245,5 @@ if [ "${#CASES_FAILED[@]}" != 0 ]; then
     echo "FAILED cases: ${CASES_FAILED[*]} ($IOP_FAILED failed checks)"
     exit 1
 fi
-echo "PASS: transport mode, 4 cases (charon cannot install transport SAs here: no rekeys, no data plane; see header)"
+echo "PASS: transport mode, $IOP_CASE_NO case(s) ($IOP_FAILED failed checks; charon cannot install transport SAs here: no rekeys, no data plane; see header)"
 exit 0
