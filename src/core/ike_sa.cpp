@@ -258,11 +258,7 @@ void Ike_sa::terminate() {
         deliver(model::ev::Delete_requested{});  // no row outside Established: a diagnostic
         return;
     }
-    submit(Request_kind::delete_IKE, 0, [this] {
-        req_ = Child_request{};
-        req_.kind = Request_kind::delete_IKE;
-        deliver(model::ev::Delete_requested{});
-    });
+    enqueue(Request_kind::delete_IKE, 0, nullptr);
 }
 
 void Ike_sa::on_IKE_SA_INIT_request(const Message& m, Octets raw, const Address& local,
@@ -1770,7 +1766,7 @@ void Ike_sa::replaced_by(Spi successor) {
             case Request_kind::create_child:
             case Request_kind::rekey_child:
             case Request_kind::delete_child:
-                next->enqueue_CHILD_request(q.kind, q.target, q.config);
+                next->enqueue(q.kind, q.target, q.config);
                 break;
             case Request_kind::delete_IKE:
                 diagnose(Severity::info, "7296-2.8.2-delete-follows-rekey",
@@ -1787,14 +1783,7 @@ void Ike_sa::delete_rekeyed_CHILD_SA(std::uint32_t spi_in) {
     // §2.8: the Delete that completes a CHILD SA rekey goes before API requests queued earlier
     // (as strongSwan queues it): behind an IKE SA rekey it would be lost with the old IKE SA and
     // both CHILD SAs would stay.
-    queued_.push_front(Queued{Request_kind::delete_child, spi_in, nullptr, [this, spi_in] {
-        const Child_state* c = child_by_spi_in(spi_in);
-        if (!c || c->spi_in != spi_in) return;  // the peer deleted it meanwhile (§1.4.1)
-        req_ = Child_request{};
-        req_.kind = Request_kind::delete_child;
-        req_.old_spi_in = spi_in;
-        deliver(model::ev::Delete_CHILD_SA_requested{});
-    }});
+    queued_.push_front(queued_request(Request_kind::delete_child, spi_in, nullptr));
     pump();
 }
 
@@ -1889,22 +1878,14 @@ void Ike_sa::rekey_before_Message_IDs_run_out() {
                  "Message IDs near 2^32 (next request #" + std::to_string(next_request_mid_) + ", peer's #" +
                      std::to_string(expected_request_mid_) + "): rekeying the IKE SA" +
                      (Message_ID_rekeys_ > 1 ? " (attempt " + std::to_string(Message_ID_rekeys_) + ")" : ""));
-        queued_.insert(front, Queued{Request_kind::rekey_IKE, 0, nullptr, [this] {
-            req_ = Child_request{};
-            req_.kind = Request_kind::rekey_IKE;
-            deliver(model::ev::Rekey_IKE_SA_requested{});
-        }});
+        queued_.insert(front, queued_request(Request_kind::rekey_IKE, 0, nullptr));
         return;
     }
     // The rekeys were refused (the IKE SA is Established again): the IKE SA is closed.
     diagnose(Severity::warning, "7296-2.2-s2",
              "Message IDs near 2^32 and " + std::to_string(Message_ID_rekey_attempts) +
                  " rekeys of the IKE SA refused: deleting the IKE SA");
-    queued_.insert(front, Queued{Request_kind::delete_IKE, 0, nullptr, [this] {
-        req_ = Child_request{};
-        req_.kind = Request_kind::delete_IKE;
-        deliver(model::ev::Delete_requested{});
-    }});
+    queued_.insert(front, queued_request(Request_kind::delete_IKE, 0, nullptr));
 }
 
 std::uint32_t Ike_sa::close_CHILD_SA(std::uint32_t spi_out) {
@@ -2042,7 +2023,7 @@ bool Ike_sa::request_CREATE_CHILD_SA(const std::string& child) {
         }
     }
     if (!config) return false;
-    enqueue_CHILD_request(Request_kind::create_child, 0, config);
+    enqueue(Request_kind::create_child, 0, config);
     return true;
 }
 
@@ -2056,26 +2037,22 @@ Child_state* Ike_sa::rekey_target(std::uint32_t spi_in) {
 
 bool Ike_sa::request_rekey_CHILD_SA(std::uint32_t spi_in) {
     if (!child_by_spi_in(spi_in)) return false;
-    enqueue_CHILD_request(Request_kind::rekey_child, spi_in, nullptr);
+    enqueue(Request_kind::rekey_child, spi_in, nullptr);
     return true;
 }
 
 bool Ike_sa::request_rekey_IKE_SA() {
-    submit(Request_kind::rekey_IKE, 0, [this] {
-        req_ = Child_request{};
-        req_.kind = Request_kind::rekey_IKE;
-        deliver(model::ev::Rekey_IKE_SA_requested{});
-    });
+    enqueue(Request_kind::rekey_IKE, 0, nullptr);
     return true;
 }
 
 bool Ike_sa::request_delete_CHILD_SA(std::uint32_t spi_in) {
     if (!child_by_spi_in(spi_in)) return false;
-    enqueue_CHILD_request(Request_kind::delete_child, spi_in, nullptr);
+    enqueue(Request_kind::delete_child, spi_in, nullptr);
     return true;
 }
 
-void Ike_sa::enqueue_CHILD_request(Request_kind kind, std::uint32_t target, const Child_config* config) {
+Ike_sa::Queued Ike_sa::queued_request(Request_kind kind, std::uint32_t target, const Child_config* config) {
     std::function<void()> start;
     switch (kind) {
         case Request_kind::create_child:
@@ -2114,10 +2091,28 @@ void Ike_sa::enqueue_CHILD_request(Request_kind kind, std::uint32_t target, cons
                 deliver(model::ev::Delete_CHILD_SA_requested{});
             };
             break;
-        default:
-            return;
+        case Request_kind::rekey_IKE:
+            start = [this] {
+                req_ = Child_request{};
+                req_.kind = Request_kind::rekey_IKE;
+                deliver(model::ev::Rekey_IKE_SA_requested{});
+            };
+            break;
+        case Request_kind::delete_IKE:
+            start = [this] {
+                req_ = Child_request{};
+                req_.kind = Request_kind::delete_IKE;
+                deliver(model::ev::Delete_requested{});
+            };
+            break;
+        default:  // liveness and reauthentication build their own (submit)
+            break;
     }
-    queued_.push_back(Queued{kind, target, config, std::move(start)});
+    return Queued{kind, target, config, std::move(start)};
+}
+
+void Ike_sa::enqueue(Request_kind kind, std::uint32_t target, const Child_config* config) {
+    queued_.push_back(queued_request(kind, target, config));
     pump();
 }
 

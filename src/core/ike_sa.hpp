@@ -474,10 +474,13 @@ private:
         const Child_config* config = nullptr;  // create_child: the CHILD SA to create
         std::function<void()> start;
     };
-    /// Queues a CHILD SA request (create, rekey or delete) without checking that its target
-    /// exists: the request checks when it starts (it may have been moved here from the IKE SA
-    /// this one replaced, replaced_by).
-    void enqueue_CHILD_request(Request_kind kind, std::uint32_t target, const Child_config* config);
+    /// The queue entry of a request of `kind` (create/rekey/delete of a CHILD SA, rekey or
+    /// Delete of the IKE SA) on `target` (our inbound SPI; 0: none or the first) with `config`
+    /// (create). Its target is checked when it starts, not now: it may have been moved here from
+    /// the IKE SA this one replaced (replaced_by), or wait behind others.
+    Queued queued_request(Request_kind kind, std::uint32_t target, const Child_config* config);
+    /// queued_request(...) at the back of the queue, then pump().
+    void enqueue(Request_kind kind, std::uint32_t target, const Child_config* config);
     std::deque<Queued> queued_;
     enum class Requester { none, init, auth, ccs, info } requester_ = Requester::none;
     /// Another request of ours in flight, parked while a different one is active (§2.3).
